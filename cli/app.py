@@ -1,0 +1,25 @@
+"""The ``scientia`` command. Only this package talks to people; it imports no torch, faiss or
+owlready2 at module level, so ``--help`` answers at once."""
+
+from __future__ import annotations
+
+import typer
+
+from . import index
+from .bench import bench
+from .query import query
+
+app = typer.Typer(
+    name="scientia",
+    help="Semantic search and reasoning: index a corpus, query it, benchmark it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(index.app, name="index")
+app.command()(query)
+app.command()(bench)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,61 @@
+"""``scientia bench``: retrieval quality and speed on a BEIR-format collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from scientia.engine import FusionMethod
+from scientia.indexers.encoder import Device
+
+from .errors import fail, reports_user_errors
+from .logs import configure_logging
+from .options import DeviceOption, FaissOption, FusionOption, ModelOption, QuietOption, VerboseOption
+
+
+@reports_user_errors
+def bench(
+    dataset: Path = typer.Argument(..., help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."),
+    split: str = typer.Option("test", "--split", help="Which qrels file judges the run."),
+    modes: str = typer.Option("dense,lexical,hybrid", "--modes", help="Comma-separated modes to score."),
+    model: Optional[Path] = ModelOption,
+    out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
+    fusion: FusionMethod = FusionOption,
+    faiss_factory: Optional[str] = FaissOption,
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
+    device: Device = DeviceOption,
+    verbose: bool = VerboseOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Build or reuse an index of DATASET, run every judged query of the split, and report
+    nDCG@10, Recall@100, MRR@10 (ir-measures), build time, encoder throughput, latency and memory.
+
+    Writes report.json, report.md and report.png to --out.
+    """
+    configure_logging(verbose, quiet)
+    from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
+    from scientia.engine import MODES
+
+    mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in mode_list if m not in MODES]
+    if unknown or not mode_list:
+        raise fail(f"--modes: unknown mode(s) {', '.join(unknown) or '(none given)'} (allowed: {', '.join(MODES)})")
+    config = BenchmarkConfig(
+        dataset=dataset,
+        split=split,
+        modes=mode_list,
+        model=model,
+        out=out or Path("bench-out") / dataset.resolve().name,
+        fusion=fusion,
+        faiss_factory=faiss_factory,
+        cache_dir=cache_dir,
+        device=device,
+        show_progress=not quiet,
+    )
+    report = run_benchmark(config)
+    from .render import render_benchmark
+
+    render_benchmark(report)
+    typer.echo(f"report written to {config.out}/report.json, report.md, report.png", err=True)

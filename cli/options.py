@@ -1,0 +1,21 @@
+"""Options shared by several commands, declared once. Fixed choices are the library's own ``Literal``s."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["ModelOption", "DeviceOption", "ModeOption", "FusionOption", "FaissOption", "VerboseOption", "QuietOption"]
+
+ModelOption = typer.Option(
+    None, "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)."
+)
+DeviceOption = typer.Option("auto", "--device", help="Where the encoder runs.")
+ModeOption = typer.Option("hybrid", "--mode", help="Which signals rank the documents.")
+FusionOption = typer.Option(
+    "rrf", "--fusion", help="How hybrid fuses: reciprocal rank fusion or a min-max normalized weighted sum."
+)
+FaissOption = typer.Option(
+    None, "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size)."
+)
+VerboseOption = typer.Option(False, "--verbose", "-v", help="Print debug diagnostics to stderr.")
+QuietOption = typer.Option(False, "--quiet", "-q", help="Print only warnings and errors to stderr.")

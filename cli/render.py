@@ -1,0 +1,86 @@
+"""Rich tables for people; JSON lines for programs. Only the CLI prints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from scientia.engine import Hit
+
+__all__ = ["render_hits", "hits_as_json_lines", "render_info", "render_benchmark"]
+
+
+def hits_as_json_lines(hits: list[Hit]) -> str:
+    return "\n".join(json.dumps(hit.to_dict(), ensure_ascii=False) for hit in hits)
+
+
+def render_hits(query: str, hits: list[Hit], signal_names: tuple[str, ...], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"{query!r}: {len(hits)} results", title_justify="left", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("id", overflow="fold")
+    table.add_column("title / snippet", ratio=1)
+    table.add_column("score", justify="right")
+    for name in signal_names:
+        table.add_column(f"{name} rank", justify="right")
+    for hit in hits:
+        title = f"[bold]{hit.title}[/bold]\n" if hit.title else ""
+        ranks = [str(hit.signals[name].rank) if name in hit.signals else "—" for name in signal_names]
+        table.add_row(str(hit.rank), hit.id, f"{title}{hit.snippet()}", f"{hit.score:.4f}", *ranks)
+    console.print(table)
+
+
+def render_info(index: Path, manifest: dict[str, Any], sizes: dict[str, int], console: Console | None = None) -> None:
+    console = console or Console()
+    encoder, dense, lexical = manifest["encoder"], manifest["dense"], manifest["lexical"]
+    table = Table(title=f"index {index}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("documents", f"{manifest['documents']['count']:,}"),
+        ("generation", str(manifest["generation"])),
+        ("created", manifest["created"]),
+        ("scientia", f"{manifest['scientia_version']} (format {manifest['format_version']})"),
+        ("encoder", f"{encoder['name']}  dim {encoder['dimension']}  sha256 {encoder['checksum'][:12]}"),
+        ("encoder path", encoder["path"]),
+        ("FAISS", f"{dense['factory']} ({dense['metric']}, faiss {dense['faiss_version']})"),
+        ("BM25", f"{lexical['method']} k1={lexical['k1']} b={lexical['b']} stemmer={lexical['stemmer']}"),
+        ("corpus", manifest["documents"]["corpus"]),
+        *((f"size {name}", _human_bytes(size)) for name, size in sizes.items()),
+        ("size total", _human_bytes(sum(sizes.values()))),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+
+
+def render_benchmark(report: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"{report['dataset']} ({report['split']}, {report['queries']} queries)", title_justify="left")
+    for column in ("mode", "nDCG@10", "Recall@100", "MRR@10", "p50 ms", "p99 ms", "queries/s"):
+        table.add_column(column, justify="right" if column != "mode" else "left")
+    for mode, result in report["modes"].items():
+        metrics, latency = result["metrics"], result["latency_ms"]
+        table.add_row(
+            mode,
+            f"{metrics['nDCG@10']:.4f}",
+            f"{metrics['R@100']:.4f}",
+            f"{metrics['RR@10']:.4f}",
+            f"{latency['p50']:.1f}",
+            f"{latency['p99']:.1f}",
+            f"{result['queries_per_second']:.1f}",
+        )
+    console.print(table)
+
+
+def _human_bytes(size: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"

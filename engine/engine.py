@@ -1,0 +1,176 @@
+"""The query side: open an index folder, run its signals, fuse them, attach evidence.
+
+A query flows ``Engine.search`` → each :class:`~.signals.Signal` of the mode ranks documents →
+:mod:`.fusion` merges the rankings → the document store supplies titles and text → :class:`~.hits.Hit`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from scientia.indexers.builder import BM25_DIR, DOCUMENTS_FILE, VECTORS_FILE
+from scientia.indexers.docstore import DocumentStore
+from scientia.indexers.encoder import Device, Encoder, default_model_path, model_checksum
+from scientia.indexers.errors import EncoderMismatchError, InvalidArgumentError
+from scientia.indexers.layout import IndexLayout
+from scientia.indexers.lexical import BM25Params
+
+from .fusion import FUSION_METHODS, FusionMethod, fuse
+from .hits import Hit, SignalEvidence
+from .signals import DenseSignal, LexicalSignal, Ranking, Signal
+
+__all__ = ["Engine", "SearchMode", "MODES", "DEFAULT_DEPTH"]
+
+logger = logging.getLogger(__name__)
+
+SearchMode = Literal["dense", "lexical", "hybrid"]
+MODES: dict[str, tuple[str, ...]] = {
+    "dense": ("dense",),
+    "lexical": ("lexical",),
+    "hybrid": ("dense", "lexical"),
+}
+# Candidates each signal contributes before fusion; at least Recall@100's cut-off.
+DEFAULT_DEPTH = 100
+MAX_QUERY_CHARS = 10_000
+
+
+class Engine:
+    """Searches one index. Signals load on first use, so a lexical query never loads the encoder."""
+
+    def __init__(self, root: Path, manifest: dict[str, Any], store: DocumentStore, signal_loaders: dict[str, Callable[[], Signal]]):
+        self.root = root
+        self.manifest = manifest
+        self.store = store
+        self._signal_loaders = signal_loaders
+        self._signals: dict[str, Signal] = {}
+
+    @classmethod
+    def open(cls, path: str | Path, model: str | Path | None = None, device: Device = "auto") -> Engine:
+        """Open an index folder. ``model`` must be the encoder the index was built with (checked by checksum)."""
+        layout = IndexLayout(path)
+        manifest = layout.read_manifest()
+        data = layout.data_dir(manifest)
+        store = DocumentStore.open(data / DOCUMENTS_FILE)
+        model_path = _checked_model_path(layout.root, manifest["encoder"], model)
+
+        def load_dense() -> Signal:
+            from scientia.indexers.dense import DenseIndex
+
+            encoder = Encoder(model_path, device, checksum=manifest["encoder"]["checksum"])
+            return DenseSignal(encoder, DenseIndex.load(data / VECTORS_FILE, manifest["dense"]["factory"]))
+
+        def load_lexical() -> Signal:
+            from scientia.indexers.lexical import LexicalIndex
+
+            params = {k: v for k, v in manifest["lexical"].items() if k in BM25Params.__dataclass_fields__}
+            return LexicalSignal(LexicalIndex.load(data / BM25_DIR, BM25Params(**params)))
+
+        return cls(layout.root, manifest, store, {"dense": load_dense, "lexical": load_lexical})
+
+    def signal(self, name: str) -> Signal:
+        if name not in self._signals:
+            self._signals[name] = self._signal_loaders[name]()
+        return self._signals[name]
+
+    def __len__(self) -> int:
+        return int(self.manifest["documents"]["count"])
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        fusion: FusionMethod = "rrf",
+        depth: int = DEFAULT_DEPTH,
+    ) -> list[Hit]:
+        """The top ``k`` documents for ``query``, each with its per-signal evidence."""
+        return self.search_batch([query], k, mode, fusion, depth)[0]
+
+    def search_batch(
+        self,
+        queries: list[str],
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        fusion: FusionMethod = "rrf",
+        depth: int = DEFAULT_DEPTH,
+    ) -> list[list[Hit]]:
+        """:meth:`search` for many queries at once; signals batch their work (one encoder call, one FAISS call)."""
+        _check_arguments(queries, k, mode, fusion)
+        names = MODES[mode]
+        per_signal = {name: self.signal(name).rank(queries, max(k, depth)) for name in names}
+        results = []
+        for i in range(len(queries)):
+            rankings = {name: per_signal[name][i] for name in names}
+            results.append(self._hits(rankings, k, fusion))
+        return results
+
+    def _hits(self, rankings: dict[str, Ranking], k: int, fusion: str) -> list[Hit]:
+        if len(rankings) == 1:
+            fused = next(iter(rankings.values()))
+        else:
+            fused = fuse(fusion, rankings)
+        top = fused[:k]
+        evidence = {
+            name: {position: SignalEvidence(rank, score) for rank, (position, score) in enumerate(ranking, start=1)}
+            for name, ranking in rankings.items()
+        }
+        documents = self.store.get_by_positions([position for position, _ in top])
+        hits = []
+        for rank, (position, score) in enumerate(top, start=1):
+            document = documents[position]
+            signals = {name: found[position] for name, found in evidence.items() if position in found}
+            hits.append(Hit(rank, document.id, float(score), document.title, document.text, signals, document.metadata))
+        return hits
+
+    def info(self) -> dict[str, Any]:
+        """The manifest plus on-disk sizes."""
+        return {**self.manifest, "sizes_bytes": IndexLayout(self.root).sizes(self.manifest), "path": str(self.root)}
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_arguments(queries: list[str], k: int, mode: str, fusion: str) -> None:
+    if mode not in MODES:
+        raise InvalidArgumentError(f"unknown mode {mode!r} (allowed: {', '.join(MODES)})")
+    if fusion not in FUSION_METHODS:
+        raise InvalidArgumentError(f"unknown fusion method {fusion!r} (allowed: {', '.join(FUSION_METHODS)})")
+    if not isinstance(k, int) or k < 1:
+        raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
+    for query in queries:
+        if not query or not query.strip():
+            raise InvalidArgumentError("empty query")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidArgumentError(f"query of {len(query):,} characters exceeds the limit of {MAX_QUERY_CHARS:,}")
+
+
+def _checked_model_path(root: Path, recorded: dict[str, Any], model: str | Path | None) -> Path:
+    """The encoder folder to use for queries, after checking it is the one the index was built with."""
+    if model is not None:
+        path = Path(model).expanduser().resolve()
+    elif recorded.get("is_default"):
+        path = default_model_path()
+    else:
+        path = Path(recorded["path"])
+    if not path.is_dir():
+        raise EncoderMismatchError(
+            f"{root}: built with encoder {recorded['name']!r} from {recorded['path']}, which is not a folder "
+            "here; pass --model with a copy of that encoder"
+        )
+    found = model_checksum(path)
+    if found != recorded["checksum"]:
+        raise EncoderMismatchError(
+            f"{root}: built with encoder {recorded['name']!r} (checksum {recorded['checksum'][:12]}), "
+            f"but {path} has checksum {found[:12]}; query with the same encoder or rebuild the index"
+        )
+    return path
+

@@ -1,0 +1,20 @@
+"""Term matching: BM25 over the analyzed query terms."""
+
+from __future__ import annotations
+
+from scientia.indexers.lexical import LexicalIndex
+
+from .base import Ranking, Signal, rankings_from_arrays
+
+__all__ = ["LexicalSignal"]
+
+
+class LexicalSignal(Signal):
+    name = "lexical"
+
+    def __init__(self, index: LexicalIndex) -> None:
+        self.index = index
+
+    def rank(self, queries: list[str], depth: int) -> list[Ranking]:
+        scores, positions = self.index.search(queries, depth)
+        return rankings_from_arrays(scores, positions)

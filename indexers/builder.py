@@ -1,0 +1,170 @@
+"""Build an index folder from a corpus: documents, dense vectors, BM25, and the manifest.
+
+The build reads and validates the whole corpus before it writes anything, writes a new
+generation beside the live one, and commits it atomically (see :mod:`.layout`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .dense import DenseIndex, gpu_count
+from .docstore import DocumentStore
+from .documents import CorpusDigest, Document
+from .embedding_cache import EmbeddingCache
+from .encoder import Device, Encoder
+from .errors import CorpusError, IndexFormatError
+from .layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout, scientia_version
+from .lexical import BM25Params, LexicalIndex
+from .readers import CorpusFormat, open_corpus
+
+__all__ = ["BuildOptions", "build_index", "load_documents", "DOCUMENTS_FILE", "VECTORS_FILE", "BM25_DIR"]
+
+logger = logging.getLogger(__name__)
+
+DOCUMENTS_FILE = "documents.sqlite"
+VECTORS_FILE = "vectors.faiss"
+BM25_DIR = "bm25"
+
+
+@dataclass
+class BuildOptions:
+    """Every choice a build makes; all of them end up in the manifest."""
+
+    model: str | Path | None = None
+    device: Device = "auto"
+    batch_size: int = 64
+    faiss_factory: str | None = None
+    bm25: BM25Params = field(default_factory=BM25Params)
+    corpus_format: CorpusFormat = "auto"
+    reader_options: dict[str, str] = field(default_factory=dict)
+    dedupe: bool = False
+    cache_dir: Path | None = None
+    show_progress: bool = False
+
+
+def load_documents(
+    corpus: str | Path, corpus_format: CorpusFormat = "auto", dedupe: bool = False, **reader_options: str
+) -> tuple[list[Document], str]:
+    """Read and validate a whole corpus: ``(documents, corpus checksum)``.
+
+    A repeated id is an error naming both places unless ``dedupe``, which keeps the first.
+    """
+    reader = open_corpus(corpus, corpus_format, **reader_options)
+    documents: list[Document] = []
+    first_seen: dict[str, int] = {}
+    dropped = 0
+    for document in reader:
+        if document.id in first_seen:
+            if not dedupe:
+                raise CorpusError(
+                    f"{reader.path}: duplicate document id {document.id!r} (records {first_seen[document.id] + 1} "
+                    f"and {len(documents) + dropped + 1}); pass --dedupe to keep the first"
+                )
+            dropped += 1
+            continue
+        first_seen[document.id] = len(documents) + dropped
+        documents.append(document)
+    if not documents:
+        raise CorpusError(f"{reader.path}: empty corpus, no documents to index")
+    if dropped:
+        logger.warning("dropped %d records with duplicate ids (kept the first of each)", dropped)
+    digest = CorpusDigest()
+    digest.update_all(documents)
+    return documents, digest.hexdigest()
+
+
+def build_index(corpus: str | Path, output: str | Path, options: BuildOptions | None = None) -> dict[str, Any]:
+    """Build the index of ``corpus`` into the folder ``output`` and return its manifest."""
+    options = options or BuildOptions()
+    layout = IndexLayout(output)
+    if layout.is_foreign_folder():
+        raise IndexFormatError(f"{layout.root}: exists and is not a scientia index; refusing to overwrite it")
+    previous = layout.read_manifest() if layout.exists() else None
+
+    started = time.perf_counter()
+    documents, corpus_checksum = load_documents(
+        corpus, options.corpus_format, options.dedupe, **options.reader_options
+    )
+    read_seconds = time.perf_counter() - started
+
+    encoder = Encoder(options.model, options.device)
+    vectors, encode_seconds = _embed(encoder, documents, corpus_checksum, options)
+    texts = [doc.searchable_text() for doc in documents]
+
+    with layout.writer_lock():
+        generation = (previous or {}).get("generation", 0) + 1
+        staging = layout.staging_dir(generation)
+        store = DocumentStore.create(staging / DOCUMENTS_FILE)
+        store.add(documents)
+        store.close()
+        dense = DenseIndex.build(vectors, options.faiss_factory)
+        dense.save(staging / VECTORS_FILE)
+        lexical = LexicalIndex.build(texts, options.bm25)
+        lexical.save(staging / BM25_DIR)
+
+        info = encoder.info()
+        manifest = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "scientia_version": scientia_version(),
+            "generation": generation,
+            "data_dir": layout.generation_dir_name(generation),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "documents": {
+                "count": len(documents),
+                "corpus": str(Path(corpus).resolve()),
+                "corpus_format": options.corpus_format,
+                "corpus_checksum": corpus_checksum,
+            },
+            "encoder": {**asdict(info), "batch_size": options.batch_size, "normalized": True},
+            "dense": {
+                "factory": dense.factory,
+                "metric": "inner_product",
+                "dimension": dense.dimension,
+                "built_on_gpu": gpu_count() > 0,
+                "faiss_version": _faiss_version(),
+            },
+            "lexical": lexical.describe(),
+            "build": {
+                "dedupe": options.dedupe,
+                "read_seconds": round(read_seconds, 3),
+                "encode_seconds": None if encode_seconds is None else round(encode_seconds, 3),
+                "encoded_from_cache": encode_seconds is None,
+                "total_seconds": round(time.perf_counter() - started, 3),
+            },
+            "files": layout.describe_files(staging),
+        }
+        layout.commit(staging, manifest)
+    logger.info("index generation %d with %d documents committed to %s", generation, len(documents), layout.root)
+    return manifest
+
+
+def _embed(encoder: Encoder, documents: list[Document], corpus_checksum: str, options: BuildOptions):
+    """Vectors for ``documents`` and the seconds spent encoding (``None`` when read from the cache)."""
+    cache = EmbeddingCache(options.cache_dir) if options.cache_dir else None
+    if cache is not None:
+        cached = cache.get(encoder.checksum, corpus_checksum, len(documents))
+        if cached is not None:
+            return cached, None
+    started = time.perf_counter()
+    vectors = encoder.encode(
+        [doc.searchable_text() for doc in documents],
+        batch_size=options.batch_size,
+        show_progress_bar=options.show_progress,
+    )
+    seconds = time.perf_counter() - started
+    if cache is not None:
+        cache.put(encoder.checksum, corpus_checksum, vectors)
+    return vectors, seconds
+
+
+def _faiss_version() -> str:
+    import faiss
+
+    return faiss.__version__

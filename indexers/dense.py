@@ -1,0 +1,129 @@
+"""Dense vectors in FAISS (Johnson, Douze & Jégou, "Billion-scale similarity search with GPUs", 2019).
+
+Vectors are unit length, so inner product is cosine similarity. Row ``i`` of the FAISS index is
+document position ``i`` in the document store. Where faiss sees GPUs the index is built and
+searched there, and saved through ``index_gpu_to_cpu``; the CPU path is the tested twin.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import IndexFormatError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["DenseIndex", "default_factory", "gpu_count", "EXACT_SEARCH_LIMIT"]
+
+logger = logging.getLogger(__name__)
+
+# Below this many vectors exact search stays fast (about 150 single queries/s at 100k × 384 on
+# 2 cores, TOOLCHAIN.md) and gives the published quality; above it HNSW wins.
+EXACT_SEARCH_LIMIT = 100_000
+HNSW_EF_SEARCH = 128
+IVF_NPROBE = 16
+
+
+def gpu_count() -> int:
+    """GPUs faiss can use; 0 with faiss-cpu, or with faiss-gpu on a machine without a GPU."""
+    import faiss
+
+    return faiss.get_num_gpus() if hasattr(faiss, "StandardGpuResources") else 0
+
+
+def default_factory(num_vectors: int) -> str:
+    """The FAISS ``index_factory`` string used when the user gives none."""
+    return "Flat" if num_vectors < EXACT_SEARCH_LIMIT else "HNSW32"
+
+
+class DenseIndex:
+    """A FAISS index over unit vectors, searched by inner product."""
+
+    def __init__(self, index, factory: str) -> None:
+        self.index = index
+        self.factory = factory
+        self._search_index = index
+
+    @property
+    def dimension(self) -> int:
+        return int(self.index.d)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, factory: str | None = None, use_gpu: bool | None = None) -> DenseIndex:
+        import faiss
+
+        factory = factory or default_factory(len(vectors))
+        try:
+            index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError as error:
+            raise InvalidArgumentError(
+                f"invalid FAISS factory string {factory!r}: {str(error).strip().splitlines()[-1]} "
+                "(examples: Flat, HNSW32, IVF1024,PQ32x8)"
+            ) from None
+        use_gpu = gpu_count() > 0 if use_gpu is None else use_gpu
+        gpu_index = _to_gpu(index) if use_gpu else None
+        target = gpu_index if gpu_index is not None else index
+        if not target.is_trained:
+            target.train(vectors)
+        target.add(vectors)
+        if gpu_index is not None:
+            index = faiss.index_gpu_to_cpu(gpu_index)
+        dense = cls(index, factory)
+        dense._configure_search()
+        if gpu_index is not None:
+            dense._search_index = gpu_index
+        return dense
+
+    def _configure_search(self) -> None:
+        import faiss
+
+        space = faiss.ParameterSpace()
+        for name, value in (("efSearch", HNSW_EF_SEARCH), ("nprobe", IVF_NPROBE)):
+            try:
+                space.set_index_parameter(self.index, name, value)
+            except RuntimeError:
+                pass  # the parameter does not apply to this index type
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` per query row: ``(scores, positions)``, position ``-1`` where fewer exist."""
+        import numpy as np
+
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
+        return self._search_index.search(queries, min(k, max(len(self), 1)))
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, factory: str, use_gpu: bool | None = None) -> DenseIndex:
+        import faiss
+
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as error:
+            raise IndexFormatError(f"{path}: unreadable FAISS index ({str(error).strip().splitlines()[-1]})") from None
+        dense = cls(index, factory)
+        dense._configure_search()
+        use_gpu = gpu_count() > 0 if use_gpu is None else use_gpu
+        if use_gpu:
+            dense._search_index = _to_gpu(index) or index
+        return dense
+
+
+def _to_gpu(index):
+    """A GPU replica of ``index``, or ``None`` where this index type has no GPU implementation."""
+    import faiss
+
+    try:
+        return faiss.index_cpu_to_all_gpus(index)
+    except (RuntimeError, AttributeError) as error:
+        logger.info("FAISS index stays on the CPU: %s", error)
+        return None

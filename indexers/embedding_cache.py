@@ -1,0 +1,55 @@
+"""Embeddings cached by (encoder checksum, corpus checksum), so rebuilding or re-benchmarking
+the same corpus with the same encoder does not encode it again."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["EmbeddingCache", "default_cache_dir"]
+
+logger = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("SCIENTIA_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scientia"
+    return Path(base) / "embeddings"
+
+
+class EmbeddingCache:
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, encoder_checksum: str, corpus_checksum: str) -> Path:
+        return self.folder / f"{encoder_checksum[:20]}-{corpus_checksum[:20]}.npy"
+
+    def get(self, encoder_checksum: str, corpus_checksum: str, expected_rows: int) -> np.ndarray | None:
+        import numpy as np
+
+        path = self._path(encoder_checksum, corpus_checksum)
+        if not path.is_file():
+            return None
+        try:
+            vectors = np.load(path)
+        except (OSError, ValueError) as error:
+            logger.warning("ignoring unreadable embedding cache %s: %s", path, error)
+            return None
+        if vectors.shape[0] != expected_rows:
+            logger.warning("ignoring embedding cache %s: %d rows, expected %d", path, vectors.shape[0], expected_rows)
+            return None
+        logger.info("embeddings read from cache %s", path)
+        return vectors
+
+    def put(self, encoder_checksum: str, corpus_checksum: str, vectors: np.ndarray) -> None:
+        import numpy as np
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(encoder_checksum, corpus_checksum)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(temporary, vectors)
+        os.replace(temporary, path)

