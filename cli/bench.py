@@ -22,6 +22,7 @@ def bench(
     modes: str = typer.Option("dense,lexical,hybrid", "--modes", help="Comma-separated modes to score."),
     model: Optional[Path] = ModelOption,
     out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
+    index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
     fusion: FusionMethod = FusionOption,
     faiss_factory: Optional[str] = FaissOption,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
@@ -29,10 +30,10 @@ def bench(
     verbose: bool = VerboseOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Build or reuse an index of DATASET, run every judged query of the split, and report
-    nDCG@10, Recall@100, MRR@10 (ir-measures), build time, encoder throughput, latency and memory.
+    """Score DATASET: nDCG@10, Recall@100, MRR@10, build time, throughput, latency, memory.
 
-    Writes report.json, report.md and report.png to --out.
+    Builds or reuses an index of the collection, runs every judged query of the split through
+    each mode, and writes report.json, report.md and report.png to --out.
     """
     configure_logging(verbose, quiet)
     from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
@@ -48,6 +49,7 @@ def bench(
         modes=mode_list,
         model=model,
         out=out or Path("bench-out") / dataset.resolve().name,
+        index_dir=index_dir,
         fusion=fusion,
         faiss_factory=faiss_factory,
         cache_dir=cache_dir,

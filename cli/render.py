@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -21,17 +22,17 @@ def hits_as_json_lines(hits: list[Hit]) -> str:
 
 def render_hits(query: str, hits: list[Hit], signal_names: tuple[str, ...], console: Console | None = None) -> None:
     console = console or Console()
-    table = Table(title=f"{query!r}: {len(hits)} results", title_justify="left", show_lines=False)
+    table = Table(title=f"{query!r}: {len(hits)} results", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("id", overflow="fold")
-    table.add_column("title / snippet", ratio=1)
     table.add_column("score", justify="right")
     for name in signal_names:
-        table.add_column(f"{name} rank", justify="right")
+        table.add_column(f"{name}\nrank", justify="right")
+    table.add_column("document", ratio=1)
     for hit in hits:
-        title = f"[bold]{hit.title}[/bold]\n" if hit.title else ""
         ranks = [str(hit.signals[name].rank) if name in hit.signals else "—" for name in signal_names]
-        table.add_row(str(hit.rank), hit.id, f"{title}{hit.snippet()}", f"{hit.score:.4f}", *ranks)
+        heading = f"[bold]{escape(hit.title)}[/bold]  " if hit.title else ""
+        document = f"{heading}[dim]{escape(hit.id)}[/dim]\n{escape(hit.snippet(200))}"
+        table.add_row(str(hit.rank), f"{hit.score:.4f}", *ranks, document)
     console.print(table)
 
 

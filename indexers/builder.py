@@ -23,7 +23,7 @@ from .layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout, scientia_version
 from .lexical import BM25Params, LexicalIndex
 from .readers import CorpusFormat, open_corpus
 
-__all__ = ["BuildOptions", "build_index", "load_documents", "DOCUMENTS_FILE", "VECTORS_FILE", "BM25_DIR"]
+__all__ = ["BuildOptions", "build_index", "build_index_from_documents", "load_documents", "DOCUMENTS_FILE", "VECTORS_FILE", "BM25_DIR"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +82,34 @@ def load_documents(
 def build_index(corpus: str | Path, output: str | Path, options: BuildOptions | None = None) -> dict[str, Any]:
     """Build the index of ``corpus`` into the folder ``output`` and return its manifest."""
     options = options or BuildOptions()
-    layout = IndexLayout(output)
-    if layout.is_foreign_folder():
-        raise IndexFormatError(f"{layout.root}: exists and is not a scientia index; refusing to overwrite it")
-    previous = layout.read_manifest() if layout.exists() else None
-
+    _check_output(IndexLayout(output))
     started = time.perf_counter()
     documents, corpus_checksum = load_documents(
         corpus, options.corpus_format, options.dedupe, **options.reader_options
     )
     read_seconds = time.perf_counter() - started
+    return build_index_from_documents(documents, corpus_checksum, corpus, output, options, read_seconds)
+
+
+def _check_output(layout: IndexLayout) -> dict[str, Any] | None:
+    """The live manifest at the output, if any; refuses a folder that holds something else."""
+    if layout.is_foreign_folder():
+        raise IndexFormatError(f"{layout.root}: exists and is not a scientia index; refusing to overwrite it")
+    return layout.read_manifest() if layout.exists() else None
+
+
+def build_index_from_documents(
+    documents: list[Document],
+    corpus_checksum: str,
+    corpus: str | Path,
+    output: str | Path,
+    options: BuildOptions,
+    read_seconds: float = 0.0,
+) -> dict[str, Any]:
+    """Build from documents already read by :func:`load_documents` (``corpus`` is recorded as their source)."""
+    layout = IndexLayout(output)
+    previous = _check_output(layout)
+    started = time.perf_counter() - read_seconds
 
     encoder = Encoder(options.model, options.device)
     vectors, encode_seconds = _embed(encoder, documents, corpus_checksum, options)
@@ -152,6 +170,7 @@ def _embed(encoder: Encoder, documents: list[Document], corpus_checksum: str, op
         cached = cache.get(encoder.checksum, corpus_checksum, len(documents))
         if cached is not None:
             return cached, None
+    encoder.model  # load the weights first, so the timing below is encoding alone
     started = time.perf_counter()
     vectors = encoder.encode(
         [doc.searchable_text() for doc in documents],

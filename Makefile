@@ -1,0 +1,49 @@
+# scientia: `make demo` and `make test` each set up what they need on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SCIENTIA := $(VENV)/bin/scientia
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared/datasets
+# faiss-cpu and faiss-gpu overwrite each other's files: take the GPU build only where a GPU answers.
+FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
+
+# Nothing may reach for the Hugging Face hub at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test test-fast bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -c 'import sys; sys.exit("scientia needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned: pip takes the CPU wheel on disk instead of a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[$(FAISS_EXTRA),test]"
+	touch $(STAMP)
+
+demo: setup
+	$(SCIENTIA) index build samples/corpus.jsonl -o demo-index
+	$(SCIENTIA) index info demo-index
+	$(SCIENTIA) query demo-index "which pizzas are hot and spicy?" -k 5
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+# Writes benchmarks/results/<collection>/report.{json,md,png}; indexes go to bench-out/ (not committed).
+bench: setup
+	@for name in scifact cranfield msmarco-subset; do \
+	  if [ -d "$(SHARED)/$$name" ]; then \
+	    $(SCIENTIA) bench "$(SHARED)/$$name" --index-dir "bench-out/$$name-index" --out "benchmarks/results/$$name" || exit $$?; \
+	  else echo "skipping $$name: $(SHARED)/$$name is absent" >&2; fi; \
+	done
+
+clean:
+	rm -rf demo-index bench-out .pytest_cache

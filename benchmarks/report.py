@@ -1,0 +1,81 @@
+"""Benchmark reports: ``report.json`` (everything), ``report.md`` (a table), ``report.png`` (a plot)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["write_report", "markdown_table"]
+
+_COLUMNS = (("nDCG@10", "nDCG@10"), ("Recall@100", "R@100"), ("MRR@10", "RR@10"))
+
+
+def write_report(report: dict[str, Any], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (folder / "report.md").write_text(markdown_table(report), encoding="utf-8")
+    _plot(report, folder / "report.png")
+
+
+def markdown_table(report: dict[str, Any]) -> str:
+    machine = report["machine"]
+    lines = [
+        f"## {report['dataset']} ({report['split']}): {report['queries']} queries, {report['documents']:,} documents",
+        "",
+        f"Encoder {report['encoder']['name']}, FAISS {report['faiss_factory']}, fusion {report['fusion']}. "
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"GPUs seen by FAISS: {machine['gpus_seen_by_faiss']}.",
+        "",
+        "| mode | " + " | ".join(label for label, _ in _COLUMNS) + " | p50 ms | p99 ms | queries/s |",
+        "|---|" + "---:|" * (len(_COLUMNS) + 3),
+    ]
+    for mode, result in report["modes"].items():
+        metrics, latency = result["metrics"], result["latency_ms"]
+        cells = [f"{metrics[key]:.4f}" for _, key in _COLUMNS]
+        cells += [f"{latency['p50']:.1f}", f"{latency['p99']:.1f}", f"{result['queries_per_second']:.1f}"]
+        lines.append(f"| {mode} | " + " | ".join(cells) + " |")
+    index = report["index"]
+    lines += [
+        "",
+        f"Index build: {index['build_seconds']:.1f} s ({'reused' if index['reused'] else 'built'}"
+        f"{', embeddings from cache' if index.get('embeddings_from_cache') else ''}); "
+        f"encoder throughput {report['encoder_docs_per_second']:.1f} documents/s; "
+        f"peak memory {report['peak_memory_mib']:.0f} MiB.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _plot(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    modes = list(report["modes"])
+    figure, (quality, latency) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    width = 0.8 / max(len(modes), 1)
+    positions = np.arange(len(_COLUMNS))
+    for i, mode in enumerate(modes):
+        values = [report["modes"][mode]["metrics"][key] for _, key in _COLUMNS]
+        bars = quality.bar(positions + i * width, values, width, label=mode)
+        quality.bar_label(bars, fmt="%.3f", fontsize=7)
+    quality.set_xticks(positions + width * (len(modes) - 1) / 2, [label for label, _ in _COLUMNS])
+    quality.set_ylim(0, 1)
+    quality.set_title(f"{report['dataset']} {report['split']}: quality")
+    quality.legend(fontsize=8)
+    p50 = [report["modes"][m]["latency_ms"]["p50"] for m in modes]
+    p99 = [report["modes"][m]["latency_ms"]["p99"] for m in modes]
+    spots = np.arange(len(modes))
+    latency.bar(spots - 0.2, p50, 0.4, label="p50")
+    latency.bar(spots + 0.2, p99, 0.4, label="p99")
+    latency.set_xticks(spots, modes)
+    latency.set_ylabel("ms per query")
+    latency.set_title("end-to-end latency")
+    latency.legend(fontsize=8)
+    figure.suptitle(f"{report['machine']['cpu']} · {report['machine']['cores']} cores", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,159 @@
+"""Retrieval benchmark on a BEIR-format collection: quality per mode, build cost, latency, memory.
+
+Every judged query of the split runs through :meth:`Engine.search` one at a time, as a user's
+would, so the latency figures are end to end (encode the query, FAISS, BM25, fusion, fetch).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scientia.engine import Engine
+from scientia.indexers.builder import BuildOptions, build_index_from_documents, load_documents
+from scientia.indexers.embedding_cache import default_cache_dir
+from scientia.indexers.encoder import Device, Encoder
+from scientia.indexers.errors import CorpusError
+from scientia.indexers.layout import IndexLayout, scientia_version
+from scientia.indexers.readers import read_qrels, read_queries
+
+from .machine import describe_machine, peak_memory_mib
+from .metrics import evaluate
+from .report import write_report
+
+__all__ = ["BenchmarkConfig", "run_benchmark"]
+
+logger = logging.getLogger(__name__)
+
+RUN_DEPTH = 100  # Recall@100 needs the top 100
+THROUGHPUT_SAMPLE = 512
+
+
+@dataclass
+class BenchmarkConfig:
+    dataset: Path
+    split: str = "test"
+    modes: list[str] = field(default_factory=lambda: ["dense", "lexical", "hybrid"])
+    model: Path | None = None
+    out: Path = Path("bench-out")
+    index_dir: Path | None = None  # default: <out>/index
+    fusion: str = "rrf"
+    faiss_factory: str | None = None
+    cache_dir: Path | None = None
+    device: Device = "auto"
+    batch_size: int = 64
+    show_progress: bool = False
+
+
+def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
+    dataset = Path(config.dataset)
+    if not dataset.is_dir():
+        raise CorpusError(f"{dataset}: no such BEIR folder")
+    queries = read_queries(dataset)
+    qrels = read_qrels(dataset, config.split)
+    judged = [qid for qid, rels in qrels.items() if qid in queries and any(r > 0 for r in rels.values())]
+    if not judged:
+        raise CorpusError(f"{dataset}: split {config.split!r} judges no query found in queries.jsonl")
+
+    index_dir = Path(config.index_dir or Path(config.out) / "index")
+    build = _build_or_reuse(dataset, index_dir, config)
+    engine = Engine.open(index_dir, model=config.model, device=config.device)
+    encoder_throughput = build.pop("encode_docs_per_second") or _sample_throughput(engine, config)
+
+    results: dict[str, Any] = {}
+    for mode in config.modes:
+        engine.search(queries[judged[0]], k=RUN_DEPTH, mode=mode, fusion=config.fusion)  # load models once
+        run: dict[str, dict[str, float]] = {}
+        latencies = []
+        for qid in judged:
+            started = time.perf_counter()
+            hits = engine.search(queries[qid], k=RUN_DEPTH, mode=mode, fusion=config.fusion)
+            latencies.append(time.perf_counter() - started)
+            run[qid] = {hit.id: hit.score for hit in hits}
+        results[mode] = {
+            "metrics": evaluate(run, {qid: qrels[qid] for qid in judged}),
+            "latency_ms": _percentiles(latencies),
+            "queries_per_second": round(len(latencies) / sum(latencies), 2),
+        }
+        logger.info("%s: nDCG@10 %.4f", mode, results[mode]["metrics"]["nDCG@10"])
+    manifest = engine.manifest
+    engine.close()
+
+    report = {
+        "dataset": dataset.name,
+        "dataset_path": str(dataset.resolve()),
+        "split": config.split,
+        "queries": len(judged),
+        "documents": manifest["documents"]["count"],
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scientia_version": scientia_version(),
+        "machine": describe_machine(),
+        "encoder": {k: manifest["encoder"][k] for k in ("name", "path", "checksum", "dimension")},
+        "faiss_factory": manifest["dense"]["factory"],
+        "lexical": manifest["lexical"],
+        "fusion": config.fusion,
+        "index": build,
+        "encoder_docs_per_second": encoder_throughput,
+        "peak_memory_mib": peak_memory_mib(),
+        "modes": results,
+    }
+    write_report(report, Path(config.out))
+    return report
+
+
+def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> dict[str, Any]:
+    """Reuse ``index_dir`` when it indexes this corpus with this encoder and FAISS factory; else build it."""
+    documents, corpus_checksum = load_documents(dataset, "beir")
+    encoder = Encoder(config.model, config.device)
+    layout = IndexLayout(index_dir)
+    if layout.exists():
+        manifest = layout.read_manifest()
+        if (
+            manifest["documents"]["corpus_checksum"] == corpus_checksum
+            and manifest["encoder"]["checksum"] == encoder.checksum
+            and config.faiss_factory in (None, manifest["dense"]["factory"])
+        ):
+            logger.info("reusing index %s", index_dir)
+            return {"reused": True, "build_seconds": manifest["build"]["total_seconds"], "encode_docs_per_second": None}
+    options = BuildOptions(
+        model=config.model,
+        device=config.device,
+        batch_size=config.batch_size,
+        faiss_factory=config.faiss_factory,
+        corpus_format="beir",
+        cache_dir=config.cache_dir or default_cache_dir(),
+        show_progress=config.show_progress,
+    )
+    started = time.perf_counter()
+    manifest = build_index_from_documents(documents, corpus_checksum, dataset, index_dir, options)
+    seconds = time.perf_counter() - started
+    encode_seconds = manifest["build"]["encode_seconds"]
+    return {
+        "reused": False,
+        "build_seconds": round(seconds, 2),
+        "embeddings_from_cache": encode_seconds is None,
+        "encode_docs_per_second": round(len(documents) / encode_seconds, 1) if encode_seconds else None,
+    }
+
+
+def _sample_throughput(engine: Engine, config: BenchmarkConfig) -> float:
+    """Documents per second on a fixed sample, when the build did not encode (cached embeddings)."""
+    documents = engine.store.get_by_positions(list(range(min(THROUGHPUT_SAMPLE, len(engine)))))
+    texts = [documents[p].searchable_text() for p in sorted(documents)]
+    encoder = engine.signal("dense").encoder
+    encoder.encode(texts[: config.batch_size], batch_size=config.batch_size)  # warm-up
+    started = time.perf_counter()
+    encoder.encode(texts, batch_size=config.batch_size)
+    return round(len(texts) / (time.perf_counter() - started), 1)
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    import numpy as np
+
+    values = np.asarray(seconds) * 1000
+    return {"p50": round(float(np.percentile(values, 50)), 2), "p99": round(float(np.percentile(values, 99)), 2),
+            "mean": round(float(values.mean()), 2)}

@@ -1,0 +1,61 @@
+"""Shared fixtures. Everything runs on the real encoder, real FAISS and real bm25s; nothing downloads."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = REPO / "samples" / "corpus.jsonl"
+SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+
+SMALL_CORPUS = [
+    {"id": "cats", "title": "Cats", "text": "Cats are small domesticated carnivorous mammals that purr and hunt mice."},
+    {"id": "rockets", "title": "Rocket engines", "text": "A rocket engine burns propellant and expels exhaust to produce thrust in space."},
+    {"id": "bread", "title": "Sourdough", "text": "Sourdough bread rises thanks to wild yeast and lactic acid bacteria in the starter."},
+    {"id": "volcano", "title": "Volcanoes", "text": "Magma rising through the crust erupts as lava, ash and volcanic gas."},
+    {"id": "vaccines", "title": "Vaccination", "text": "Vaccines train the immune system to recognise a pathogen by presenting a harmless antigen."},
+    {"id": "chess", "title": "Chess openings", "text": "The Sicilian Defence answers 1.e4 with c5 and leads to sharp, unbalanced positions."},
+]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "corpus.jsonl", SMALL_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One index over SMALL_CORPUS, built once per session; tests must not modify it."""
+    from scientia.indexers import build_index
+
+    folder = tmp_path_factory.mktemp("small")
+    corpus = write_jsonl(folder / "corpus.jsonl", SMALL_CORPUS)
+    build_index(corpus, folder / "index")
+    return folder / "index"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from scientia.indexers.encoder import Encoder
+
+    return Encoder()
+
+
+@pytest.fixture(scope="session")
+def sample_documents():
+    from scientia.indexers import load_documents
+
+    documents, _ = load_documents(SAMPLE_CORPUS)
+    return documents

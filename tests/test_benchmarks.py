@@ -1,0 +1,89 @@
+"""The retrieval benchmark on a small BEIR folder the test writes, and the metrics it reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scientia.benchmarks.metrics import evaluate
+from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
+
+from conftest import SHARED_DATASETS, SMALL_CORPUS, write_jsonl
+
+
+def test_metrics_by_hand():
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1}, "q3": {"c": 1}}
+    run = {"q1": {"a": 0.9, "x": 0.5}, "q2": {"x": 0.9, "b": 0.8}}  # q3 returned nothing
+    metrics = evaluate(run, qrels)
+    # nDCG@10: q1 = 1, q2 = 1/log2(3), q3 = 0; MRR@10: 1, 1/2, 0; Recall@100: 1, 1, 0
+    assert metrics["nDCG@10"] == pytest.approx((1 + 1 / 1.584962500721156) / 3)
+    assert metrics["RR@10"] == pytest.approx(0.5)
+    assert metrics["R@100"] == pytest.approx(2 / 3)
+
+
+@pytest.fixture
+def beir_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    write_jsonl(folder / "corpus.jsonl", [{"_id": d["id"], "title": d["title"], "text": d["text"]} for d in SMALL_CORPUS])
+    write_jsonl(folder / "queries.jsonl", [
+        {"_id": "q1", "text": "how does a rocket make thrust"},
+        {"_id": "q2", "text": "lava and ash from eruptions"},
+        {"_id": "q3", "text": "training immunity against pathogens"},
+        {"_id": "q4", "text": "unjudged query"},
+    ])
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\trockets\t1\nq2\tvolcano\t1\nq3\tvaccines\t2\n")
+    return folder
+
+
+@pytest.mark.slow
+def test_benchmark_writes_reports_and_reuses_the_index(tmp_path: Path, beir_folder: Path):
+    config = BenchmarkConfig(dataset=beir_folder, out=tmp_path / "out", cache_dir=tmp_path / "cache")
+    report = run_benchmark(config)
+    assert report["queries"] == 3 and report["documents"] == len(SMALL_CORPUS)
+    assert set(report["modes"]) == {"dense", "lexical", "hybrid"}
+    for result in report["modes"].values():
+        assert result["metrics"]["nDCG@10"] == pytest.approx(1.0)  # each query has one obvious answer
+        assert result["latency_ms"]["p99"] >= result["latency_ms"]["p50"] > 0
+    assert report["index"]["reused"] is False and report["encoder_docs_per_second"] > 0
+    assert report["machine"]["cores"] >= 1 and report["peak_memory_mib"] > 0
+    saved = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert saved["modes"]["hybrid"]["metrics"] == report["modes"]["hybrid"]["metrics"]
+    assert "| hybrid |" in (tmp_path / "out" / "report.md").read_text()
+    assert (tmp_path / "out" / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list((tmp_path / "cache").glob("*.npy"))
+
+    again = run_benchmark(config)
+    assert again["index"]["reused"] is True
+    assert again["modes"]["dense"]["metrics"] == report["modes"]["dense"]["metrics"]
+
+
+@pytest.mark.slow
+def test_embedding_cache_spares_a_second_encoding(tmp_path: Path, beir_folder: Path):
+    cache = tmp_path / "cache"
+    first = run_benchmark(BenchmarkConfig(dataset=beir_folder, out=tmp_path / "a", cache_dir=cache, modes=["dense"]))
+    second = run_benchmark(BenchmarkConfig(dataset=beir_folder, out=tmp_path / "b", cache_dir=cache, modes=["dense"]))
+    assert first["index"]["embeddings_from_cache"] is False
+    assert second["index"]["embeddings_from_cache"] is True
+    assert second["modes"]["dense"]["metrics"] == first["modes"]["dense"]["metrics"]
+
+
+def test_unknown_split_lists_the_available_ones(tmp_path: Path, beir_folder: Path):
+    from scientia.indexers import CorpusError
+
+    with pytest.raises(CorpusError, match=r"no qrels for split 'dev' \(available: test\)"):
+        run_benchmark(BenchmarkConfig(dataset=beir_folder, split="dev", out=tmp_path / "out"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED_DATASETS / "cranfield").is_dir(), reason="../shared/datasets/cranfield is absent")
+def test_cranfield_queries_and_graded_qrels_load():
+    from scientia.indexers.readers import read_qrels, read_queries
+
+    queries = read_queries(SHARED_DATASETS / "cranfield")
+    qrels = read_qrels(SHARED_DATASETS / "cranfield", "test")
+    assert len(queries) == 225 and set(qrels) <= set(queries)
+    assert {score for rels in qrels.values() for score in rels.values()} <= {1, 2, 3, 4}

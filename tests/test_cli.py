@@ -1,0 +1,113 @@
+"""The command line through Typer's CliRunner: exit codes, output, one-line errors, fast --help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scientia.cli.app import app
+
+from conftest import SMALL_CORPUS, write_jsonl
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_build_query_info_round_trip(tmp_path: Path, small_corpus: Path):
+    index = tmp_path / "idx"
+    result = invoke("index", "build", small_corpus, "-o", index, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert f"indexed {len(SMALL_CORPUS)} documents" in result.stderr
+
+    result = invoke("query", index, "magma and lava", "-k", "3", "--json")
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(hits) == 3 and hits[0]["id"] == "volcano"
+    assert hits[0]["rank"] == 1 and set(hits[0]["signals"]) == {"dense", "lexical"}
+
+    result = invoke("query", index, "magma and lava", "--mode", "lexical")
+    assert result.exit_code == 0 and "Volcanoes" in result.stdout and "lexical rank" in result.stdout
+
+    result = invoke("index", "info", index, "--json")
+    assert result.exit_code == 0
+    info = json.loads(result.stdout)
+    assert info["documents"]["count"] == len(SMALL_CORPUS) and info["sizes_bytes"]["vectors.faiss"] > 0
+    result = invoke("index", "info", index)
+    assert result.exit_code == 0 and "all-MiniLM-L6-v2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"id": "1", "text": "ok"}\n{"id": 2\n', "bad.jsonl: line 2: malformed JSON"),
+        (b'{"id": "1", "text": "caf\xe9"}\n', "bad.jsonl: line 1, invalid UTF-8 at byte offset 24"),
+        (b'{"id": "1", "text": "a"}\n{"id": "1", "text": "b"}\n', "duplicate document id '1'"),
+        (b'{"title": "no id", "text": "x"}\n', "bad.jsonl: line 1: record has no 'id'"),
+        (b"\n", "empty corpus"),
+    ],
+)
+def test_bad_corpus_exits_2_with_one_line_and_keeps_the_old_index(tmp_path: Path, small_index_copy, content, message):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(content)
+    before = (small_index_copy / "manifest.json").read_bytes()
+    result = invoke("index", "build", bad, "-o", small_index_copy, "--quiet")
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert (small_index_copy / "manifest.json").read_bytes() == before
+
+
+@pytest.fixture
+def small_index_copy(tmp_path: Path, small_index: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(small_index, tmp_path / "index-copy"))
+
+
+def test_dedupe_flag(tmp_path: Path):
+    corpus = write_jsonl(tmp_path / "dup.jsonl", [{"id": "a", "text": "one"}, {"id": "a", "text": "two"}])
+    result = invoke("index", "build", corpus, "-o", tmp_path / "idx", "--dedupe", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "indexed 1 documents" in result.stderr
+
+
+def test_user_errors_exit_2(tmp_path: Path, small_index: Path):
+    result = invoke("query", tmp_path / "missing", "anything")
+    assert result.exit_code == 2 and "no such index folder" in result.stderr
+    result = invoke("query", small_index, "anything", "--mode", "psychic")
+    assert result.exit_code == 2
+    result = invoke("index", "build", tmp_path / "missing.jsonl", "-o", tmp_path / "x")
+    assert result.exit_code == 2 and "missing.jsonl: no such file or folder" in result.stderr
+    result = invoke("index", "build", tmp_path, "-o", tmp_path / "x", "--faiss", "Bogus99")
+    assert result.exit_code == 2
+    result = invoke("bench", tmp_path, "--modes", "dense,telepathy")
+    assert result.exit_code == 2 and "telepathy" in result.stderr and "allowed: dense, lexical, hybrid" in result.stderr
+
+
+def test_csv_corpus_with_custom_columns(tmp_path: Path):
+    corpus = tmp_path / "c.csv"
+    corpus.write_text("key,body\nk1,Glaciers carve valleys\nk2,Bees pollinate crops\n")
+    result = invoke("index", "build", corpus, "-o", tmp_path / "idx", "--id-field", "key", "--text-field", "body", "-q")
+    assert result.exit_code == 0, result.output
+    result = invoke("query", tmp_path / "idx", "pollination", "--json", "-k", "1", "--mode", "dense")
+    assert json.loads(result.stdout)["id"] == "k2"
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from scientia.cli.app import app; "
+        "heavy = [m for m in ('torch', 'faiss', 'owlready2', 'sentence_transformers', 'bm25s') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+    result = subprocess.run([sys.executable, "-m", "scientia.cli", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "index" in result.stdout

@@ -1,0 +1,155 @@
+"""Building an index and querying it through the engine: modes, fusion, evidence, manifest, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scientia.engine import Engine
+from scientia.indexers import (
+    BuildOptions,
+    CorpusError,
+    EncoderMismatchError,
+    IndexFormatError,
+    IndexNotFoundError,
+    InvalidArgumentError,
+    build_index,
+)
+from scientia.indexers.encoder import default_model_path
+from scientia.indexers.layout import FORMAT_VERSION
+
+from conftest import SMALL_CORPUS, write_jsonl
+
+
+def test_each_mode_finds_the_obvious_document(small_index: Path):
+    with Engine.open(small_index) as engine:
+        assert engine.search("kittens and house pets", k=1, mode="dense")[0].id == "cats"
+        assert engine.search("sourdough starter yeast", k=1, mode="lexical")[0].id == "bread"
+        top = engine.search("rocket propellant thrust", k=3, mode="hybrid")
+        assert top[0].id == "rockets"
+
+
+def test_hits_carry_per_signal_evidence(small_index: Path):
+    with Engine.open(small_index) as engine:
+        hits = engine.search("rocket propellant thrust", k=6, mode="hybrid")
+        dense = {h.id: h for h in engine.search("rocket propellant thrust", k=6, mode="dense")}
+        lexical = {h.id: h for h in engine.search("rocket propellant thrust", k=6, mode="lexical")}
+    rocket = hits[0]
+    assert set(rocket.signals) == {"dense", "lexical"}
+    assert rocket.signals["dense"].rank == dense["rockets"].rank
+    assert rocket.signals["lexical"].score == pytest.approx(lexical["rockets"].score)
+    # fused score is RRF of the two ranks
+    expected = 1 / (60 + rocket.signals["dense"].rank) + 1 / (60 + rocket.signals["lexical"].rank)
+    assert rocket.score == pytest.approx(expected)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    # documents only the dense signal found carry only dense evidence
+    assert any(set(h.signals) == {"dense"} for h in hits)
+
+
+def test_wsum_fusion_and_batch_search_agree_with_single(small_index: Path):
+    with Engine.open(small_index) as engine:
+        queries = ["volcanic eruptions", "immune system training"]
+        batch = engine.search_batch(queries, k=3, fusion="wsum")
+        singles = [engine.search(q, k=3, fusion="wsum") for q in queries]
+    assert [[h.id for h in r] for r in batch] == [[h.id for h in r] for r in singles]
+    assert batch[0][0].id == "volcano" and batch[1][0].id == "vaccines"
+    assert 0 < batch[0][0].score <= 1.0
+
+
+def test_titles_text_and_metadata_come_from_the_store(tmp_path: Path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "x", "title": "Xylophones", "text": "A xylophone has wooden bars.", "metadata": {"year": 1900}},
+        {"id": "y", "text": "Yaks live in the Himalayas."},
+    ])
+    build_index(corpus, tmp_path / "idx")
+    with Engine.open(tmp_path / "idx") as engine:
+        hit = engine.search("xylophone", k=1, mode="lexical")[0]
+    assert (hit.id, hit.title, hit.text, hit.metadata) == ("x", "Xylophones", "A xylophone has wooden bars.", {"year": 1900})
+
+
+def test_manifest_describes_the_index(small_index: Path):
+    manifest = json.loads((small_index / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["documents"]["count"] == len(SMALL_CORPUS)
+    assert manifest["encoder"]["name"] == "all-MiniLM-L6-v2"
+    assert manifest["encoder"]["dimension"] == 384 and len(manifest["encoder"]["checksum"]) == 64
+    assert manifest["dense"]["factory"] == "Flat"
+    assert manifest["lexical"]["backend"] == "bm25s" and manifest["lexical"]["k1"] == 0.9
+    assert len(manifest["documents"]["corpus_checksum"]) == 64
+    data = small_index / manifest["data_dir"]
+    assert {"documents.sqlite", "vectors.faiss"} <= set(manifest["files"])
+    for name, described in manifest["files"].items():
+        assert (data / name).stat().st_size == described["bytes"]
+
+
+def test_rebuild_makes_a_new_generation_and_removes_the_old(tmp_path: Path, small_corpus: Path):
+    target = tmp_path / "idx"
+    first = build_index(small_corpus, target)
+    second = build_index(small_corpus, target, BuildOptions(faiss_factory="HNSW32"))
+    assert (first["generation"], second["generation"]) == (1, 2)
+    assert sorted(p.name for p in target.glob("gen-*")) == ["gen-000002"]
+    with Engine.open(target) as engine:
+        assert engine.manifest["dense"]["factory"] == "HNSW32"
+        assert engine.search("yeast", k=1)[0].id == "bread"
+
+
+def test_failed_build_leaves_previous_index_untouched(tmp_path: Path, small_corpus: Path):
+    target = tmp_path / "idx"
+    build_index(small_corpus, target)
+    before = (target / "manifest.json").read_bytes()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "text": "fine"}\nnot json\n')
+    with pytest.raises(CorpusError, match="line 2"):
+        build_index(bad, target)
+    assert (target / "manifest.json").read_bytes() == before
+    with Engine.open(target) as engine:
+        assert len(engine.store) == len(SMALL_CORPUS)
+
+
+def test_build_refuses_to_overwrite_a_foreign_folder(tmp_path: Path, small_corpus: Path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(IndexFormatError, match="is not a scientia index; refusing to overwrite"):
+        build_index(small_corpus, folder)
+    assert (folder / "holiday.jpg").exists()
+
+
+def test_opening_with_another_encoder_is_an_error(tmp_path: Path, small_index: Path):
+    other = tmp_path / "other-model"
+    shutil.copytree(default_model_path(), other)
+    config = other / "config_sentence_transformers.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "note": "a different model"}))
+    with pytest.raises(EncoderMismatchError, match=r"built with encoder 'all-MiniLM-L6-v2' \(checksum .*\), but .*other-model has checksum"):
+        Engine.open(small_index, model=other)
+
+
+def test_newer_format_version_is_refused(tmp_path: Path, small_index: Path):
+    copy = tmp_path / "copy"
+    shutil.copytree(small_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["format_version"] = FORMAT_VERSION + 1
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexFormatError, match=r"'format_version' is 2; .* reads format 1 and older: upgrade scientia"):
+        Engine.open(copy)
+
+
+def test_missing_index_and_bad_arguments(tmp_path: Path, small_index: Path):
+    with pytest.raises(IndexNotFoundError, match="no such index folder"):
+        Engine.open(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexNotFoundError, match="not a scientia index"):
+        Engine.open(tmp_path / "empty")
+    with Engine.open(small_index) as engine:
+        with pytest.raises(InvalidArgumentError, match=r"unknown mode 'fuzzy' \(allowed: dense, lexical, hybrid\)"):
+            engine.search("x", mode="fuzzy")  # type: ignore[arg-type]
+        with pytest.raises(InvalidArgumentError, match="empty query"):
+            engine.search("   ")
+        with pytest.raises(InvalidArgumentError, match="exceeds the limit"):
+            engine.search("word " * 30_000)
+        with pytest.raises(InvalidArgumentError, match="k must be a positive integer"):
+            engine.search("x", k=0)
