@@ -41,7 +41,7 @@ class BenchmarkConfig:
     model: Path | None = None
     out: Path = Path("bench-out")
     index_dir: Path | None = None  # default: <out>/index
-    fusion: str = "rrf"
+    fusion: str = "wsum"
     faiss_factory: str | None = None
     cache_dir: Path | None = None
     device: Device = "auto"

@@ -12,7 +12,7 @@ ModelOption = typer.Option(
 DeviceOption = typer.Option("auto", "--device", help="Where the encoder runs.")
 ModeOption = typer.Option("hybrid", "--mode", help="Which signals rank the documents.")
 FusionOption = typer.Option(
-    "rrf", "--fusion", help="How hybrid fuses: reciprocal rank fusion or a min-max normalized weighted sum."
+    "wsum", "--fusion", help="How hybrid fuses: min-max normalized weighted sum, or reciprocal rank fusion."
 )
 FaissOption = typer.Option(
     None, "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size)."

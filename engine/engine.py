@@ -83,7 +83,7 @@ class Engine:
         query: str,
         k: int = 10,
         mode: SearchMode = "hybrid",
-        fusion: FusionMethod = "rrf",
+        fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
     ) -> list[Hit]:
         """The top ``k`` documents for ``query``, each with its per-signal evidence."""
@@ -94,7 +94,7 @@ class Engine:
         queries: list[str],
         k: int = 10,
         mode: SearchMode = "hybrid",
-        fusion: FusionMethod = "rrf",
+        fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
     ) -> list[list[Hit]]:
         """:meth:`search` for many queries at once; signals batch their work (one encoder call, one FAISS call)."""

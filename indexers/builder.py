@@ -74,6 +74,9 @@ def load_documents(
         raise CorpusError(f"{reader.path}: empty corpus, no documents to index")
     if dropped:
         logger.warning("dropped %d records with duplicate ids (kept the first of each)", dropped)
+    blank = sum(1 for doc in documents if not doc.text.strip() and not doc.title.strip())
+    if blank:
+        logger.warning("%d documents have no text and no title; they are indexed, but no query can match them", blank)
     digest = CorpusDigest()
     digest.update_all(documents)
     return documents, digest.hexdigest()

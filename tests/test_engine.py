@@ -34,7 +34,7 @@ def test_each_mode_finds_the_obvious_document(small_index: Path):
 
 def test_hits_carry_per_signal_evidence(small_index: Path):
     with Engine.open(small_index) as engine:
-        hits = engine.search("rocket propellant thrust", k=6, mode="hybrid")
+        hits = engine.search("rocket propellant thrust", k=6, mode="hybrid", fusion="rrf")
         dense = {h.id: h for h in engine.search("rocket propellant thrust", k=6, mode="dense")}
         lexical = {h.id: h for h in engine.search("rocket propellant thrust", k=6, mode="lexical")}
     rocket = hits[0]
@@ -50,7 +50,19 @@ def test_hits_carry_per_signal_evidence(small_index: Path):
     assert any(set(h.signals) == {"dense"} for h in hits)
 
 
-def test_wsum_fusion_and_batch_search_agree_with_single(small_index: Path):
+def test_default_fusion_is_the_weighted_sum(small_index: Path):
+    with Engine.open(small_index) as engine:
+        hit = engine.search("rocket propellant thrust", k=1)[0]
+        dense = engine.search("rocket propellant thrust", k=100, mode="dense")
+        lexical = engine.search("rocket propellant thrust", k=100, mode="lexical")
+    def normalized(run, doc):
+        scores = [h.score for h in run]
+        span = max(scores) - min(scores)
+        return (next(h.score for h in run if h.id == doc) - min(scores)) / span if span else 1.0
+    assert hit.score == pytest.approx(0.5 * normalized(dense, hit.id) + 0.5 * normalized(lexical, hit.id), rel=1e-5)
+
+
+def test_batch_search_agrees_with_single(small_index: Path):
     with Engine.open(small_index) as engine:
         queries = ["volcanic eruptions", "immune system training"]
         batch = engine.search_batch(queries, k=3, fusion="wsum")

@@ -55,8 +55,6 @@ def document_from_record(record: Any, where: str) -> Document:
     for name, value in (("text", text), ("title", title)):
         if not isinstance(value, str):
             raise CorpusError(f"{where}: document {doc_id!r}: field {name!r} must be a string")
-    if not text.strip() and not title.strip():
-        raise CorpusError(f"{where}: document {doc_id!r} has an empty 'text' and no title")
     metadata = record.get("metadata") or {}
     if not isinstance(metadata, Mapping):
         raise CorpusError(f"{where}: document {doc_id!r}: field 'metadata' must be an object")
