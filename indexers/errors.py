@@ -13,6 +13,10 @@ __all__ = [
     "IndexNotFoundError",
     "EncoderMismatchError",
     "InvalidArgumentError",
+    "OntologyError",
+    "InconsistentOntologyError",
+    "JavaNotFoundError",
+    "SparqlError",
 ]
 
 
@@ -38,3 +42,19 @@ class EncoderMismatchError(ScientiaError):
 
 class InvalidArgumentError(ScientiaError):
     """An option has a value outside the allowed ones; the message lists them."""
+
+
+class OntologyError(ScientiaError):
+    """An ontology file is unparsable, missing, or imports something that can't be found locally."""
+
+
+class InconsistentOntologyError(OntologyError):
+    """The ontology has no model; the message names the unsatisfiable classes or individuals involved."""
+
+
+class JavaNotFoundError(ScientiaError):
+    """HermiT and Pellet need a Java runtime and none usable was found."""
+
+
+class SparqlError(ScientiaError):
+    """A SPARQL query is malformed, or tries to change the graph."""

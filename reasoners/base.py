@@ -1,0 +1,35 @@
+"""The reasoner interface: each backend adds what it infers to the World's *inferred* ontology."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+__all__ = ["Reasoner", "ReasoningReport", "INFERRED_ONTOLOGY"]
+
+# Inferred facts live in their own named graph, apart from what the files asserted, so that
+# evidence can say which facts came from reasoning.
+INFERRED_ONTOLOGY = "urn:scientia:inferred#"
+
+
+@dataclass
+class ReasoningReport:
+    """What a reasoning run did; stored in the manifest."""
+
+    reasoner: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    inferred_triples: int = 0
+    unsatisfiable_classes: list[str] = field(default_factory=list)
+    rules: int = 0
+    rules_skipped: list[str] = field(default_factory=list)
+
+
+class Reasoner(ABC):
+    name: ClassVar[str]
+    needs_java: ClassVar[bool]
+    help: ClassVar[str]
+
+    @abstractmethod
+    def infer(self, world, inferred, report: ReasoningReport) -> None:
+        """Add the facts this reasoner entails to ``inferred`` (an ontology of ``world``)."""

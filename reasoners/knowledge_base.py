@@ -1,0 +1,112 @@
+"""The index's knowledge graph: an owlready2 World in its own SQLite file, never ``default_world``.
+
+Build: :meth:`KnowledgeBase.create` → :meth:`load` ontology files → :meth:`reason` (inferred facts
+are stored; queries never start Java) → :meth:`close`. Query: :meth:`KnowledgeBase.open` is
+read-only and answers :meth:`sparql` and :meth:`explain`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from scientia.indexers.errors import InvalidArgumentError, JavaNotFoundError
+
+from .base import INFERRED_ONTOLOGY, Reasoner, ReasoningReport
+from .description_logic import HermitReasoner, PelletReasoner
+from .explain import Explanation, explain_individual
+from .loading import load_ontologies
+from .owl_rl import OwlRlReasoner, check_consistency
+from .sparql import run_select
+
+__all__ = ["KnowledgeBase", "REASONERS", "ReasonerName", "AUTO_DL_LIMIT"]
+
+logger = logging.getLogger(__name__)
+
+ReasonerName = Literal["auto", "hermit", "pellet", "rl"]
+REASONERS: dict[str, type[Reasoner]] = {r.name: r for r in (HermitReasoner, PelletReasoner, OwlRlReasoner)}
+# Up to this many triples HermiT classifies in seconds; above it, instance data dominates and
+# OWL 2 RL is about 10x faster (TOOLCHAIN.md: HermiT 53 s at 50k individuals, reasonable 5 s).
+AUTO_DL_LIMIT = 20_000
+
+
+class KnowledgeBase:
+    def __init__(self, world, path: Path) -> None:
+        self.world = world
+        self.path = path
+
+    @classmethod
+    def create(cls, path: str | Path) -> KnowledgeBase:
+        from owlready2 import World
+
+        path = Path(path)
+        return cls(World(filename=str(path)), path)
+
+    @classmethod
+    def open(cls, path: str | Path) -> KnowledgeBase:
+        """Open read-only; several processes may read one file at once."""
+        from owlready2 import World
+
+        path = Path(path)
+        world = World(filename=str(path), exclusive=False)
+        world.graph.execute("PRAGMA query_only = ON")
+        return cls(world, path)
+
+    def load(self, ontologies: Iterable[str | Path], search_paths: Iterable[str | Path] = ()) -> list:
+        return load_ontologies(self.world, ontologies, list(search_paths))
+
+    def triple_count(self) -> int:
+        objs = self.world.graph.execute("SELECT COUNT(*) FROM objs").fetchone()[0]
+        datas = self.world.graph.execute("SELECT COUNT(*) FROM datas").fetchone()[0]
+        return objs + datas
+
+    def choose_reasoner(self, name: ReasonerName = "auto", java: str | Path | None = None) -> Reasoner:
+        if name == "auto":
+            if self.triple_count() > AUTO_DL_LIMIT:
+                return OwlRlReasoner()
+            try:
+                return HermitReasoner(java)
+            except JavaNotFoundError as error:
+                logger.warning("%s; reasoning with OWL 2 RL instead", error)
+                return OwlRlReasoner()
+        if name not in REASONERS:
+            raise InvalidArgumentError(f"unknown reasoner {name!r} (allowed: auto, {', '.join(REASONERS)})")
+        reasoner = REASONERS[name]
+        return reasoner(java) if reasoner.needs_java else reasoner()
+
+    def reason(self, name: ReasonerName = "auto", java: str | Path | None = None) -> ReasoningReport:
+        """Infer and store everything the chosen reasoner entails, then close it under OWL 2 RL.
+
+        The RL pass after a DL reasoner stores what owlready2 leaves implicit (every superclass
+        of an inferred type, super-properties, inverses), so SPARQL sees the full entailed graph.
+        """
+        reasoner = self.choose_reasoner(name, java)
+        report = ReasoningReport(reasoner.name)
+        inferred = self.world.get_ontology(INFERRED_ONTOLOGY)
+        started = time.perf_counter()
+        reasoner.infer(self.world, inferred, report)
+        report.seconds[reasoner.name] = round(time.perf_counter() - started, 3)
+        if not isinstance(reasoner, OwlRlReasoner):
+            started = time.perf_counter()
+            OwlRlReasoner().infer(self.world, inferred, report)
+            report.seconds["rl-closure"] = round(time.perf_counter() - started, 3)
+        check_consistency(self.world)
+        report.inferred_triples = sum(
+            self.world.graph.execute(f"SELECT COUNT(*) FROM {table} WHERE c=?", (inferred.graph.c,)).fetchone()[0]
+            for table in ("objs", "datas")
+        )
+        self.world.save()
+        logger.info("%s inferred %d facts in %.1f s", reasoner.name, report.inferred_triples, sum(report.seconds.values()))
+        return report
+
+    def sparql(self, query: str) -> tuple[list[str], list[list[Any]]]:
+        return run_select(self.world, query)
+
+    def explain(self, iri: str) -> list[Explanation]:
+        return explain_individual(self.world, iri)
+
+    def close(self) -> None:
+        self.world.close()

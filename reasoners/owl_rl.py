@@ -1,0 +1,120 @@
+"""OWL 2 RL materialization: the W3C rule set ("OWL 2 Web Ontology Language Profiles", §4.3)
+run to a fixpoint by `reasonable` (Rust), then SWRL rules, repeated until nothing new appears.
+
+Chosen by measurement (TOOLCHAIN.md, 50k individuals): reasonable 5.0 s, owlrl 282 s, HermiT
+53 s; on LUBM(1,0) it loads, infers and stores in about 6 s and answers all 14 queries. OWL 2 RL
+does not classify defined classes (an existential on the subclass side, as in the pizza
+ontology); use HermiT for that. Facts about blank nodes are not stored: they describe
+anonymous class expressions, which queries and the knowledge signal never ask about.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from scientia.indexers.errors import InconsistentOntologyError
+
+from .base import Reasoner, ReasoningReport
+from .swrl import apply_rules, rules_of
+
+__all__ = ["OwlRlReasoner", "rl_closure", "check_consistency"]
+
+logger = logging.getLogger(__name__)
+
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+# Reflexive axioms every RL engine adds (C ⊑ C, x sameAs x): true, useless, and numerous.
+_REFLEXIVE = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf", f"{OWL}equivalentClass", f"{OWL}equivalentProperty", f"{OWL}sameAs"}
+_HIERARCHY = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf"}
+_TRIVIAL_OBJECTS = {f"{OWL}Thing", f"{RDFS}Resource"}
+MAX_ROUNDS = 50
+
+
+class OwlRlReasoner(Reasoner):
+    name = "rl"
+    needs_java = False
+    help = (
+        "OWL 2 RL forward chaining (reasonable) plus SWRL rules: for large instance data, about 10x "
+        "faster than HermiT, no Java; does not classify defined classes."
+    )
+
+    def infer(self, world, inferred, report: ReasoningReport) -> None:
+        rules, report.rules_skipped = rules_of(world)
+        report.rules = len(rules)
+        for round_number in range(1, MAX_ROUNDS + 1):
+            added = rl_closure(world, inferred)
+            from_rules = apply_rules(world, inferred, rules) if rules else 0
+            logger.debug("RL round %d: %d facts from RL rules, %d from SWRL", round_number, added, from_rules)
+            if from_rules == 0:
+                return
+        logger.warning("SWRL rules still adding facts after %d rounds; stopped", MAX_ROUNDS)
+
+
+def rl_closure(world, inferred) -> int:
+    """Add every OWL 2 RL consequence of the world's triples to ``inferred``; return how many."""
+    import rdflib
+    import reasonable
+
+    started = time.perf_counter()
+    engine = reasonable.PyReasoner()
+    engine.from_graph(world.as_rdflib_graph())
+    closure = engine.reason()
+    logger.debug("reasonable: %d triples in %.2f s", len(closure), time.perf_counter() - started)
+    # C ⊑ D and D ⊑ C is stored as C ≡ D only: owlready2 warns on (and ignores) subclass cycles.
+    hierarchy = {(s, p, o) for s, p, o in closure if str(p) in _HIERARCHY and s != o}
+    mutual = {(str(s), str(p), str(o)) for s, p, o in hierarchy if (o, p, s) in hierarchy}
+    added = 0
+    for s, p, o in closure:
+        if isinstance(s, rdflib.BNode) or isinstance(o, rdflib.BNode):
+            continue
+        s_iri, p_iri = str(s), str(p)
+        if (s_iri, p_iri, str(o)) in mutual:
+            continue
+        if isinstance(o, rdflib.Literal):
+            added += _add_data(world, inferred, s_iri, p_iri, o)
+            continue
+        o_iri = str(o)
+        if (p_iri in _REFLEXIVE and s_iri == o_iri) or o_iri in _TRIVIAL_OBJECTS:
+            continue
+        spo = world._abbreviate(s_iri), world._abbreviate(p_iri), world._abbreviate(o_iri)
+        if not world._has_obj_triple_spo(*spo):
+            inferred._add_obj_triple_spo(*spo)
+            added += 1
+    return added
+
+
+def _add_data(world, inferred, s: str, p: str, literal) -> int:
+    if literal.language:
+        datatype = f"@{literal.language}"
+    elif literal.datatype:
+        datatype = world._abbreviate(str(literal.datatype))
+    else:
+        datatype = 0
+    s_id, p_id, value = world._abbreviate(s), world._abbreviate(p), str(literal)
+    if world._has_data_triple_spod(s_id, p_id, value, datatype):
+        return 0
+    inferred._add_data_triple_spod(s_id, p_id, value, datatype)
+    return 1
+
+
+def check_consistency(world) -> None:
+    """Raise :class:`InconsistentOntologyError` naming the individuals whose types clash."""
+    empty = [row[0].iri for row in world.sparql(f"SELECT DISTINCT ?x WHERE {{ ?x a <{OWL}Nothing> }}")]
+    clashes = [
+        (x.iri, c.iri, d.iri)
+        for x, c, d in world.sparql(
+            f"SELECT DISTINCT ?x ?c ?d WHERE {{ ?c <{OWL}disjointWith> ?d . ?x a ?c . ?x a ?d }}"
+        )
+        if hasattr(x, "iri") and hasattr(c, "iri") and hasattr(d, "iri")
+    ]
+    if not empty and not clashes:
+        return
+    parts = [f"{_short(x)} is a {_short(c)} and a {_short(d)}, which are disjoint" for x, c, d in clashes[:5]]
+    parts += [f"{_short(x)} can have no type (owl:Nothing)" for x in empty[:5]]
+    more = len(clashes) + len(empty) - len(parts)
+    raise InconsistentOntologyError("inconsistent ontology: " + "; ".join(parts) + (f"; and {more} more" if more > 0 else ""))
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or iri
