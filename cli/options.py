@@ -10,7 +10,9 @@ ModelOption = typer.Option(
     None, "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)."
 )
 DeviceOption = typer.Option("auto", "--device", help="Where the encoder runs.")
-ModeOption = typer.Option("hybrid", "--mode", help="Which signals rank the documents.")
+ModeOption = typer.Option(
+    None, "--mode", help="Which signals rank the documents (default: hybrid+knowledge where the index has an ontology, else hybrid)."
+)
 FusionOption = typer.Option(
     "wsum", "--fusion", help="How hybrid fuses: min-max normalized weighted sum, or reciprocal rank fusion."
 )

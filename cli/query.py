@@ -19,16 +19,17 @@ def query(
     index: Path = typer.Argument(..., help="Index folder made by 'scientia index build'."),
     text: str = typer.Argument(..., help="The query."),
     k: int = typer.Option(10, "-k", "--top-k", min=1, help="How many results."),
-    mode: SearchMode = ModeOption,
+    mode: Optional[SearchMode] = ModeOption,
     fusion: FusionMethod = FusionOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, one per line."),
     model: Optional[Path] = ModelOption,
     device: Device = DeviceOption,
 ) -> None:
-    """Search INDEX for TEXT: dense, lexical, or both fused, each hit with its rank in every signal."""
+    """Search INDEX for TEXT: one fused ranking with per-signal evidence and inference chains."""
     from scientia.engine import MODES, Engine
 
     with Engine.open(index, model=model, device=device) as engine:
+        mode = mode or engine.default_mode
         hits = engine.search(text, k=k, mode=mode, fusion=fusion)
     if as_json:
         from .render import hits_as_json_lines

@@ -32,6 +32,9 @@ def render_hits(query: str, hits: list[Hit], signal_names: tuple[str, ...], cons
         ranks = [str(hit.signals[name].rank) if name in hit.signals else "—" for name in signal_names]
         heading = f"[bold]{escape(hit.title)}[/bold]  " if hit.title else ""
         document = f"{heading}[dim]{escape(hit.id)}[/dim]\n{escape(hit.snippet(200))}"
+        chain = next((e.chain for e in hit.signals.values() if e.chain), ())
+        if chain:
+            document += "\n[green]" + escape("\n  → ".join(chain)) + "[/green]"
         table.add_row(str(hit.rank), f"{hit.score:.4f}", *ranks, document)
     console.print(table)
 

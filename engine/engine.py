@@ -15,22 +15,25 @@ from scientia.indexers.builder import BM25_DIR, DOCUMENTS_FILE, VECTORS_FILE
 from scientia.indexers.docstore import DocumentStore
 from scientia.indexers.encoder import Device, Encoder, default_model_path, model_checksum
 from scientia.indexers.errors import EncoderMismatchError, InvalidArgumentError
+from scientia.indexers.knowledge_store import KNOWLEDGE_FILE, KnowledgeStore
 from scientia.indexers.layout import IndexLayout
 from scientia.indexers.lexical import BM25Params
 
 from .fusion import FUSION_METHODS, FusionMethod, fuse
 from .hits import Hit, SignalEvidence
-from .signals import DenseSignal, LexicalSignal, Ranking, Signal
+from .signals import DenseSignal, KnowledgeSignal, LexicalSignal, Signal, SignalResult
 
 __all__ = ["Engine", "SearchMode", "MODES", "DEFAULT_DEPTH"]
 
 logger = logging.getLogger(__name__)
 
-SearchMode = Literal["dense", "lexical", "hybrid"]
+SearchMode = Literal["dense", "lexical", "hybrid", "knowledge", "hybrid+knowledge"]
 MODES: dict[str, tuple[str, ...]] = {
     "dense": ("dense",),
     "lexical": ("lexical",),
     "hybrid": ("dense", "lexical"),
+    "knowledge": ("knowledge",),
+    "hybrid+knowledge": ("dense", "lexical", "knowledge"),
 }
 # Candidates each signal contributes before fusion; at least Recall@100's cut-off.
 DEFAULT_DEPTH = 100
@@ -68,9 +71,25 @@ class Engine:
             params = {k: v for k, v in manifest["lexical"].items() if k in BM25Params.__dataclass_fields__}
             return LexicalSignal(LexicalIndex.load(data / BM25_DIR, BM25Params(**params)))
 
-        return cls(layout.root, manifest, store, {"dense": load_dense, "lexical": load_lexical})
+        loaders = {"dense": load_dense, "lexical": load_lexical}
+        if manifest.get("knowledge"):
+            loaders["knowledge"] = lambda: KnowledgeSignal(KnowledgeStore.open(data / KNOWLEDGE_FILE))
+        return cls(layout.root, manifest, store, loaders)
+
+    @property
+    def has_knowledge(self) -> bool:
+        return "knowledge" in self._signal_loaders
+
+    @property
+    def default_mode(self) -> SearchMode:
+        """``hybrid+knowledge`` where the index holds a knowledge graph, else ``hybrid``."""
+        return "hybrid+knowledge" if self.has_knowledge else "hybrid"
 
     def signal(self, name: str) -> Signal:
+        if name not in self._signal_loaders:
+            raise InvalidArgumentError(
+                f"{self.root}: this index has no knowledge graph (build it with --ontology) for the {name} signal"
+            )
         if name not in self._signals:
             self._signals[name] = self._signal_loaders[name]()
         return self._signals[name]
@@ -82,7 +101,7 @@ class Engine:
         self,
         query: str,
         k: int = 10,
-        mode: SearchMode = "hybrid",
+        mode: SearchMode | None = None,
         fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
     ) -> list[Hit]:
@@ -93,29 +112,27 @@ class Engine:
         self,
         queries: list[str],
         k: int = 10,
-        mode: SearchMode = "hybrid",
+        mode: SearchMode | None = None,
         fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
     ) -> list[list[Hit]]:
         """:meth:`search` for many queries at once; signals batch their work (one encoder call, one FAISS call)."""
+        mode = mode or self.default_mode
         _check_arguments(queries, k, mode, fusion)
         names = MODES[mode]
         per_signal = {name: self.signal(name).rank(queries, max(k, depth)) for name in names}
-        results = []
-        for i in range(len(queries)):
-            rankings = {name: per_signal[name][i] for name in names}
-            results.append(self._hits(rankings, k, fusion))
-        return results
+        return [self._hits({name: per_signal[name][i] for name in names}, k, fusion) for i in range(len(queries))]
 
-    def _hits(self, rankings: dict[str, Ranking], k: int, fusion: str) -> list[Hit]:
-        if len(rankings) == 1:
-            fused = next(iter(rankings.values()))
-        else:
-            fused = fuse(fusion, rankings)
+    def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
+        rankings = {name: result.ranking for name, result in results.items()}
+        fused = next(iter(rankings.values())) if len(rankings) == 1 else fuse(fusion, rankings)
         top = fused[:k]
         evidence = {
-            name: {position: SignalEvidence(rank, score) for rank, (position, score) in enumerate(ranking, start=1)}
-            for name, ranking in rankings.items()
+            name: {
+                position: SignalEvidence(rank, score, result.chains.get(position, ()))
+                for rank, (position, score) in enumerate(result.ranking, start=1)
+            }
+            for name, result in results.items()
         }
         documents = self.store.get_by_positions([position for position, _ in top])
         hits = []

@@ -10,10 +10,12 @@ __all__ = ["SignalEvidence", "Hit"]
 
 @dataclass(frozen=True, slots=True)
 class SignalEvidence:
-    """Where one signal (dense, lexical, ...) placed a document: 1-based rank and raw score."""
+    """Where one signal (dense, lexical, knowledge) placed a document: 1-based rank and raw score,
+    and for the knowledge signal the chain of inference steps that brought the document in."""
 
     rank: int
     score: float
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ generation beside the live one, and commits it atomically (see :mod:`.layout`).
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -18,7 +19,8 @@ from .docstore import DocumentStore
 from .documents import CorpusDigest, Document
 from .embedding_cache import EmbeddingCache
 from .encoder import Device, Encoder
-from .errors import CorpusError, IndexFormatError
+from .errors import CorpusError, IndexFormatError, InvalidArgumentError
+from .knowledge_builder import KnowledgeOptions, build_knowledge
 from .layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout, scientia_version
 from .lexical import BM25Params, LexicalIndex
 from .readers import CorpusFormat, open_corpus
@@ -46,6 +48,7 @@ class BuildOptions:
     dedupe: bool = False
     cache_dir: Path | None = None
     show_progress: bool = False
+    knowledge: KnowledgeOptions = field(default_factory=KnowledgeOptions)
 
 
 def load_documents(
@@ -82,14 +85,21 @@ def load_documents(
     return documents, digest.hexdigest()
 
 
-def build_index(corpus: str | Path, output: str | Path, options: BuildOptions | None = None) -> dict[str, Any]:
-    """Build the index of ``corpus`` into the folder ``output`` and return its manifest."""
+def build_index(corpus: str | Path | None, output: str | Path, options: BuildOptions | None = None) -> dict[str, Any]:
+    """Build the index of ``corpus`` (and of ``options.knowledge.ontologies``) into ``output``; return its manifest.
+
+    With ontologies and no corpus, the ontology's entities become the documents.
+    """
     options = options or BuildOptions()
     _check_output(IndexLayout(output))
+    if corpus is None and not options.knowledge.ontologies:
+        raise InvalidArgumentError("nothing to index: give a corpus, an ontology (--ontology), or both")
     started = time.perf_counter()
-    documents, corpus_checksum = load_documents(
-        corpus, options.corpus_format, options.dedupe, **options.reader_options
-    )
+    documents, corpus_checksum = None, None
+    if corpus is not None:
+        documents, corpus_checksum = load_documents(
+            corpus, options.corpus_format, options.dedupe, **options.reader_options
+        )
     read_seconds = time.perf_counter() - started
     return build_index_from_documents(documents, corpus_checksum, corpus, output, options, read_seconds)
 
@@ -102,66 +112,84 @@ def _check_output(layout: IndexLayout) -> dict[str, Any] | None:
 
 
 def build_index_from_documents(
-    documents: list[Document],
-    corpus_checksum: str,
-    corpus: str | Path,
+    documents: list[Document] | None,
+    corpus_checksum: str | None,
+    corpus: str | Path | None,
     output: str | Path,
     options: BuildOptions,
     read_seconds: float = 0.0,
 ) -> dict[str, Any]:
-    """Build from documents already read by :func:`load_documents` (``corpus`` is recorded as their source)."""
+    """Build from documents already read by :func:`load_documents` (``corpus`` is recorded as their source).
+
+    ``documents`` may be ``None`` where ontologies are given: their entities become the documents.
+    """
     layout = IndexLayout(output)
     previous = _check_output(layout)
     started = time.perf_counter() - read_seconds
-
-    encoder = Encoder(options.model, options.device)
-    vectors, encode_seconds = _embed(encoder, documents, corpus_checksum, options)
-    texts = [doc.searchable_text() for doc in documents]
+    encoder = Encoder(options.model, options.device)  # a bad --model fails before any work
 
     with layout.writer_lock():
         generation = (previous or {}).get("generation", 0) + 1
         staging = layout.staging_dir(generation)
-        store = DocumentStore.create(staging / DOCUMENTS_FILE)
-        store.add(documents)
-        store.close()
-        dense = DenseIndex.build(vectors, options.faiss_factory)
-        dense.save(staging / VECTORS_FILE)
-        lexical = LexicalIndex.build(texts, options.bm25)
-        lexical.save(staging / BM25_DIR)
+        try:
+            return _build_generation(layout, staging, generation, documents, corpus_checksum, corpus, encoder, options, read_seconds, started)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
-        info = encoder.info()
-        manifest = {
-            "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
-            "scientia_version": scientia_version(),
-            "generation": generation,
-            "data_dir": layout.generation_dir_name(generation),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "documents": {
-                "count": len(documents),
-                "corpus": str(Path(corpus).resolve()),
-                "corpus_format": options.corpus_format,
-                "corpus_checksum": corpus_checksum,
-            },
-            "encoder": {**asdict(info), "batch_size": options.batch_size, "normalized": True},
-            "dense": {
-                "factory": dense.factory,
-                "metric": "inner_product",
-                "dimension": dense.dimension,
-                "built_on_gpu": gpu_count() > 0,
-                "faiss_version": _faiss_version(),
-            },
-            "lexical": lexical.describe(),
-            "build": {
-                "dedupe": options.dedupe,
-                "read_seconds": round(read_seconds, 3),
-                "encode_seconds": None if encode_seconds is None else round(encode_seconds, 3),
-                "encoded_from_cache": encode_seconds is None,
-                "total_seconds": round(time.perf_counter() - started, 3),
-            },
-            "files": layout.describe_files(staging),
-        }
-        layout.commit(staging, manifest)
+
+def _build_generation(layout, staging, generation, documents, corpus_checksum, corpus, encoder, options, read_seconds, started):
+    knowledge = None
+    if options.knowledge.ontologies:
+        documents, knowledge = build_knowledge(staging, documents, options.knowledge)
+    if corpus_checksum is None:
+        digest = CorpusDigest()
+        digest.update_all(documents)
+        corpus_checksum = digest.hexdigest()
+    vectors, encode_seconds = _embed(encoder, documents, corpus_checksum, options)
+    texts = [doc.searchable_text() for doc in documents]
+    store = DocumentStore.create(staging / DOCUMENTS_FILE)
+    store.add(documents)
+    store.close()
+    dense = DenseIndex.build(vectors, options.faiss_factory)
+    dense.save(staging / VECTORS_FILE)
+    lexical = LexicalIndex.build(texts, options.bm25)
+    lexical.save(staging / BM25_DIR)
+
+    info = encoder.info()
+    manifest = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "scientia_version": scientia_version(),
+        "generation": generation,
+        "data_dir": layout.generation_dir_name(generation),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "documents": {
+            "count": len(documents),
+            "corpus": str(Path(corpus).resolve()) if corpus is not None else None,
+            "corpus_format": options.corpus_format,
+            "corpus_checksum": corpus_checksum,
+        },
+        "encoder": {**asdict(info), "batch_size": options.batch_size, "normalized": True},
+        "dense": {
+            "factory": dense.factory,
+            "metric": "inner_product",
+            "dimension": dense.dimension,
+            "built_on_gpu": gpu_count() > 0,
+            "faiss_version": _faiss_version(),
+        },
+        "lexical": lexical.describe(),
+        "knowledge": knowledge,
+        "build": {
+            "dedupe": options.dedupe,
+            "read_seconds": round(read_seconds, 3),
+            "encode_seconds": None if encode_seconds is None else round(encode_seconds, 3),
+            "encoded_from_cache": encode_seconds is None,
+            "total_seconds": round(time.perf_counter() - started, 3),
+        },
+        "files": layout.describe_files(staging),
+    }
+    layout.commit(staging, manifest)
     logger.info("index generation %d with %d documents committed to %s", generation, len(documents), layout.root)
     return manifest
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .base import Ranking, Signal
+from .base import Ranking, Signal, SignalResult
 from .dense import DenseSignal
+from .knowledge import KnowledgeSignal
 from .lexical import LexicalSignal
 
-__all__ = ["Signal", "Ranking", "DenseSignal", "LexicalSignal"]
+__all__ = ["Signal", "SignalResult", "Ranking", "DenseSignal", "LexicalSignal", "KnowledgeSignal"]

@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import ClassVar
 
-__all__ = ["Signal", "Ranking"]
+__all__ = ["Signal", "Ranking", "SignalResult", "rankings_from_arrays"]
 
 # Best-first (document position, score) pairs.
 Ranking = list[tuple[int, float]]
+
+
+@dataclass
+class SignalResult:
+    """One query's ranking from one signal, with the chain of evidence behind each document where the
+    signal has one to tell (the knowledge signal does)."""
+
+    ranking: Ranking
+    chains: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Signal(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    def rank(self, queries: list[str], depth: int) -> list[Ranking]:
+    def rank(self, queries: list[str], depth: int) -> list[SignalResult]:
         """The top ``depth`` documents of each query, best first."""
 
 
-def rankings_from_arrays(scores, positions) -> list[Ranking]:
-    """Turn FAISS/bm25s style ``(scores, positions)`` arrays into rankings, dropping ``-1`` slots."""
+def rankings_from_arrays(scores, positions) -> list[SignalResult]:
+    """Turn FAISS/bm25s style ``(scores, positions)`` arrays into results, dropping ``-1`` slots."""
     return [
-        [(int(p), float(s)) for s, p in zip(row_scores, row_positions) if p >= 0]
+        SignalResult([(int(p), float(s)) for s, p in zip(row_scores, row_positions) if p >= 0])
         for row_scores, row_positions in zip(scores, positions)
     ]

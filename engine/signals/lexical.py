@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scientia.indexers.lexical import LexicalIndex
 
-from .base import Ranking, Signal, rankings_from_arrays
+from .base import Signal, SignalResult, rankings_from_arrays
 
 __all__ = ["LexicalSignal"]
 
@@ -15,6 +15,6 @@ class LexicalSignal(Signal):
     def __init__(self, index: LexicalIndex) -> None:
         self.index = index
 
-    def rank(self, queries: list[str], depth: int) -> list[Ranking]:
+    def rank(self, queries: list[str], depth: int) -> list[SignalResult]:
         scores, positions = self.index.search(queries, depth)
         return rankings_from_arrays(scores, positions)

@@ -1,0 +1,78 @@
+"""``scientia reason``: ask the index's knowledge graph directly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from .errors import reports_user_errors
+
+app = typer.Typer(help="Query and explain the knowledge graph of an index built with --ontology.", no_args_is_help=True)
+
+
+def _open(index: Path):
+    from scientia.indexers.errors import InvalidArgumentError
+    from scientia.indexers.knowledge_store import ONTOLOGY_FILE
+    from scientia.indexers.layout import IndexLayout
+    from scientia.reasoners import KnowledgeBase
+
+    layout = IndexLayout(index)
+    manifest = layout.read_manifest()
+    if not manifest.get("knowledge"):
+        raise InvalidArgumentError(f"{index}: this index has no knowledge graph (build it with --ontology)")
+    return KnowledgeBase.open(layout.data_dir(manifest) / ONTOLOGY_FILE)
+
+
+@app.command()
+@reports_user_errors
+def sparql(
+    index: Path = typer.Argument(..., help="Index folder built with --ontology."),
+    query: str = typer.Argument(..., help="A SPARQL SELECT query; updates are refused."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per row: variable → value, IRIs in full."),
+) -> None:
+    """Answer a SPARQL SELECT over the asserted plus inferred graph."""
+    from scientia.reasoners.sparql import to_json_value
+
+    base = _open(index)
+    try:
+        columns, rows = base.sparql(query)
+    finally:
+        base.close()
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps({c: to_json_value(v) for c, v in zip(columns, row)}, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, title=f"{len(rows)} rows", title_justify="left")
+    for row in rows:
+        table.add_row(*(str(to_json_value(v)) for v in row))
+    Console().print(table)
+
+
+@app.command()
+@reports_user_errors
+def explain(
+    index: Path = typer.Argument(..., help="Index folder built with --ontology."),
+    iri: str = typer.Argument(..., help="Full IRI of an individual."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per fact."),
+    inferred_only: bool = typer.Option(False, "--inferred-only", help="Show only inferred facts."),
+) -> None:
+    """Why does an individual have its inferred types and property values? (as far as the reasoner can tell)"""
+    base = _open(index)
+    try:
+        explanations = base.explain(iri)
+    finally:
+        base.close()
+    for item in explanations:
+        if inferred_only and not item.inferred:
+            continue
+        if as_json:
+            typer.echo(json.dumps({"fact": item.fact, "inferred": item.inferred, "because": item.reasons}, ensure_ascii=False))
+            continue
+        typer.echo(f"{item.fact}" + ("   [inferred]" if item.inferred else "   [asserted]"))
+        for reason in item.reasons:
+            typer.echo(f"    because {reason}")

@@ -1,0 +1,102 @@
+"""Build the knowledge part of an index: reason over the ontologies, keep what retrieval needs,
+and link entities to the documents that mention them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .documents import Document
+from .knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore
+from .linking import EntityMatcher
+
+__all__ = ["KnowledgeOptions", "build_knowledge", "documents_from_entities", "METADATA_ENTITIES"]
+
+logger = logging.getLogger(__name__)
+
+# A document may name the entities it is about in its metadata: {"entities": ["http://...#X"]}.
+METADATA_ENTITIES = "entities"
+
+
+@dataclass
+class KnowledgeOptions:
+    ontologies: list[Path] = field(default_factory=list)
+    search_paths: list[Path] = field(default_factory=list)
+    reasoner: str = "auto"
+    java: Path | None = None
+
+
+def documents_from_entities(records) -> list[Document]:
+    """An ontology without a corpus: each named entity becomes a document of its labels and comments."""
+    documents = []
+    for record in records:
+        text = " ".join([*record.labels[1:], *record.comments]) or record.labels[0]
+        documents.append(
+            Document(id=record.iri, title=record.labels[0], text=text,
+                     metadata={METADATA_ENTITIES: [record.iri], "kind": record.kind})
+        )
+    return documents
+
+
+def build_knowledge(
+    staging: Path, documents: list[Document] | None, options: KnowledgeOptions
+) -> tuple[list[Document], dict[str, Any]]:
+    """Write the quadstore and knowledge tables into ``staging``; return the documents and a manifest section."""
+    from scientia.reasoners import KnowledgeBase
+    from scientia.reasoners.graph_export import export_entities, export_steps
+
+    started = time.perf_counter()
+    base = KnowledgeBase.create(staging / ONTOLOGY_FILE)
+    try:
+        base.load(options.ontologies, options.search_paths)
+        loaded_seconds = time.perf_counter() - started
+        report = base.reason(options.reasoner, options.java)
+        records = export_entities(base.world)
+        if documents is None:
+            documents = documents_from_entities(records)
+        store = KnowledgeStore.create(staging / KNOWLEDGE_FILE)
+        ids = store.add_entities((r.iri, r.kind, r.name, r.labels) for r in records)
+        steps = store.add_steps(
+            (ids[s.source], ids[s.target], s.depth, ids[s.previous], s.relation, s.inferred, s.why)
+            for s in export_steps(base.world)
+            if s.source in ids and s.target in ids and s.previous in ids
+        )
+        mentions = store.add_mentions(_link(documents, EntityMatcher(store.labels()), ids))
+        store.finish()
+    finally:
+        base.close()
+    section = {
+        "ontologies": [str(Path(p).resolve()) for p in options.ontologies],
+        "search_paths": [str(Path(p).resolve()) for p in options.search_paths],
+        "reasoning": asdict(report),
+        "entities": len(records),
+        "steps": steps,
+        "mentions": mentions,
+        "seconds": {"load": round(loaded_seconds, 3), "total": round(time.perf_counter() - started, 3)},
+    }
+    logger.info("knowledge: %d entities, %d reasoning steps, %d mentions", len(records), steps, mentions)
+    return documents, section
+
+
+def _link(documents: list[Document], matcher: EntityMatcher, ids: dict[str, int]):
+    unknown: set[str] = set()
+    for position, document in enumerate(documents):
+        seen = set()
+        for mention in matcher.find(document.searchable_text()):
+            if mention.entity not in seen:
+                seen.add(mention.entity)
+                yield mention.entity, position, mention.surface
+        named = document.metadata.get(METADATA_ENTITIES) or []
+        for iri in named if isinstance(named, list) else [named]:
+            entity = ids.get(str(iri))
+            if entity is None:
+                unknown.add(str(iri))
+            elif entity not in seen:
+                seen.add(entity)
+                yield entity, position, f"<{iri}>"
+    if unknown:
+        logger.warning("%d entity IRIs named in document metadata are not in the ontology, e.g. %s",
+                       len(unknown), sorted(unknown)[0])

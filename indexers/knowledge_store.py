@@ -1,0 +1,134 @@
+"""The knowledge signal's tables: entities and their labels, the steps reasoning takes from each
+entity, and which documents mention which entity. Written at build time from the reasoned
+knowledge graph, so queries need neither owlready2 nor Java."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IndexFormatError
+
+__all__ = ["KnowledgeStore", "StoredStep", "KNOWLEDGE_FILE", "ONTOLOGY_FILE"]
+
+KNOWLEDGE_FILE = "knowledge.sqlite"
+ONTOLOGY_FILE = "ontology.sqlite3"  # the owlready2 quadstore: asserted + inferred triples
+
+_SCHEMA = """
+CREATE TABLE entities (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE labels (entity INTEGER NOT NULL, label TEXT NOT NULL);
+CREATE TABLE steps (
+    source INTEGER NOT NULL, target INTEGER NOT NULL, depth INTEGER NOT NULL, previous INTEGER NOT NULL,
+    relation TEXT NOT NULL, inferred INTEGER NOT NULL, why TEXT NOT NULL
+);
+CREATE TABLE mentions (entity INTEGER NOT NULL, position INTEGER NOT NULL, surface TEXT NOT NULL);
+"""
+_INDEXES = """
+CREATE INDEX steps_by_source ON steps (source, depth);
+CREATE UNIQUE INDEX steps_by_pair ON steps (source, target);
+CREATE INDEX mentions_by_entity ON mentions (entity);
+CREATE INDEX mentions_by_position ON mentions (position);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStep:
+    source: int
+    target: int
+    depth: int
+    previous: int
+    relation: str
+    inferred: bool
+    why: str
+
+
+class KnowledgeStore:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    def create(cls, path: Path) -> KnowledgeStore:
+        connection = sqlite3.connect(path)
+        connection.executescript(_SCHEMA)
+        return cls(connection)
+
+    @classmethod
+    def open(cls, path: Path) -> KnowledgeStore:
+        if not path.is_file():
+            raise IndexFormatError(f"{path}: knowledge tables missing")
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            connection.execute("SELECT 1 FROM entities LIMIT 1")
+        except sqlite3.DatabaseError as error:
+            raise IndexFormatError(f"{path}: damaged knowledge tables ({error})") from None
+        return cls(connection)
+
+    # -- writing -------------------------------------------------------------------------
+    def add_entities(self, entities: Iterable[tuple[str, str, str, Sequence[str]]]) -> dict[str, int]:
+        """Store ``(iri, kind, name, labels)`` rows; return IRI → entity id."""
+        ids: dict[str, int] = {}
+        for iri, kind, name, labels in entities:
+            entity = self._db.execute("INSERT INTO entities (iri, kind, name) VALUES (?, ?, ?)", (iri, kind, name)).lastrowid
+            ids[iri] = entity
+            self._db.executemany("INSERT INTO labels VALUES (?, ?)", [(entity, label) for label in labels])
+        return ids
+
+    def add_steps(self, steps: Iterable[tuple[int, int, int, int, str, bool, str]]) -> int:
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO steps VALUES (?, ?, ?, ?, ?, ?, ?)", steps)
+        return self._db.total_changes - before
+
+    def add_mentions(self, mentions: Iterable[tuple[int, int, str]]) -> int:
+        before = self._db.total_changes
+        self._db.executemany("INSERT INTO mentions VALUES (?, ?, ?)", mentions)
+        return self._db.total_changes - before
+
+    def finish(self) -> None:
+        self._db.executescript(_INDEXES)
+        self._db.commit()
+        self._db.close()
+
+    # -- reading -------------------------------------------------------------------------
+    def labels(self) -> list[tuple[int, str]]:
+        return self._db.execute("SELECT entity, label FROM labels").fetchall()
+
+    def entity(self, entity: int) -> tuple[str, str, str]:
+        """``(iri, kind, name)``."""
+        return self._db.execute("SELECT iri, kind, name FROM entities WHERE id=?", (entity,)).fetchone()
+
+    def entity_id(self, iri: str) -> int | None:
+        row = self._db.execute("SELECT id FROM entities WHERE iri=?", (iri,)).fetchone()
+        return row[0] if row else None
+
+    def reachable(self, source: int, limit: int) -> list[StoredStep]:
+        rows = self._db.execute(
+            "SELECT source, target, depth, previous, relation, inferred, why FROM steps WHERE source=? "
+            "ORDER BY depth LIMIT ?",
+            (source, limit),
+        )
+        return [StoredStep(*row[:5], bool(row[5]), row[6]) for row in rows]
+
+    def step(self, source: int, target: int) -> StoredStep | None:
+        row = self._db.execute(
+            "SELECT source, target, depth, previous, relation, inferred, why FROM steps WHERE source=? AND target=?",
+            (source, target),
+        ).fetchone()
+        return StoredStep(*row[:5], bool(row[5]), row[6]) if row else None
+
+    def mentions_of(self, entities: Sequence[int]) -> list[tuple[int, int, str]]:
+        """``(entity, position, surface)`` for documents mentioning any of ``entities``."""
+        found = []
+        for chunk in range(0, len(entities), 500):
+            part = entities[chunk : chunk + 500]
+            found += self._db.execute(
+                f"SELECT entity, position, surface FROM mentions WHERE entity IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+        return found
+
+    def counts(self) -> dict[str, int]:
+        return {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("entities", "labels", "steps", "mentions")}
+
+    def close(self) -> None:
+        self._db.close()
