@@ -21,13 +21,13 @@ CREATE TABLE entities (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TE
 CREATE TABLE labels (entity INTEGER NOT NULL, label TEXT NOT NULL);
 CREATE TABLE steps (
     source INTEGER NOT NULL, target INTEGER NOT NULL, depth INTEGER NOT NULL, previous INTEGER NOT NULL,
-    relation TEXT NOT NULL, inferred INTEGER NOT NULL, why TEXT NOT NULL
+    relation TEXT NOT NULL, inferred INTEGER NOT NULL, why TEXT NOT NULL,
+    UNIQUE (source, target)  -- the first way found to reach a target is the one kept
 );
 CREATE TABLE mentions (entity INTEGER NOT NULL, position INTEGER NOT NULL, surface TEXT NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX steps_by_source ON steps (source, depth);
-CREATE UNIQUE INDEX steps_by_pair ON steps (source, target);
 CREATE INDEX mentions_by_entity ON mentions (entity);
 CREATE INDEX mentions_by_position ON mentions (position);
 """

@@ -15,6 +15,7 @@ from scientia.indexers.errors import InconsistentOntologyError
 
 from .base import Reasoner, ReasoningReport
 from .java import find_java
+from .owl_rl import OwlRlReasoner, check_consistency
 
 __all__ = ["HermitReasoner", "PelletReasoner", "JAVA_MEMORY_MB"]
 
@@ -42,10 +43,13 @@ class _OwlreadyReasoner(Reasoner):
         try:
             with inferred:
                 self._run(world)
-        except owlready2.OwlReadyInconsistentOntologyError as error:
-            detail = str(error).replace("Java error message is:", "").strip()
+        except owlready2.OwlReadyInconsistentOntologyError:
+            # HermiT says only "inconsistent"; the RL rules usually find the clashing individuals.
+            OwlRlReasoner().infer(world, inferred, report)
+            check_consistency(world)
             raise InconsistentOntologyError(
-                f"inconsistent ontology: {self.name} finds no model" + (f" ({detail.splitlines()[0]})" if detail else "")
+                f"inconsistent ontology: {self.name} finds no model (the clash is beyond the OWL 2 RL rules "
+                "that would name the individuals involved)"
             ) from None
         finally:
             owlready2.JAVA_EXE, owlready2.reasoning.JAVA_MEMORY = saved

@@ -16,6 +16,7 @@ from scientia.indexers.errors import InvalidArgumentError
 
 from .base import INFERRED_ONTOLOGY
 from .render import display_name, render_expression
+from .swrl import property_chains
 
 __all__ = ["Explanation", "explain_individual", "why_type", "why_subclass"]
 
@@ -61,11 +62,8 @@ def _types(individual) -> set:
     import owlready2
 
     world = individual.namespace.world
-    return {
-        world._get_by_storid(o)
-        for o in world._get_obj_triples_sp_o(individual.storid, owlready2.rdf_type)
-        if o > 0 and isinstance(world._get_by_storid(o), owlready2.ThingClass)
-    }
+    found = {world._get_by_storid(o) for o in world._get_obj_triples_sp_o(individual.storid, owlready2.rdf_type) if o > 0}
+    return {c for c in found if isinstance(c, owlready2.ThingClass) and not c.iri.startswith("http://www.w3.org/2002/07/owl#")}
 
 
 def _object_values(world, individual):
@@ -185,8 +183,7 @@ def _why_value(world, individual, prop, value) -> list[str]:
     for sub in prop.descendants():
         if sub is not prop and _holds(world, individual, sub, value):
             reasons.append(f"{a} {display_name(sub)} {b}, and {display_name(sub)} ⊑ {display_name(prop)}")
-    for chain in getattr(prop, "property_chain", []):
-        steps = list(chain.properties)
+    for steps in property_chains(prop):
         if len(steps) == 2:
             for p, middle in _object_values(world, individual):
                 if p == steps[0] and _holds(world, middle, steps[1], value):

@@ -90,10 +90,12 @@ def export_entities(world) -> list[EntityRecord]:
     type_id, class_id = graph.id[f"{RDF}type"], graph.id[f"{OWL}Class"]
     classes = {s for (s,) in graph.db("SELECT DISTINCT s FROM objs WHERE p=? AND o=? AND s>0", (type_id, class_id))}
     classes -= {world._abbreviate(f"{OWL}Thing", False), world._abbreviate(f"{OWL}Nothing", False)}
-    individuals = {
-        s for (s,) in graph.db(f"SELECT DISTINCT s FROM objs WHERE p=? AND s>0 AND o IN ({','.join('?' * len(classes))})",
-                               (type_id, *classes))
-    } - classes if classes else set()
+    named = graph.id.get(f"{OWL}NamedIndividual")
+    kinds = (*classes, *([named] if named is not None else []))
+    individuals = set()
+    if kinds:
+        rows = graph.db(f"SELECT DISTINCT s FROM objs WHERE p=? AND s>0 AND o IN ({','.join('?' * len(kinds))})", (type_id, *kinds))
+        individuals = {s for (s,) in rows} - classes
     texts = {storid: ([], []) for storid in classes | individuals}
     for kind_index, properties in ((0, LABEL_PROPERTIES), (1, COMMENT_PROPERTIES)):
         ids = [graph.id[p] for p in properties if graph.id.get(p) is not None]
@@ -179,7 +181,7 @@ def export_steps(world) -> Iterator[Step]:
         facts: dict[tuple[int, int, int], bool] = {}
         for s, p, o, c in rows:
             facts[(s, p, o)] = facts.get((s, p, o), True) and c == graph.inferred_c
-        for (s, p, o), inferred in facts.items():
+        for (s, p, o), inferred in sorted(facts.items(), key=lambda item: item[1]):  # asserted first
             if s in class_ids or o in class_ids or s == o:
                 continue
             yield Step(graph.iri(s), graph.iri(o), 1, graph.iri(s), display_name(world._get_by_storid(p)), inferred)

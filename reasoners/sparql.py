@@ -23,19 +23,31 @@ def run_select(world, query: str) -> tuple[list[str], list[list[Any]]]:
     """``(column names, rows)`` of a SELECT query; raises :class:`SparqlError` on anything else."""
     if len(query) > MAX_QUERY_CHARS:
         raise SparqlError(f"SPARQL query of {len(query):,} characters exceeds the limit of {MAX_QUERY_CHARS:,}")
+    query = _STRINGS_AND_COMMENTS.sub(lambda m: " " if m.group().startswith("#") else m.group(), query)
     keyword = _UPDATE.search(_STRINGS_AND_COMMENTS.sub(" ", query))
     if keyword:
         raise SparqlError(f"SPARQL {keyword.group(1).upper()} refused: the knowledge graph is read-only (only SELECT)")
     from owlready2.sparql.main import PreparedSelectQuery
 
     try:
-        prepared = world.prepare_sparql(query, error_on_undefined_entities=False)
+        prepared = world.prepare_sparql(query, error_on_undefined_entities=True)
+    except ValueError as error:
+        if "No existing entity" not in str(error):
+            raise SparqlError(f"SPARQL error: {error}") from None
+        # An IRI the graph has never seen: the answer is empty. (Letting owlready2 accept it
+        # would make it write the IRI into the store, which is opened read-only.)
+        return _selected_variables(query), []
     except Exception as error:  # owlready2's lexer and parser raise bare Exception subclasses
         raise SparqlError(f"SPARQL syntax error: {_describe(error, query)}") from None
     if not isinstance(prepared, PreparedSelectQuery):
         raise SparqlError("only SELECT queries are answered; the knowledge graph is read-only")
     columns = [name.lstrip("?") for name in prepared.column_names]
     return columns, [list(row) for row in prepared.execute()]
+
+
+def _selected_variables(query: str) -> list[str]:
+    match = re.search(r"SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(.*?)\s*(?:WHERE|FROM|\{)", query, re.IGNORECASE | re.DOTALL)
+    return re.findall(r"[?$](\w+)", match.group(1)) if match else []
 
 
 def to_json_value(value: Any) -> Any:

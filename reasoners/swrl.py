@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-__all__ = ["SwrlRule", "rules_of", "apply_rules"]
+__all__ = ["SwrlRule", "rules_of", "chain_rules", "property_chains", "apply_rules"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,31 @@ def rules_of(world) -> tuple[list[SwrlRule], list[str]]:
     if skipped:
         logger.warning("%d SWRL rules skipped (unsupported atoms): %s", len(skipped), "; ".join(skipped))
     return usable, skipped
+
+
+def chain_rules(world) -> list[SwrlRule]:
+    """Property chains (``owl:propertyChainAxiom``, OWL 2 RL rule prp-spo2) as rules:
+    ``p ⊒ p1 ∘ p2`` becomes ``p1(?x0, ?x1), p2(?x1, ?x2) -> p(?x0, ?x2)``. The RL engine used here
+    leaves chains out, so they run with the SWRL rules."""
+    rules = []
+    for prop in world.object_properties():
+        for steps in property_chains(prop):
+            if len(steps) < 2 or not all(hasattr(step, "iri") for step in steps):
+                continue
+            body = tuple((f"?x{i}", f"<{step.iri}>", f"?x{i + 1}") for i, step in enumerate(steps))
+            head = (("?x0", f"<{prop.iri}>", f"?x{len(steps)}"),)
+            text = f"{' o '.join(step.name for step in steps)} -> {prop.name}"
+            rules.append(SwrlRule(text, body, head))
+    return rules
+
+
+def property_chains(prop) -> list[list]:
+    """The chains of ``prop``, read from the raw triples: owlready2's ``property_chain`` attribute
+    writes to the store when first read, which fails on a read-only index."""
+    from owlready2 import owl_propertychain
+
+    world = prop.namespace.world
+    return [list(world._parse_list(bnode)) for bnode in world._get_obj_triples_sp_o(prop.storid, owl_propertychain)]
 
 
 def apply_rules(world, inferred, rules: list[SwrlRule]) -> int:

@@ -13,7 +13,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO / "samples" / "corpus.jsonl"
-SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+SHARED = REPO.parent / "shared"
+SHARED_DATASETS = SHARED / "datasets"
 
 SMALL_CORPUS = [
     {"id": "cats", "title": "Cats", "text": "Cats are small domesticated carnivorous mammals that purr and hunt mice."},

@@ -89,7 +89,7 @@ def test_user_errors_exit_2(tmp_path: Path, small_index: Path):
     result = invoke("index", "build", tmp_path, "-o", tmp_path / "x", "--faiss", "Bogus99")
     assert result.exit_code == 2
     result = invoke("bench", tmp_path, "--modes", "dense,telepathy")
-    assert result.exit_code == 2 and "telepathy" in result.stderr and "allowed: dense, lexical, hybrid" in result.stderr
+    assert result.exit_code == 2 and "telepathy" in result.stderr and "allowed: dense, lexical, hybrid, knowledge, hybrid+knowledge" in result.stderr
 
 
 def test_csv_corpus_with_custom_columns(tmp_path: Path):

@@ -157,7 +157,7 @@ def test_missing_index_and_bad_arguments(tmp_path: Path, small_index: Path):
     with pytest.raises(IndexNotFoundError, match="not a scientia index"):
         Engine.open(tmp_path / "empty")
     with Engine.open(small_index) as engine:
-        with pytest.raises(InvalidArgumentError, match=r"unknown mode 'fuzzy' \(allowed: dense, lexical, hybrid\)"):
+        with pytest.raises(InvalidArgumentError, match=r"unknown mode 'fuzzy' \(allowed: dense, lexical, hybrid, knowledge, hybrid\+knowledge\)"):
             engine.search("x", mode="fuzzy")  # type: ignore[arg-type]
         with pytest.raises(InvalidArgumentError, match="empty query"):
             engine.search("   ")

@@ -1,0 +1,161 @@
+"""Knowledge in the index: entity linking, the knowledge signal with its chains, ontology-only
+indexes, and the `reason` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scientia.cli.app import app
+from scientia.engine import Engine
+from scientia.indexers import BuildOptions, build_index
+from scientia.indexers.knowledge_builder import KnowledgeOptions
+from scientia.indexers.linking import EntityMatcher, singular
+
+from conftest import REPO, SAMPLE_CORPUS, write_jsonl
+
+FAMILY = Path(__file__).parent / "data" / "family.ttl"
+F = "http://scientia.example/family#"
+SAMPLE_ONTOLOGY = REPO / "samples" / "pizza.ttl"
+runner = CliRunner()
+
+
+def test_singular_forms():
+    assert [singular(w) for w in ["pizzas", "toppings", "berries", "tomatoes", "dishes", "glass", "bus", "is"]] == [
+        "pizza", "topping", "berry", "tomato", "dish", "glass", "bus", "is"]
+
+
+def test_matcher_is_case_plural_and_accent_insensitive_and_prefers_longest():
+    matcher = EntityMatcher([(1, "American Hot"), (2, "hot"), (3, "jalapeño pepper"), (4, "pizza")])
+    found = matcher.find("Two AMERICAN HOT pizzas, with Jalapeno Peppers; too hot.")
+    assert [(m.entity, m.surface) for m in found] == [
+        (1, "AMERICAN HOT"), (4, "pizzas"), (3, "Jalapeno Peppers"), (2, "hot")]
+    assert matcher.find("hotter pizzazz") == []
+
+
+@pytest.fixture(scope="module")
+def demo_index(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo") / "index"
+    build_index(SAMPLE_CORPUS, folder, BuildOptions(knowledge=KnowledgeOptions([SAMPLE_ONTOLOGY])))
+    return folder
+
+
+@pytest.mark.slow
+def test_reasoning_brings_in_a_document_with_its_chain(demo_index: Path):
+    with Engine.open(demo_index) as engine:
+        assert engine.default_mode == "hybrid+knowledge"
+        plain = [hit.id for hit in engine.search("spicy pizza", k=5, mode="hybrid")]
+        reasoned = engine.search("spicy pizza", k=5)
+    assert "pizza/pollo-ad-astra" not in plain
+    pollo = next(hit for hit in reasoned if hit.id == "pizza/pollo-ad-astra")
+    chain = pollo.signals["knowledge"].chain
+    assert chain[0] == 'query names "spicy pizza" → SpicyPizza'
+    assert chain[1].startswith("SpicyPizza ⊒ PolloAdAstra (inferred from SpicyPizza ≡ Pizza and (hasTopping some SpicyTopping))")
+    assert chain[-1] == 'document mentions "Pollo Ad Astra"'
+    manifest = json.loads((demo_index / "manifest.json").read_text())
+    assert manifest["knowledge"]["reasoning"]["reasoner"] == "hermit"
+    assert manifest["knowledge"]["mentions"] > 0 and "ontology.sqlite3" in manifest["files"]
+
+
+def test_queries_without_entities_fuse_as_plain_hybrid(small_index_with_family: Path):
+    with Engine.open(small_index_with_family) as engine:
+        with_knowledge = [h.id for h in engine.search("rocket engines in space", k=3)]
+        hybrid = [h.id for h in engine.search("rocket engines in space", k=3, mode="hybrid")]
+    assert with_knowledge == hybrid
+
+
+@pytest.fixture(scope="module")
+def small_index_with_family(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("family")
+    corpus = write_jsonl(folder / "c.jsonl", [
+        {"id": "d1", "text": "Dave coaches the football team every Saturday."},
+        {"id": "d2", "text": "Rocket engines burn propellant to produce thrust in space."},
+        {"id": "d3", "text": "A note about someone.", "metadata": {"entities": [f"{F}erin"]}},
+        {"id": "d4", "text": "Carol grows tomatoes in her garden."},
+    ])
+    build_index(corpus, folder / "index", BuildOptions(knowledge=KnowledgeOptions([FAMILY], reasoner="rl")))
+    return folder / "index"
+
+
+def test_knowledge_signal_follows_rules_and_metadata_links(small_index_with_family: Path):
+    with Engine.open(small_index_with_family) as engine:
+        hits = engine.search("Alice", k=4, mode="knowledge")
+        by_id = {h.id: h for h in hits}
+        # alice hasUncle dave comes from the SWRL rule; d1 mentions Dave
+        assert "d1" in by_id
+        assert by_id["d1"].signals["knowledge"].chain[1] == "alice hasUncle dave (inferred)"
+        # erin is named only in d3's metadata; alice hasAncestor erin is transitive
+        assert "d3" in by_id and by_id["d3"].signals["knowledge"].chain[-1] == f'document mentions "<{F}erin>"'
+        parents = {h.id for h in engine.search("parent", k=10, mode="knowledge")}
+        assert "d4" in parents  # carol is a Parent only by inference
+
+
+def test_ontology_alone_makes_an_index(tmp_path: Path):
+    manifest = build_index(None, tmp_path / "idx", BuildOptions(knowledge=KnowledgeOptions([FAMILY], reasoner="rl")))
+    assert manifest["documents"]["count"] == manifest["knowledge"]["entities"]
+    with Engine.open(tmp_path / "idx") as engine:
+        assert engine.search("Carol", k=1, mode="lexical")[0].id == f"{F}carol"
+
+
+def test_knowledge_mode_needs_an_ontology(small_index: Path):
+    from scientia.indexers import InvalidArgumentError
+
+    with Engine.open(small_index) as engine:
+        assert engine.default_mode == "hybrid"
+        with pytest.raises(InvalidArgumentError, match="has no knowledge graph"):
+            engine.search("x", mode="knowledge")
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_reason_commands_through_the_cli(tmp_path: Path):
+    index = tmp_path / "idx"
+    result = invoke("index", "build", "--ontology", FAMILY, "--reasoner", "rl", "-o", index, "-q")
+    assert result.exit_code == 0, result.output
+    assert "inferred facts (rl)" in result.stderr
+
+    for prop, expected in (("hasUncle", "dave"), ("hasGrandparent", "carol"), ("hasAncestor", "erin")):
+        result = invoke("reason", "sparql", index, f"SELECT ?v WHERE {{ <{F}alice> <{F}{prop}> ?v }}", "--json")
+        assert result.exit_code == 0, result.output
+        assert {"v": f"{F}{expected}"} in [json.loads(line) for line in result.stdout.splitlines()]
+    result = invoke("reason", "sparql", index, f"SELECT ?c WHERE {{ <{F}carol> <{F}hasChild> ?c }}", "--json")
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [{"c": f"{F}bob"}]
+
+    result = invoke("reason", "explain", index, f"{F}alice", "--inferred-only")
+    assert result.exit_code == 0
+    assert "alice hasUncle dave   [inferred]" in result.stdout and "because rule: hasParent(?x, ?y)" in result.stdout
+
+    result = invoke("reason", "sparql", index, f"DELETE WHERE {{ ?s ?p ?o }}")
+    assert result.exit_code == 2 and "DELETE refused" in result.stderr
+    result = invoke("reason", "sparql", index, "SELECT ?x WHERE { ?x }")
+    assert result.exit_code == 2 and "SPARQL syntax error" in result.stderr
+
+
+def test_bad_ontology_input_exits_2_and_keeps_the_old_index(tmp_path: Path, small_corpus: Path):
+    index = tmp_path / "idx"
+    assert invoke("index", "build", small_corpus, "-o", index, "-q").exit_code == 0
+    before = (index / "manifest.json").read_bytes()
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix : <http://x#> .\n:a :b ;;; oops\n")
+    inconsistent = tmp_path / "inconsistent.ttl"
+    inconsistent.write_text(
+        "@prefix : <http://x#> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        ":A a owl:Class ; owl:disjointWith :B .\n:B a owl:Class .\n:i a :A , :B .\n"
+    )
+    cases = [
+        (["--ontology", broken], "broken.ttl: line 2: unparsable Turtle"),
+        (["--ontology", inconsistent, "--reasoner", "rl"], "inconsistent ontology: i is a"),
+        (["--ontology", tmp_path / "missing.owl"], "missing.owl: no such ontology file or folder"),
+        (["--ontology", FAMILY, "--reasoner", "hermit", "--java", "/nonexistent/java"], "no usable Java"),
+    ]
+    for extra, message in cases:
+        result = invoke("index", "build", small_corpus, "-o", index, "-q", *extra)
+        assert result.exit_code == 2, (extra, result.output)
+        assert message in result.stderr and "Traceback" not in result.output
+        assert (index / "manifest.json").read_bytes() == before
+    assert not list(index.glob(".staging-*"))

@@ -1,0 +1,217 @@
+"""The reasoners on real ontologies, on Java where they need it: inferred facts, agreement between
+the fast OWL 2 RL path and HermiT, LUBM's published answers, and every bad input named."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from scientia.indexers.errors import (
+    InconsistentOntologyError,
+    InvalidArgumentError,
+    JavaNotFoundError,
+    OntologyError,
+    SparqlError,
+)
+from scientia.reasoners import KnowledgeBase
+
+from conftest import SHARED
+
+DATA = Path(__file__).parent / "data"
+FAMILY = DATA / "family.ttl"
+F = "http://scientia.example/family#"
+PIZZA = SHARED / "ontologies" / "pizza" / "pizza.owl"
+LUBM = SHARED / "ontologies" / "lubm"
+
+
+def reasoned(tmp_path: Path, files, reasoner: str = "rl", search_paths=()) -> KnowledgeBase:
+    base = KnowledgeBase.create(tmp_path / f"{reasoner}.sqlite3")
+    base.load(files, search_paths)
+    base.reason(reasoner)
+    return base
+
+
+def facts(base: KnowledgeBase, namespace: str = F) -> set[tuple[str, str, str]]:
+    """Object triples about the namespace's individuals, as local names (OWL vocabulary left out)."""
+    world = base.world
+    found = set()
+    for s, p, o in world.graph.execute("SELECT s, p, o FROM objs WHERE s > 0 AND o > 0"):
+        s_iri, p_iri, o_iri = world._unabbreviate(s), world._unabbreviate(p), world._unabbreviate(o)
+        if s_iri.startswith(namespace) and not o_iri.startswith("http://www.w3.org/2002/07/owl#"):
+            found.add((s_iri.split("#")[-1], p_iri.split("#")[-1], o_iri.split("#")[-1]))
+    return found
+
+
+EXPECTED_FAMILY = {
+    ("carol", "hasChild", "bob"),  # inverse
+    ("alice", "hasAncestor", "erin"),  # sub-property, then transitive
+    ("alice", "hasGrandparent", "carol"),  # property chain
+    ("alice", "hasUncle", "dave"),  # SWRL rule
+    ("bob", "type", "Parent"),  # class definition, through the inverse
+}
+
+
+def test_owl_rl_infers_inverse_transitive_chain_and_rule_without_java(tmp_path: Path):
+    base = reasoned(tmp_path, [FAMILY], "rl")
+    try:
+        assert EXPECTED_FAMILY <= facts(base)
+    finally:
+        base.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reasoner", ["hermit", "pellet"])
+def test_owl_rl_infers_what_description_logic_reasoners_infer(tmp_path: Path, reasoner: str):
+    fast, reference = reasoned(tmp_path, [FAMILY], "rl"), reasoned(tmp_path, [FAMILY], reasoner)
+    try:
+        abox = lambda found: {f for f in found if f[1] != "subClassOf"}
+        assert EXPECTED_FAMILY <= facts(reference)
+        assert abox(facts(fast)) == abox(facts(reference))
+    finally:
+        fast.close()
+        reference.close()
+
+
+@pytest.mark.skipif(not PIZZA.is_file(), reason="../shared/ontologies/pizza is absent")
+def test_pizza_unsatisfiable_classes_and_spicy_pizzas(tmp_path: Path):
+    base = KnowledgeBase.create(tmp_path / "pizza.sqlite3")
+    base.load([PIZZA])
+    report = base.reason("hermit")
+    try:
+        assert {iri.rsplit("#", 1)[-1] for iri in report.unsatisfiable_classes} == {"CheeseyVegetableTopping", "IceCream"}
+        spicy = base.world.search_one(iri="*#SpicyPizza")
+        below = {c.name for c in spicy.descendants()} - {"SpicyPizza"}
+        assert {"AmericanHot", "Cajun", "PolloAdAstra", "SloppyGiuseppe"} <= below
+    finally:
+        base.close()
+
+
+def _published_answers(number: int) -> set[tuple[str, ...]]:
+    with (LUBM / "answers" / f"answers_query{number}.csv").open() as stream:
+        rows = list(csv.reader(stream))
+    return {tuple(row) for row in rows[1:] if row}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LUBM.is_dir(), reason="../shared/ontologies/lubm is absent")
+def test_lubm_queries_return_the_published_answer_sets(tmp_path: Path):
+    base = reasoned(tmp_path, [LUBM / "data"], "rl", [LUBM])
+    try:
+        for number in range(1, 15):
+            columns, rows = base.sparql((LUBM / "queries" / f"q{number}.rq").read_text())
+            answers = {tuple(v.iri if hasattr(v, "iri") else str(v) for v in row) for row in rows}
+            assert answers == _published_answers(number), f"LUBM query {number}"
+    finally:
+        base.close()
+
+
+def test_sparql_is_read_only_and_reports_syntax_errors(tmp_path: Path):
+    base = reasoned(tmp_path, [FAMILY], "rl")
+    base.close()
+    base = KnowledgeBase.open(tmp_path / "rl.sqlite3")
+    try:
+        columns, rows = base.sparql(f"SELECT ?u WHERE {{ <{F}alice> <{F}hasUncle> ?u }}")
+        assert columns == ["u"] and [r[0].iri for r in rows] == [f"{F}dave"]
+        assert base.sparql(f"SELECT ?x WHERE {{ ?x <{F}noSuchProperty> ?y }}")[1] == []
+        with pytest.raises(SparqlError, match="INSERT refused"):
+            base.sparql(f"INSERT DATA {{ <{F}x> <{F}hasUncle> <{F}y> }}")
+        with pytest.raises(SparqlError, match=r"syntax error: .*line 2"):
+            base.sparql("SELECT ?x\nWHERE { ?x ?y }")
+        # a literal or comment that merely contains an update keyword is fine
+        assert base.sparql(f'SELECT ?x WHERE {{ ?x <{F}hasUncle> ?y }} # DELETE nothing')[1]
+    finally:
+        base.close()
+
+
+def test_explanations_name_the_axiom_or_rule(tmp_path: Path):
+    base = reasoned(tmp_path, [FAMILY], "rl")
+    try:
+        explained = {e.fact: e for e in base.explain(f"{F}alice")}
+        assert explained["alice hasUncle dave"].inferred
+        assert any(r.startswith("rule: hasParent(?x, ?y), hasBrother(?y, ?z) -> hasUncle(?x, ?z)") for r in explained["alice hasUncle dave"].reasons)
+        assert any("hasParent ∘ hasParent" in r for r in explained["alice hasGrandparent carol"].reasons)
+        assert not explained["alice hasParent bob"].inferred
+        carol = {e.fact: e for e in base.explain(f"{F}carol")}
+        assert any("inverse of hasParent" in r for r in carol["carol hasChild bob"].reasons)
+        assert any("Parent ≡ Person and (hasChild some Person)" in r for r in carol["carol is a Parent"].reasons)
+        with pytest.raises(InvalidArgumentError, match="no individual"):
+            base.explain(f"{F}nobody")
+    finally:
+        base.close()
+
+
+INCONSISTENT = """@prefix : <http://scientia.example/bad#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+<http://scientia.example/bad> a owl:Ontology .
+:Cat a owl:Class ; owl:disjointWith :Dog .
+:Dog a owl:Class .
+:rex a owl:NamedIndividual , :Cat , :Dog .
+"""
+
+
+@pytest.mark.parametrize("reasoner", ["rl", "hermit"])
+def test_inconsistent_ontology_names_the_individual(tmp_path: Path, reasoner: str):
+    path = tmp_path / "bad.ttl"
+    path.write_text(INCONSISTENT)
+    base = KnowledgeBase.create(tmp_path / "k.sqlite3")
+    base.load([path])
+    with pytest.raises(InconsistentOntologyError, match=r"rex is a (Cat and a Dog|Dog and a Cat), which are disjoint"):
+        base.reason(reasoner)
+    base.close()
+
+
+def test_unparsable_files_name_file_and_line(tmp_path: Path):
+    rdfxml = tmp_path / "broken.owl"
+    rdfxml.write_text('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<rdf:Description rdf:about="x">\n</rdf:RDF>\n')
+    turtle = tmp_path / "broken.ttl"
+    turtle.write_text("@prefix : <http://x#> .\n:a :b :c .\n:d :e ;;; oops\n")
+    for path, pattern in ((rdfxml, r"broken.owl: unparsable ontology \(.*line 4"), (turtle, r"broken.ttl: line 3: unparsable Turtle")):
+        base = KnowledgeBase.create(tmp_path / f"{path.suffix[1:]}.sqlite3")
+        with pytest.raises(OntologyError, match=pattern):
+            base.load([path])
+        base.close()
+    with pytest.raises(OntologyError, match=r"unknown ontology format '.json'"):
+        KnowledgeBase.create(tmp_path / "j.sqlite3").load([tmp_path / "x.json"] if (tmp_path / "x.json").write_text("{}") else [])
+
+
+def test_imports_resolve_from_local_folders_only(tmp_path: Path):
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "core.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix : <http://scientia.example/core#> .\n"
+        "<http://scientia.example/core> a owl:Ontology .\n:Animal a owl:Class .\n"
+    )
+    main = tmp_path / "main.ttl"
+    main.write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<http://scientia.example/main> a owl:Ontology ; owl:imports <http://scientia.example/core> .\n"
+        "<http://scientia.example/main#Cat> a owl:Class ; rdfs:subClassOf <http://scientia.example/core#Animal> .\n"
+    )
+    base = KnowledgeBase.create(tmp_path / "a.sqlite3")
+    with pytest.raises(OntologyError, match=r"main.ttl: imports http://scientia.example/core which is not among .*never downloads"):
+        base.load([main])
+    base.close()
+    base = KnowledgeBase.create(tmp_path / "b.sqlite3")
+    base.load([main], [library])
+    assert base.world["http://scientia.example/core#Animal"] is not None
+    base.close()
+
+
+def test_missing_java_is_a_clear_error_and_rl_still_works(tmp_path: Path):
+    base = KnowledgeBase.create(tmp_path / "k.sqlite3")
+    base.load([FAMILY])
+    for reasoner in ("hermit", "pellet"):
+        with pytest.raises(JavaNotFoundError, match=r"no usable Java at /nonexistent/java .*--reasoner rl needs no Java"):
+            base.reason(reasoner, java="/nonexistent/java")
+    base.reason("rl", java="/nonexistent/java")
+    assert ("alice", "hasUncle", "dave") in facts(base)
+    base.close()
+
+
+def test_unknown_reasoner_lists_the_allowed_ones(tmp_path: Path):
+    base = KnowledgeBase.create(tmp_path / "k.sqlite3")
+    with pytest.raises(InvalidArgumentError, match=r"allowed: auto, hermit, pellet, rl"):
+        base.reason("fact++")  # type: ignore[arg-type]
+    base.close()
