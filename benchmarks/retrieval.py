@@ -18,6 +18,7 @@ from scientia.indexers.builder import BuildOptions, build_index_from_documents, 
 from scientia.indexers.embedding_cache import default_cache_dir
 from scientia.indexers.encoder import Device, Encoder
 from scientia.indexers.errors import CorpusError
+from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
 from scientia.indexers.readers import read_qrels, read_queries
 
@@ -47,6 +48,9 @@ class BenchmarkConfig:
     device: Device = "auto"
     batch_size: int = 64
     show_progress: bool = False
+    ontologies: list[Path] = field(default_factory=list)
+    ontology_paths: list[Path] = field(default_factory=list)
+    reasoner: str = "auto"
 
 
 def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
@@ -96,6 +100,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         "faiss_factory": manifest["dense"]["factory"],
         "lexical": manifest["lexical"],
         "fusion": config.fusion,
+        "knowledge": _knowledge_summary(manifest),
         "index": build,
         "encoder_docs_per_second": encoder_throughput,
         "peak_memory_mib": peak_memory_mib(),
@@ -116,6 +121,7 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
             manifest["documents"]["corpus_checksum"] == corpus_checksum
             and manifest["encoder"]["checksum"] == encoder.checksum
             and config.faiss_factory in (None, manifest["dense"]["factory"])
+            and (manifest.get("knowledge") or {}).get("ontology_checksum") == ontology_checksum(config.ontologies)
         ):
             logger.info("reusing index %s", index_dir)
             return {"reused": True, "build_seconds": manifest["build"]["total_seconds"], "encode_docs_per_second": None}
@@ -127,6 +133,7 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
         corpus_format="beir",
         cache_dir=config.cache_dir or default_cache_dir(),
         show_progress=config.show_progress,
+        knowledge=KnowledgeOptions(list(config.ontologies), list(config.ontology_paths), config.reasoner),
     )
     started = time.perf_counter()
     manifest = build_index_from_documents(documents, corpus_checksum, dataset, index_dir, options)
@@ -137,6 +144,19 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
         "build_seconds": round(seconds, 2),
         "embeddings_from_cache": encode_seconds is None,
         "encode_docs_per_second": round(len(documents) / encode_seconds, 1) if encode_seconds else None,
+    }
+
+
+def _knowledge_summary(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    knowledge = manifest.get("knowledge")
+    if not knowledge:
+        return None
+    return {
+        "ontologies": knowledge["ontologies"],
+        "reasoner": knowledge["reasoning"]["reasoner"],
+        "inferred_triples": knowledge["reasoning"]["inferred_triples"],
+        "entities": knowledge["entities"],
+        "mentions": knowledge["mentions"],
     }
 
 

@@ -9,6 +9,7 @@ import typer
 
 from scientia.engine import FusionMethod
 from scientia.indexers.encoder import Device
+from scientia.reasoners.knowledge_base import ReasonerName
 
 from .errors import fail, reports_user_errors
 from .logs import configure_logging
@@ -19,7 +20,12 @@ from .options import DeviceOption, FaissOption, FusionOption, ModelOption, Quiet
 def bench(
     dataset: Path = typer.Argument(..., help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."),
     split: str = typer.Option("test", "--split", help="Which qrels file judges the run."),
-    modes: str = typer.Option("dense,lexical,hybrid", "--modes", help="Comma-separated modes to score."),
+    modes: Optional[str] = typer.Option(
+        None, "--modes", help="Comma-separated modes to score (default: dense,lexical,hybrid, plus hybrid+knowledge with --ontology)."
+    ),
+    ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: adds the hybrid+knowledge mode."),
+    ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
+    reasoner: ReasonerName = typer.Option("auto", "--reasoner", help="hermit, pellet, rl or auto."),
     model: Optional[Path] = ModelOption,
     out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
     index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
@@ -39,6 +45,7 @@ def bench(
     from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
     from scientia.engine import MODES
 
+    modes = modes or ("dense,lexical,hybrid,hybrid+knowledge" if ontology else "dense,lexical,hybrid")
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in mode_list if m not in MODES]
     if unknown or not mode_list:
@@ -55,6 +62,9 @@ def bench(
         cache_dir=cache_dir,
         device=device,
         show_progress=not quiet,
+        ontologies=list(ontology),
+        ontology_paths=list(ontology_path),
+        reasoner=reasoner,
     )
     report = run_benchmark(config)
     from .render import render_benchmark

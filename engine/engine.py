@@ -37,6 +37,14 @@ MODES: dict[str, tuple[str, ...]] = {
 }
 # Candidates each signal contributes before fusion; at least Recall@100's cut-off.
 DEFAULT_DEPTH = 100
+# Entailment outranks similarity: with the knowledge signal weighted as much as the two text
+# signals together, a document the reasoner connects to the query comes before one that only
+# resembles it, and the text signals order the documents within each group. Equal weights let
+# text-similar non-answers (a topping described as hot, for "spicy pizza") push answers down:
+# on the pizza benchmark hybrid+knowledge then scored below knowledge alone (README, Choices).
+SIGNAL_WEIGHTS = {"dense": 0.25, "lexical": 0.25, "knowledge": 0.5}
+# The knowledge signal's 2^-depth scores are absolute; the others' only mean something ranked.
+ABSOLUTE_SCORES = frozenset({"knowledge"})
 MAX_QUERY_CHARS = 10_000
 
 
@@ -125,7 +133,11 @@ class Engine:
 
     def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
         rankings = {name: result.ranking for name, result in results.items()}
-        fused = next(iter(rankings.values())) if len(rankings) == 1 else fuse(fusion, rankings)
+        if len(rankings) == 1:
+            fused = next(iter(rankings.values()))
+        else:
+            weights = {name: SIGNAL_WEIGHTS[name] for name in rankings} if "knowledge" in rankings else None
+            fused = fuse(fusion, rankings, weights, ABSOLUTE_SCORES)
         top = fused[:k]
         evidence = {
             name: {

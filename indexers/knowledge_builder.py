@@ -3,6 +3,7 @@ and link entities to the documents that mention them."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -13,7 +14,7 @@ from .documents import Document
 from .knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore
 from .linking import EntityMatcher
 
-__all__ = ["KnowledgeOptions", "build_knowledge", "documents_from_entities", "METADATA_ENTITIES"]
+__all__ = ["KnowledgeOptions", "build_knowledge", "documents_from_entities", "ontology_checksum", "METADATA_ENTITIES"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,19 @@ class KnowledgeOptions:
     search_paths: list[Path] = field(default_factory=list)
     reasoner: str = "auto"
     java: Path | None = None
+
+
+def ontology_checksum(paths) -> str | None:
+    """SHA-256 over the given ontology files (folders expanded), or ``None`` for no ontology."""
+    if not paths:
+        return None
+    from scientia.reasoners.loading import collect_ontology_files
+
+    digest = hashlib.sha256()
+    for file in collect_ontology_files(paths):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def documents_from_entities(records) -> list[Document]:
@@ -70,6 +84,7 @@ def build_knowledge(
         base.close()
     section = {
         "ontologies": [str(Path(p).resolve()) for p in options.ontologies],
+        "ontology_checksum": ontology_checksum(options.ontologies),
         "search_paths": [str(Path(p).resolve()) for p in options.search_paths],
         "reasoning": asdict(report),
         "entities": len(records),

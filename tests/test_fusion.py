@@ -42,6 +42,15 @@ def test_min_max_by_hand():
     assert weighted["b"] == pytest.approx(0.8 * 0.6 + 0.2 * 1.0)
 
 
+def test_absolute_runs_are_scaled_not_shifted():
+    runs = {"dense": RUNS["dense"], "knowledge": [("x", 0.5), ("a", 0.25)]}
+    fused = dict(min_max_weighted_sum(runs, weights={"dense": 0.5, "knowledge": 0.5}, scale_only={"knowledge"}))
+    # knowledge divided by its max (0.5): x 1, a 0.5 — a keeps half its credit instead of 0
+    assert fused["x"] == pytest.approx(0.5)
+    assert fused["a"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.5)
+    assert fused["b"] == pytest.approx(0.5 * 0.6)
+
+
 def test_constant_run_normalizes_to_one():
     assert min_max_normalize([("x", 3.0), ("y", 3.0)]) == {"x": 1.0, "y": 1.0}
     assert min_max_normalize([]) == {}

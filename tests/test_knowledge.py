@@ -50,6 +50,9 @@ def test_reasoning_brings_in_a_document_with_its_chain(demo_index: Path):
         plain = [hit.id for hit in engine.search("spicy pizza", k=5, mode="hybrid")]
         reasoned = engine.search("spicy pizza", k=5)
     assert "pizza/pollo-ad-astra" not in plain
+    # what the reasoner entails comes first; the text signals order it
+    assert {hit.id for hit in reasoned[:4]} == {
+        "pizza/american-hot", "pizza/cajun", "pizza/pollo-ad-astra", "pizza/sloppy-giuseppe"}
     pollo = next(hit for hit in reasoned if hit.id == "pizza/pollo-ad-astra")
     chain = pollo.signals["knowledge"].chain
     assert chain[0] == 'query names "spicy pizza" → SpicyPizza'

@@ -10,7 +10,7 @@ summed over the runs ``r`` that retrieved ``d`` (weights ``w_r`` default to 1).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 
 __all__ = ["reciprocal_rank_fusion", "DEFAULT_K"]
 
@@ -21,8 +21,12 @@ def reciprocal_rank_fusion(
     runs: Mapping[str, Sequence[tuple[Hashable, float]]],
     k: int = DEFAULT_K,
     weights: Mapping[str, float] | None = None,
+    scale_only: Collection[str] = (),
 ) -> list[tuple[Hashable, float]]:
-    """Fuse ranked runs (each a best-first sequence of ``(doc, score)``) into one best-first list."""
+    """Fuse ranked runs (each a best-first sequence of ``(doc, score)``) into one best-first list.
+
+    ``scale_only`` is accepted for a common interface with the weighted sum; ranks need no scale.
+    """
     fused: dict[Hashable, float] = {}
     for name, run in runs.items():
         weight = 1.0 if weights is None else weights.get(name, 1.0)
