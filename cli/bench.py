@@ -18,7 +18,11 @@ from .options import DeviceOption, FaissOption, FusionOption, ModelOption, Quiet
 
 @reports_user_errors
 def bench(
-    dataset: Path = typer.Argument(..., help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv."),
+    dataset: Path = typer.Argument(
+        ..., help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv), or 'lubm' for the reasoning benchmark."
+    ),
+    universities: str = typer.Option("1,5", "--universities", help="lubm: comma-separated LUBM sizes N."),
+    lubm_dir: Path = typer.Option(Path("../shared/ontologies/lubm"), "--lubm-dir", help="lubm: the LUBM(1,0) folder."),
     split: str = typer.Option("test", "--split", help="Which qrels file judges the run."),
     modes: Optional[str] = typer.Option(
         None, "--modes", help="Comma-separated modes to score (default: dense,lexical,hybrid, plus hybrid+knowledge with --ontology)."
@@ -42,6 +46,9 @@ def bench(
     each mode, and writes report.json, report.md and report.png to --out.
     """
     configure_logging(verbose, quiet)
+    if str(dataset) == "lubm":
+        _bench_lubm(lubm_dir, universities, out or Path("bench-out") / "lubm", reasoner)
+        return
     from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
     from scientia.engine import MODES
 
@@ -71,3 +78,20 @@ def bench(
 
     render_benchmark(report)
     typer.echo(f"report written to {config.out}/report.json, report.md, report.png", err=True)
+
+
+def _bench_lubm(lubm_dir: Path, universities: str, out: Path, reasoner: str) -> None:
+    from scientia.benchmarks.lubm import run_lubm
+    from scientia.indexers.errors import InvalidArgumentError, OntologyError
+
+    if not (lubm_dir / "data").is_dir():
+        raise OntologyError(f"{lubm_dir}: no LUBM(1,0) here (expected data/, queries/, answers/); pass --lubm-dir")
+    try:
+        sizes = [int(n) for n in universities.split(",") if n.strip()]
+    except ValueError:
+        raise InvalidArgumentError(f"--universities: expected numbers like 1,5, got {universities!r}") from None
+    report = run_lubm(lubm_dir, sizes, out, "rl" if reasoner == "auto" else reasoner)
+    typer.echo((out / "report.md").read_text())
+    failed = [r for r in report["runs"] if r["scientia"].get("matched") != 14]
+    if failed:
+        raise fail(f"LUBM: not every query matched its published answers (see {out}/report.json)", code=1)
