@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 SCIENTIA := $(VENV)/bin/scientia
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared/datasets
+ONTOLOGIES ?= ../shared/ontologies
 # faiss-cpu and faiss-gpu overwrite each other's files: take the GPU build only where a GPU answers.
 FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 
@@ -40,13 +41,23 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
-# Writes benchmarks/results/<collection>/report.{json,md,png}; indexes go to bench-out/ (not committed).
+# Writes benchmarks/results/<benchmark>/report.{json,md,png}; indexes and generated data go to
+# bench-out/ (not committed).
 bench: setup
 	@for name in scifact cranfield msmarco-subset; do \
 	  if [ -d "$(SHARED)/$$name" ]; then \
 	    $(SCIENTIA) bench "$(SHARED)/$$name" --index-dir "bench-out/$$name-index" --out "benchmarks/results/$$name" || exit $$?; \
 	  else echo "skipping $$name: $(SHARED)/$$name is absent" >&2; fi; \
 	done
+	@if [ -f "$(ONTOLOGIES)/pizza/pizza.owl" ]; then \
+	  $(PY) -m scientia.benchmarks.pizza_knowledge "$(ONTOLOGIES)/pizza/pizza.owl" bench-out/pizza-knowledge && \
+	  $(SCIENTIA) bench bench-out/pizza-knowledge --ontology "$(ONTOLOGIES)/pizza/pizza.owl" \
+	    --modes dense,lexical,hybrid,knowledge,hybrid+knowledge \
+	    --index-dir bench-out/pizza-knowledge-index --out benchmarks/results/pizza-knowledge; \
+	else echo "skipping pizza-knowledge: $(ONTOLOGIES)/pizza is absent" >&2; fi
+	@if [ -d "$(ONTOLOGIES)/lubm" ]; then \
+	  $(SCIENTIA) bench lubm --universities 1,5 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
+	else echo "skipping lubm: $(ONTOLOGIES)/lubm is absent" >&2; fi
 
 clean:
 	rm -rf demo-index bench-out .pytest_cache

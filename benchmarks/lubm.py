@@ -124,8 +124,9 @@ def _in_fresh_process(arguments: list[str], timeout: int) -> dict[str, Any]:
 
 
 def run_lubm(source: Path, sizes: list[int], out: Path, reasoner: str = "rl", hermit_up_to: int = 5,
-             timeout: int = 1800) -> dict[str, Any]:
-    work = out / "work"
+             timeout: int = 1800, work: Path | None = None) -> dict[str, Any]:
+    """Measure each LUBM size; generated data and stores go to ``work`` (default: ``out/work``)."""
+    work = work or out / "work"
     work.mkdir(parents=True, exist_ok=True)
     runs = []
     for universities in sizes:

@@ -90,7 +90,7 @@ def _bench_lubm(lubm_dir: Path, universities: str, out: Path, reasoner: str) -> 
         sizes = [int(n) for n in universities.split(",") if n.strip()]
     except ValueError:
         raise InvalidArgumentError(f"--universities: expected numbers like 1,5, got {universities!r}") from None
-    report = run_lubm(lubm_dir, sizes, out, "rl" if reasoner == "auto" else reasoner)
+    report = run_lubm(lubm_dir, sizes, out, "rl" if reasoner == "auto" else reasoner, work=Path("bench-out") / "lubm-work")
     typer.echo((out / "report.md").read_text())
     failed = [r for r in report["runs"] if r["scientia"].get("matched") != 14]
     if failed:

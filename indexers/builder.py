@@ -131,14 +131,30 @@ def build_index_from_documents(
     with layout.writer_lock():
         generation = (previous or {}).get("generation", 0) + 1
         staging = layout.staging_dir(generation)
+        source = _Source(documents, corpus_checksum, corpus, read_seconds, started)
         try:
-            return _build_generation(layout, staging, generation, documents, corpus_checksum, corpus, encoder, options, read_seconds, started)
+            return _build_generation(layout, staging, generation, source, encoder, options)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
 
 
-def _build_generation(layout, staging, generation, documents, corpus_checksum, corpus, encoder, options, read_seconds, started):
+@dataclass
+class _Source:
+    """The corpus side of a build: its documents (``None``: the ontology's entities), where from, and when."""
+
+    documents: list[Document] | None
+    checksum: str | None
+    path: str | Path | None
+    read_seconds: float
+    started: float
+
+
+def _build_generation(
+    layout: IndexLayout, staging: Path, generation: int, source: _Source, encoder: Encoder, options: BuildOptions
+) -> dict[str, Any]:
+    documents, corpus_checksum, corpus = source.documents, source.checksum, source.path
+    read_seconds, started = source.read_seconds, source.started
     knowledge = None
     if options.knowledge.ontologies:
         documents, knowledge = build_knowledge(staging, documents, options.knowledge)

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .documents import Document
-from .errors import CorpusError, IndexFormatError
+from .errors import CorpusError
+from .sqlite_files import open_read_only
 
 __all__ = ["DocumentStore"]
 
@@ -39,15 +40,7 @@ class DocumentStore:
 
     @classmethod
     def open(cls, path: Path) -> DocumentStore:
-        if not path.is_file():
-            raise IndexFormatError(f"{path}: document store missing")
-        # Read-only and shareable across threads: queries never write.
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        try:
-            connection.execute("SELECT 1 FROM documents LIMIT 1")
-        except sqlite3.DatabaseError as error:
-            raise IndexFormatError(f"{path}: damaged document store ({error})") from None
-        return cls(connection, path)
+        return cls(open_read_only(path, "documents", "document store"), path)
 
     def add(self, documents: Iterable[Document]) -> None:
         rows = (

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IndexFormatError
+from .sqlite_files import open_read_only
 
 __all__ = ["KnowledgeStore", "StoredStep", "KNOWLEDGE_FILE", "ONTOLOGY_FILE"]
 
@@ -56,14 +56,7 @@ class KnowledgeStore:
 
     @classmethod
     def open(cls, path: Path) -> KnowledgeStore:
-        if not path.is_file():
-            raise IndexFormatError(f"{path}: knowledge tables missing")
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        try:
-            connection.execute("SELECT 1 FROM entities LIMIT 1")
-        except sqlite3.DatabaseError as error:
-            raise IndexFormatError(f"{path}: damaged knowledge tables ({error})") from None
-        return cls(connection)
+        return cls(open_read_only(path, "entities", "knowledge tables"))
 
     # -- writing -------------------------------------------------------------------------
     def add_entities(self, entities: Iterable[tuple[str, str, str, Sequence[str]]]) -> dict[str, int]:

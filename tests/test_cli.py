@@ -104,7 +104,7 @@ def test_csv_corpus_with_custom_columns(tmp_path: Path):
 def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys; from scientia.cli.app import app; "
-        "heavy = [m for m in ('torch', 'faiss', 'owlready2', 'sentence_transformers', 'bm25s') if m in sys.modules]; "
+        "heavy = [m for m in ('torch', 'faiss', 'owlready2', 'sentence_transformers', 'bm25s', 'rdflib', 'reasonable') if m in sys.modules]; "
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
