@@ -54,13 +54,28 @@ def render_info(index: Path, manifest: dict[str, Any], sizes: dict[str, int], co
         ("encoder path", encoder["path"]),
         ("FAISS", f"{dense['factory']} ({dense['metric']}, faiss {dense['faiss_version']})"),
         ("BM25", f"{lexical['method']} k1={lexical['k1']} b={lexical['b']} stemmer={lexical['stemmer']}"),
-        ("corpus", manifest["documents"]["corpus"]),
+        ("corpus", manifest["documents"]["corpus"] or "(the ontology's entities)"),
+        *_knowledge_rows(manifest.get("knowledge")),
         *((f"size {name}", _human_bytes(size)) for name, size in sizes.items()),
         ("size total", _human_bytes(sum(sizes.values()))),
     ]
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
+
+
+def _knowledge_rows(knowledge: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not knowledge:
+        return [("knowledge", "none (build with --ontology)")]
+    reasoning = knowledge["reasoning"]
+    unsatisfiable = reasoning["unsatisfiable_classes"]
+    return [
+        ("ontologies", ", ".join(knowledge["ontologies"])),
+        ("reasoner", f"{reasoning['reasoner']}: {reasoning['inferred_triples']:,} inferred facts, "
+                     f"{sum(reasoning['seconds'].values()):.1f} s"),
+        ("entities", f"{knowledge['entities']:,} ({knowledge['mentions']:,} mentions in documents)"),
+        *([("unsatisfiable", ", ".join(c.rsplit("#", 1)[-1] for c in unsatisfiable))] if unsatisfiable else []),
+    ]
 
 
 def render_benchmark(report: dict[str, Any], console: Console | None = None) -> None:
