@@ -27,7 +27,7 @@ def sweep(index_dir: Path, dataset: Path, split: str) -> dict[str, dict[str, flo
     queries, qrels = read_queries(dataset), read_qrels(dataset, split)
     judged = [q for q in qrels if q in queries]
     with Engine.open(index_dir) as engine:
-        ids = engine.store.ids()
+        ids = {position: doc.id for position, doc in engine.store.live_documents()}
         texts = [queries[q] for q in judged]
         runs = {name: engine.signal(name).rank(texts, 100) for name in ("dense", "lexical")}
 

@@ -108,3 +108,62 @@ def info(
     from .render import render_info
 
     render_info(index, manifest, sizes)
+
+
+@app.command()
+@reports_user_errors
+def add(
+    index: Path = typer.Argument(..., help="Index folder."),
+    corpus: Path = typer.Argument(..., help="Documents to add, in any corpus format; a known id replaces that document."),
+    corpus_format: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),
+    model: Optional[Path] = ModelOption,
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Encoder batch size."),
+    device: Device = DeviceOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Add documents to INDEX as a new generation (readers switch atomically)."""
+    configure_logging(False, quiet)
+    from scientia.indexers.updater import UpdateOptions, add_documents
+
+    options = UpdateOptions(corpus_format=corpus_format, model=model, device=device, batch_size=batch_size, show_progress=not quiet)
+    manifest = add_documents(index, corpus, options)
+    change = manifest["last_change"]
+    typer.echo(
+        f"generation {manifest['generation']}: {change['added']} added, {change['replaced']} replaced"
+        f"{', compacted' if change.get('compacted') else ''}; {manifest['documents']['count']:,} documents",
+        err=True,
+    )
+
+
+@app.command()
+@reports_user_errors
+def delete(
+    index: Path = typer.Argument(..., help="Index folder."),
+    ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated document ids."),
+    ids_file: Optional[Path] = typer.Option(None, "--ids-file", help="A file with one document id per line."),
+) -> None:
+    """Delete documents from INDEX by id, as a new generation."""
+    from scientia.indexers.errors import InvalidArgumentError
+    from scientia.indexers.updater import delete_documents
+
+    wanted = [i for i in (ids or "").split(",") if i.strip()]
+    if ids_file is not None:
+        wanted += [line.strip() for line in ids_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not wanted:
+        raise InvalidArgumentError("give the ids to delete with --ids or --ids-file")
+    manifest = delete_documents(index, wanted)
+    typer.echo(
+        f"generation {manifest['generation']}: {manifest['last_change']['deleted']} deleted"
+        f"{', compacted' if manifest['last_change'].get('compacted') else ''}; {manifest['documents']['count']:,} documents",
+        err=True,
+    )
+
+
+@app.command()
+@reports_user_errors
+def verify(index: Path = typer.Argument(..., help="Index folder.")) -> None:
+    """Check every file of INDEX against the checksums in its manifest."""
+    from scientia.indexers.layout import IndexLayout
+
+    checked = IndexLayout(index).verify()
+    typer.echo(f"{index}: {checked} files match the manifest")

@@ -21,6 +21,9 @@ def query(
     k: int = typer.Option(10, "-k", "--top-k", min=1, help="How many results."),
     mode: Optional[SearchMode] = ModeOption,
     fusion: FusionMethod = FusionOption,
+    filters: list[str] = typer.Option(
+        [], "--filter", help="Metadata condition FIELD=VALUE, FIELD!=VALUE or, on numbers, FIELD>=X (>, <, <=); repeatable."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, one per line."),
     model: Optional[Path] = ModelOption,
     device: Device = DeviceOption,
@@ -30,7 +33,7 @@ def query(
 
     with Engine.open(index, model=model, device=device) as engine:
         mode = mode or engine.default_mode
-        hits = engine.search(text, k=k, mode=mode, fusion=fusion)
+        hits = engine.search(text, k=k, mode=mode, fusion=fusion, filters=filters)
     if as_json:
         from .render import hits_as_json_lines
 

@@ -7,21 +7,22 @@ A query flows ``Engine.search`` → each :class:`~.signals.Signal` of the mode r
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from scientia.indexers.builder import BM25_DIR, DOCUMENTS_FILE, VECTORS_FILE
 from scientia.indexers.docstore import DocumentStore
-from scientia.indexers.encoder import Device, Encoder, default_model_path, model_checksum
-from scientia.indexers.errors import EncoderMismatchError, InvalidArgumentError
+from scientia.indexers.encoder import Device, Encoder, checked_model_path
+from scientia.indexers.errors import InvalidArgumentError
+from scientia.indexers.filters import filters_to_sql, parse_filter
 from scientia.indexers.knowledge_store import KNOWLEDGE_FILE, KnowledgeStore
 from scientia.indexers.layout import IndexLayout
 from scientia.indexers.lexical import BM25Params
 
 from .fusion import FUSION_METHODS, FusionMethod, fuse
 from .hits import Hit, SignalEvidence
-from .signals import DenseSignal, KnowledgeSignal, LexicalSignal, Signal, SignalResult
+from .signals import DenseSignal, KnowledgeSignal, LexicalSignal, Restriction, Signal, SignalResult
 
 __all__ = ["Engine", "SearchMode", "MODES", "DEFAULT_DEPTH"]
 
@@ -57,6 +58,9 @@ class Engine:
         self.store = store
         self._signal_loaders = signal_loaders
         self._signals: dict[str, Signal] = {}
+        # A generation never changes once committed, so its tombstones are read once.
+        self._tombstones = Restriction(excluded=frozenset(store.deleted_positions()))
+        self._metadata_fields: list[str] | None = None
 
     @classmethod
     def open(cls, path: str | Path, model: str | Path | None = None, device: Device = "auto") -> Engine:
@@ -65,7 +69,7 @@ class Engine:
         manifest = layout.read_manifest()
         data = layout.data_dir(manifest)
         store = DocumentStore.open(data / DOCUMENTS_FILE)
-        model_path = _checked_model_path(layout.root, manifest["encoder"], model)
+        model_path = checked_model_path(layout.root, manifest["encoder"], model)
 
         def load_dense() -> Signal:
             from scientia.indexers.dense import DenseIndex
@@ -103,6 +107,7 @@ class Engine:
         return self._signals[name]
 
     def __len__(self) -> int:
+        """Live documents."""
         return int(self.manifest["documents"]["count"])
 
     def search(
@@ -112,9 +117,14 @@ class Engine:
         mode: SearchMode | None = None,
         fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
+        filters: Sequence[str] = (),
     ) -> list[Hit]:
-        """The top ``k`` documents for ``query``, each with its per-signal evidence."""
-        return self.search_batch([query], k, mode, fusion, depth)[0]
+        """The top ``k`` documents for ``query``, each with its per-signal evidence.
+
+        ``filters`` (``"year>=2020"``, ``"lang=en"``) restrict every signal's search to documents
+        whose metadata matches all of them.
+        """
+        return self.search_batch([query], k, mode, fusion, depth, filters)[0]
 
     def search_batch(
         self,
@@ -123,13 +133,27 @@ class Engine:
         mode: SearchMode | None = None,
         fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
+        filters: Sequence[str] = (),
     ) -> list[list[Hit]]:
         """:meth:`search` for many queries at once; signals batch their work (one encoder call, one FAISS call)."""
         mode = mode or self.default_mode
         _check_arguments(queries, k, mode, fusion)
         names = MODES[mode]
-        per_signal = {name: self.signal(name).rank(queries, max(k, depth)) for name in names}
+        restriction = self._restriction(filters)
+        per_signal = {name: self.signal(name).rank(queries, max(k, depth), restriction) for name in names}
         return [self._hits({name: per_signal[name][i] for name in names}, k, fusion) for i in range(len(queries))]
+
+    def _restriction(self, filters: Sequence[str]) -> Restriction:
+        if not filters:
+            return self._tombstones
+        where, parameters = filters_to_sql([parse_filter(f) for f in filters], self.metadata_fields)
+        return Restriction(allowed=frozenset(self.store.matching_positions(where, parameters)))
+
+    @property
+    def metadata_fields(self) -> list[str]:
+        if self._metadata_fields is None:
+            self._metadata_fields = self.store.metadata_fields()
+        return self._metadata_fields
 
     def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
         rankings = {name: result.ranking for name, result in results.items()}
@@ -180,26 +204,3 @@ def _check_arguments(queries: list[str], k: int, mode: str, fusion: str) -> None
             raise InvalidArgumentError("empty query")
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidArgumentError(f"query of {len(query):,} characters exceeds the limit of {MAX_QUERY_CHARS:,}")
-
-
-def _checked_model_path(root: Path, recorded: dict[str, Any], model: str | Path | None) -> Path:
-    """The encoder folder to use for queries, after checking it is the one the index was built with."""
-    if model is not None:
-        path = Path(model).expanduser().resolve()
-    elif recorded.get("is_default"):
-        path = default_model_path()
-    else:
-        path = Path(recorded["path"])
-    if not path.is_dir():
-        raise EncoderMismatchError(
-            f"{root}: built with encoder {recorded['name']!r} from {recorded['path']}, which is not a folder "
-            "here; pass --model with a copy of that encoder"
-        )
-    found = model_checksum(path)
-    if found != recorded["checksum"]:
-        raise EncoderMismatchError(
-            f"{root}: built with encoder {recorded['name']!r} (checksum {recorded['checksum'][:12]}), "
-            f"but {path} has checksum {found[:12]}; query with the same encoder or rebuild the index"
-        )
-    return path
-

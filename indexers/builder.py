@@ -185,6 +185,9 @@ def _build_generation(
             "corpus": str(Path(corpus).resolve()) if corpus is not None else None,
             "corpus_format": options.corpus_format,
             "corpus_checksum": corpus_checksum,
+            "positions": len(documents),
+            "tombstones": 0,
+            "metadata_fields": sorted({key for doc in documents for key in doc.metadata}),
         },
         "encoder": {**asdict(info), "batch_size": options.batch_size, "normalized": True},
         "dense": {

@@ -8,6 +8,7 @@ searched there, and saved through ``index_gpu_to_cpu``; the CPU path is the test
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,12 +91,45 @@ class DenseIndex:
             except RuntimeError:
                 pass  # the parameter does not apply to this index type
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` per query row: ``(scores, positions)``, position ``-1`` where fewer exist."""
+    def search(
+        self,
+        queries: np.ndarray,
+        k: int,
+        allowed: Collection[int] | None = None,
+        excluded: Collection[int] = (),
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` per query row: ``(scores, positions)``, position ``-1`` where fewer exist.
+
+        ``allowed`` (only these positions) or ``excluded`` (any but these) restrict the search
+        inside FAISS through an ID selector.
+        """
         import numpy as np
 
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
-        return self._search_index.search(queries, min(k, max(len(self), 1)))
+        k = min(k, max(len(self), 1))
+        if allowed is None and not excluded:
+            return self._search_index.search(queries, k)
+        return self.index.search(queries, k, params=self._selector_parameters(allowed, excluded))
+
+    def _selector_parameters(self, allowed: Collection[int] | None, excluded: Collection[int]):
+        """Search parameters carrying an ID selector, of the kind this index type takes."""
+        import faiss
+        import numpy as np
+
+        ids = np.fromiter(allowed if allowed is not None else excluded, dtype=np.int64)
+        selector = faiss.IDSelectorBatch(ids)
+        if allowed is None:
+            selector = faiss.IDSelectorNot(selector)
+        base = faiss.downcast_index(self.index)
+        if isinstance(base, faiss.IndexHNSW):
+            params = faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH)
+        elif isinstance(base, faiss.IndexIVF):
+            params = faiss.SearchParametersIVF(nprobe=IVF_NPROBE)
+        else:
+            params = faiss.SearchParameters()
+        params.sel = selector
+        params._keep = (ids, selector)  # the selector reads `ids`; keep both alive with the params
+        return params
 
     def save(self, path: Path) -> None:
         import faiss

@@ -1,12 +1,16 @@
 """Documents in SQLite, so results show titles and snippets without the original corpus.
 
 A document's *position* (its SQLite rowid minus one) is its row in the FAISS and BM25 indexes.
+Positions are never reused: deleting or replacing a document tombstones its row (``deleted``)
+and a replacement gets a new position at the end, so every index stays aligned without
+rewriting it. Compaction (see :mod:`.updater`) renumbers.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -19,11 +23,13 @@ __all__ = ["DocumentStore"]
 _SCHEMA = """
 CREATE TABLE documents (
     position INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     title TEXT NOT NULL,
     text TEXT NOT NULL,
-    metadata TEXT NOT NULL
-)
+    metadata TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX live_ids ON documents (id) WHERE deleted = 0;
 """
 
 
@@ -31,17 +37,25 @@ class DocumentStore:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        # One connection serves every thread of a server; SQLite calls on it are serialized here.
+        self._lock = threading.Lock()
 
     @classmethod
     def create(cls, path: Path) -> DocumentStore:
         connection = sqlite3.connect(path)
-        connection.execute(_SCHEMA)
+        connection.executescript(_SCHEMA)
         return cls(connection, path)
 
     @classmethod
     def open(cls, path: Path) -> DocumentStore:
         return cls(open_read_only(path, "documents", "document store"), path)
 
+    @classmethod
+    def open_for_update(cls, path: Path) -> DocumentStore:
+        """Open a copy being prepared as the next generation (never the live one)."""
+        return cls(sqlite3.connect(path), path)
+
+    # -- writing ---------------------------------------------------------------------------
     def add(self, documents: Iterable[Document]) -> None:
         rows = (
             (doc.id, doc.title, doc.text, json.dumps(doc.metadata, ensure_ascii=False)) for doc in documents
@@ -52,25 +66,79 @@ class DocumentStore:
             raise CorpusError("duplicate document ids reached the store") from None
         self._db.commit()
 
+    def tombstone(self, ids: Iterable[str]) -> list[int]:
+        """Mark the live documents with these ids deleted; return their positions."""
+        positions = []
+        for doc_id in ids:
+            row = self._db.execute("SELECT position FROM documents WHERE id = ? AND deleted = 0", (doc_id,)).fetchone()
+            if row:
+                self._db.execute("UPDATE documents SET deleted = 1 WHERE position = ?", (row[0],))
+                positions.append(row[0] - 1)
+        self._db.commit()
+        return positions
+
+    # -- reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        """Live documents."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM documents WHERE deleted = 0").fetchone()[0]
+
+    def positions(self) -> int:
+        """Rows ever written, tombstones included: the size of the FAISS and BM25 indexes."""
+        with self._lock:
+            return self._db.execute("SELECT COALESCE(MAX(position), 0) FROM documents").fetchone()[0]
+
+    def deleted_positions(self) -> list[int]:
+        with self._lock:
+            return [row[0] - 1 for row in self._db.execute("SELECT position FROM documents WHERE deleted = 1")]
 
     def get_by_positions(self, positions: Sequence[int]) -> dict[int, Document]:
         if not positions:
             return {}
         marks = ",".join("?" * len(positions))
-        rows = self._db.execute(
-            f"SELECT position, id, title, text, metadata FROM documents WHERE position IN ({marks})",
-            [int(p) + 1 for p in positions],
-        )
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT position, id, title, text, metadata FROM documents WHERE position IN ({marks})",
+                [int(p) + 1 for p in positions],
+            ).fetchall()
         return {row[0] - 1: _document(row[1:]) for row in rows}
 
     def get(self, doc_id: str) -> Document | None:
-        row = self._db.execute("SELECT id, title, text, metadata FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, title, text, metadata FROM documents WHERE id = ? AND deleted = 0", (doc_id,)
+            ).fetchone()
         return _document(row) if row else None
 
     def ids(self) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT id FROM documents ORDER BY position")]
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT id FROM documents WHERE deleted = 0 ORDER BY position")]
+
+    def live_documents(self) -> list[tuple[int, Document]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT position, id, title, text, metadata FROM documents WHERE deleted = 0 ORDER BY position"
+            ).fetchall()
+        return [(row[0] - 1, _document(row[1:])) for row in rows]
+
+    def all_texts(self) -> list[str]:
+        """Searchable text of every position in order, tombstones as empty strings (they never match)."""
+        with self._lock:
+            rows = self._db.execute("SELECT title, text, deleted FROM documents ORDER BY position").fetchall()
+        return ["" if deleted else (f"{title}\n{text}" if title else text) for title, text, deleted in rows]
+
+    def matching_positions(self, where: str, parameters: Sequence) -> list[int]:
+        """Live positions whose row satisfies a SQL condition built by :mod:`.filters`."""
+        with self._lock:
+            rows = self._db.execute(f"SELECT position FROM documents WHERE deleted = 0 AND ({where})", parameters)
+            return [row[0] - 1 for row in rows]
+
+    def metadata_fields(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT key FROM documents, json_each(documents.metadata) WHERE deleted = 0 ORDER BY key"
+            )
+            return [row[0] for row in rows]
 
     def close(self) -> None:
         self._db.close()

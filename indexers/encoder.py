@@ -10,14 +10,14 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import InvalidArgumentError
+from .errors import EncoderMismatchError, InvalidArgumentError
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Encoder", "EncoderInfo", "default_model_path", "model_checksum", "resolve_device", "DEFAULT_MODEL_NAME"]
+__all__ = ["Encoder", "EncoderInfo", "checked_model_path", "default_model_path", "model_checksum", "resolve_device", "DEFAULT_MODEL_NAME"]
 
 logger = logging.getLogger(__name__)
 
@@ -153,3 +153,25 @@ class Encoder:
             show_progress_bar=show_progress_bar,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def checked_model_path(root: Path, recorded: dict[str, Any], model: str | Path | None) -> Path:
+    """The encoder folder to use for queries, after checking it is the one the index was built with."""
+    if model is not None:
+        path = Path(model).expanduser().resolve()
+    elif recorded.get("is_default"):
+        path = default_model_path()
+    else:
+        path = Path(recorded["path"])
+    if not path.is_dir():
+        raise EncoderMismatchError(
+            f"{root}: built with encoder {recorded['name']!r} from {recorded['path']}, which is not a folder "
+            "here; pass --model with a copy of that encoder"
+        )
+    found = model_checksum(path)
+    if found != recorded["checksum"]:
+        raise EncoderMismatchError(
+            f"{root}: built with encoder {recorded['name']!r} (checksum {recorded['checksum'][:12]}), "
+            f"but {path} has checksum {found[:12]}; query with the same encoder or rebuild the index"
+        )
+    return path

@@ -14,7 +14,7 @@ from .documents import Document
 from .knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore
 from .linking import EntityMatcher
 
-__all__ = ["KnowledgeOptions", "build_knowledge", "documents_from_entities", "ontology_checksum", "METADATA_ENTITIES"]
+__all__ = ["KnowledgeOptions", "build_knowledge", "link_documents", "documents_from_entities", "ontology_checksum", "METADATA_ENTITIES"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def build_knowledge(
             for s in export_steps(base.world)
             if s.source in ids and s.target in ids and s.previous in ids
         )
-        mentions = store.add_mentions(_link(documents, EntityMatcher(store.labels()), ids))
+        mentions = store.add_mentions(link_documents(documents, EntityMatcher(store.labels()), ids))
         store.finish()
     finally:
         base.close()
@@ -96,9 +96,10 @@ def build_knowledge(
     return documents, section
 
 
-def _link(documents: list[Document], matcher: EntityMatcher, ids: dict[str, int]):
+def link_documents(documents: list[Document], matcher: EntityMatcher, ids: dict[str, int], first_position: int = 0):
+    """``(entity, position, surface)`` for every entity each document mentions or names in its metadata."""
     unknown: set[str] = set()
-    for position, document in enumerate(documents):
+    for position, document in enumerate(documents, start=first_position):
         seen = set()
         for mention in matcher.find(document.searchable_text()):
             if mention.entity not in seen:

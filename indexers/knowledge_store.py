@@ -58,6 +58,11 @@ class KnowledgeStore:
     def open(cls, path: Path) -> KnowledgeStore:
         return cls(open_read_only(path, "entities", "knowledge tables"))
 
+    @classmethod
+    def open_for_update(cls, path: Path) -> KnowledgeStore:
+        """Open a copy being prepared as the next generation (never the live one)."""
+        return cls(sqlite3.connect(path))
+
     # -- writing -------------------------------------------------------------------------
     def add_entities(self, entities: Iterable[tuple[str, str, str, Sequence[str]]]) -> dict[str, int]:
         """Store ``(iri, kind, name, labels)`` rows; return IRI → entity id."""
@@ -78,6 +83,18 @@ class KnowledgeStore:
         self._db.executemany("INSERT INTO mentions VALUES (?, ?, ?)", mentions)
         return self._db.total_changes - before
 
+    def renumber_mentions(self, new_positions: dict[int, int]) -> None:
+        """After compaction: move mentions to the documents' new positions, drop the deleted ones'."""
+        self._db.execute("CREATE TEMP TABLE renumber (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)")
+        self._db.executemany("INSERT INTO renumber VALUES (?, ?)", new_positions.items())
+        self._db.execute("DELETE FROM mentions WHERE position NOT IN (SELECT old FROM renumber)")
+        self._db.execute("UPDATE mentions SET position = (SELECT new FROM renumber WHERE old = mentions.position)")
+        self._db.execute("DROP TABLE renumber")
+
+    def commit(self) -> None:
+        self._db.commit()
+        self._db.close()
+
     def finish(self) -> None:
         self._db.executescript(_INDEXES)
         self._db.commit()
@@ -90,6 +107,9 @@ class KnowledgeStore:
     def entity(self, entity: int) -> tuple[str, str, str]:
         """``(iri, kind, name)``."""
         return self._db.execute("SELECT iri, kind, name FROM entities WHERE id=?", (entity,)).fetchone()
+
+    def entity_ids(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT iri, id FROM entities").fetchall())
 
     def entity_id(self, iri: str) -> int | None:
         row = self._db.execute("SELECT id FROM entities WHERE iri=?", (iri,)).fetchone()

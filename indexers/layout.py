@@ -126,9 +126,10 @@ class IndexLayout:
             os.fsync(stream.fileno())
         os.replace(temporary, self.manifest_path)
         _fsync_dir(self.root)
-        for old in self.root.glob(f"{_GENERATION_PREFIX}*"):
-            if old != final:
-                shutil.rmtree(old, ignore_errors=True)
+        # The generation just replaced stays for readers that opened it a moment ago (a server
+        # switches over on its next request); older ones go.
+        for old in sorted(self.root.glob(f"{_GENERATION_PREFIX}*"))[:-2]:
+            shutil.rmtree(old, ignore_errors=True)
 
     @staticmethod
     def generation_dir_name(generation: int) -> str:
@@ -152,6 +153,19 @@ class IndexLayout:
             else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
             for path in sorted(self.data_dir(manifest).iterdir())
         }
+
+    def verify(self) -> int:
+        """Check every file of the live generation against the manifest's size and SHA-256;
+        return how many were checked, or raise naming the first damaged or missing one."""
+        manifest = self.read_manifest()
+        data = self.data_dir(manifest)
+        for name, expected in manifest["files"].items():
+            path = data / name
+            if not path.is_file():
+                raise IndexFormatError(f"{path}: missing (the manifest lists it)")
+            if path.stat().st_size != expected["bytes"] or file_sha256(path) != expected["sha256"]:
+                raise IndexFormatError(f"{path}: damaged (its checksum differs from the manifest's)")
+        return len(manifest["files"])
 
     def describe_files(self, data_dir: Path) -> dict[str, dict[str, Any]]:
         """Size and SHA-256 of every file of a generation, keyed by path relative to ``data_dir``."""

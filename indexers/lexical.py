@@ -83,13 +83,16 @@ class LexicalIndex:
         retriever.index([analyzer(text) for text in texts], show_progress=False)
         return cls(retriever, params)
 
-    def search(self, queries: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` per query: ``(scores, positions)``; positions of zero-score documents are ``-1``."""
+    def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` per query: ``(scores, positions)``; positions of zero-score documents are ``-1``.
+
+        ``mask`` (one weight per document, 0 to exclude) restricts the search inside bm25s.
+        """
         import numpy as np
 
         k = min(k, self.num_documents)
         tokens = [self.analyzer(query) for query in queries]
-        positions, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=0)
+        positions, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=0, weight_mask=mask)
         positions = np.where(scores > 0, positions, -1)
         return scores.astype(np.float32), positions
 

@@ -83,4 +83,4 @@ def test_sigkill_keeps_the_last_committed_generation(old_index: Path, kill_point
     generation_after, ids_after = committed_documents(old_index)
     assert generation_after == generation + 1 and ids_after == new_ids
     assert not list(old_index.glob(".staging-*"))
-    assert len(list(old_index.glob("gen-*"))) == 1
+    assert len(list(old_index.glob("gen-*"))) <= 2  # the live generation and the one before it

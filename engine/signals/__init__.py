@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .base import Ranking, Signal, SignalResult
+from .base import Ranking, Restriction, Signal, SignalResult
 from .dense import DenseSignal
 from .knowledge import KnowledgeSignal
 from .lexical import LexicalSignal
 
-__all__ = ["Signal", "SignalResult", "Ranking", "DenseSignal", "LexicalSignal", "KnowledgeSignal"]
+__all__ = ["Signal", "SignalResult", "Ranking", "Restriction", "DenseSignal", "LexicalSignal", "KnowledgeSignal"]

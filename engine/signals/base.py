@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-__all__ = ["Signal", "Ranking", "SignalResult", "rankings_from_arrays"]
+__all__ = ["Signal", "Ranking", "SignalResult", "Restriction", "rankings_from_arrays"]
 
 # Best-first (document position, score) pairs.
 Ranking = list[tuple[int, float]]
@@ -21,12 +21,28 @@ class SignalResult:
     chains: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Restriction:
+    """Which positions a search may return: only ``allowed`` ones (metadata filters, already
+    without tombstones), or any but ``excluded`` ones (tombstones of deleted documents)."""
+
+    allowed: frozenset[int] | None = None
+    excluded: frozenset[int] = frozenset()
+
+    def permits(self, position: int) -> bool:
+        return position in self.allowed if self.allowed is not None else position not in self.excluded
+
+    @property
+    def is_open(self) -> bool:
+        return self.allowed is None and not self.excluded
+
+
 class Signal(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    def rank(self, queries: list[str], depth: int) -> list[SignalResult]:
-        """The top ``depth`` documents of each query, best first."""
+    def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
+        """The top ``depth`` documents of each query that ``restriction`` permits, best first."""
 
 
 def rankings_from_arrays(scores, positions) -> list[SignalResult]:

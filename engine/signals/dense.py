@@ -5,7 +5,7 @@ from __future__ import annotations
 from scientia.indexers.dense import DenseIndex
 from scientia.indexers.encoder import Encoder
 
-from .base import Signal, SignalResult, rankings_from_arrays
+from .base import Restriction, Signal, SignalResult, rankings_from_arrays
 
 __all__ = ["DenseSignal"]
 
@@ -17,7 +17,8 @@ class DenseSignal(Signal):
         self.encoder = encoder
         self.index = index
 
-    def rank(self, queries: list[str], depth: int) -> list[SignalResult]:
+    def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
         vectors = self.encoder.encode(queries, batch_size=max(1, min(len(queries), 256)))
-        scores, positions = self.index.search(vectors, depth)
+        restriction = restriction or Restriction()
+        scores, positions = self.index.search(vectors, depth, restriction.allowed, restriction.excluded)
         return rankings_from_arrays(scores, positions)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from scientia.indexers.knowledge_store import KnowledgeStore, StoredStep
 from scientia.indexers.linking import EntityMatcher
 
-from .base import Signal, SignalResult
+from .base import Restriction, Signal, SignalResult
 
 __all__ = ["KnowledgeSignal", "DEPTH_DECAY", "MAX_REACHED"]
 
@@ -32,10 +32,10 @@ class KnowledgeSignal(Signal):
         self.store = store
         self.matcher = EntityMatcher(store.labels())
 
-    def rank(self, queries: list[str], depth: int) -> list[SignalResult]:
-        return [self._rank_one(query, depth) for query in queries]
+    def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
+        return [self._rank_one(query, depth, restriction or Restriction()) for query in queries]
 
-    def _rank_one(self, query: str, depth: int) -> SignalResult:
+    def _rank_one(self, query: str, depth: int, restriction: Restriction) -> SignalResult:
         linked = {}
         for mention in self.matcher.find(query):
             linked.setdefault(mention.entity, mention.surface)
@@ -49,6 +49,8 @@ class KnowledgeSignal(Signal):
                     best[step.target] = (step.depth, source)
         documents: dict[int, tuple[float, int, str]] = {}  # position → (score, entity, surface)
         for entity, position, surface in self.store.mentions_of(list(best)):
+            if not restriction.permits(position):
+                continue
             score = DEPTH_DECAY ** best[entity][0]
             if position not in documents or score > documents[position][0]:
                 documents[position] = (score, entity, surface)

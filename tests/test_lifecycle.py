@@ -1,0 +1,181 @@
+"""A living index: add, update, delete, compaction, metadata filters inside the search, verify,
+and crash safety of every change."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from scientia.cli.app import app
+from scientia.engine import Engine
+from scientia.indexers import IndexFormatError, InvalidArgumentError, build_index
+from scientia.indexers.updater import add_documents, compact, delete_documents
+
+from conftest import SMALL_CORPUS, write_jsonl
+
+runner = CliRunner()
+
+DATED = [
+    {"id": f"d{i}", "title": f"Report {i}", "text": text, "metadata": {"year": 2015 + i, "lang": lang}}
+    for i, (text, lang) in enumerate([
+        ("Glaciers retreat as the climate warms.", "en"),
+        ("Les glaciers reculent avec le réchauffement.", "fr"),
+        ("Sea ice in the Arctic shrinks every summer.", "en"),
+        ("Coral reefs bleach in marine heatwaves.", "en"),
+        ("Permafrost thaw releases methane.", "en"),
+    ])
+]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Path:
+    build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), tmp_path / "idx")
+    return tmp_path / "idx"
+
+
+def ids_of(index: Path, query: str = "anything at all", k: int = 100, **kwargs) -> list[str]:
+    with Engine.open(index) as engine:
+        return [hit.id for hit in engine.search(query, k=k, **kwargs)]
+
+
+def test_add_new_and_replace_known_documents(tmp_path: Path, index: Path):
+    more = write_jsonl(tmp_path / "more.jsonl", [
+        {"id": "tea", "text": "Green tea is steeped in water below boiling."},
+        {"id": "cats", "text": "Lions are big cats that live in prides on the savanna."},  # replaces
+    ])
+    manifest = add_documents(index, more)
+    assert manifest["generation"] == 2 and manifest["last_change"]["added"] == 1 and manifest["last_change"]["replaced"] == 1
+    assert manifest["documents"]["count"] == len(SMALL_CORPUS) + 1 and manifest["documents"]["tombstones"] == 1
+    with Engine.open(index) as engine:
+        for mode in ("dense", "lexical", "hybrid"):
+            assert engine.search("steeping green tea", k=1, mode=mode)[0].id == "tea"
+            hits = engine.search("lions on the savanna", k=3, mode=mode)
+            assert hits[0].id == "cats" and "Lions" in hits[0].text
+            assert [h.id for h in hits].count("cats") == 1  # the old version is gone from every signal
+        assert engine.store.get("cats").text.startswith("Lions")
+
+
+def test_delete_removes_from_every_signal_and_unknown_ids_change_nothing(index: Path):
+    manifest = delete_documents(index, ["volcano", "chess"])
+    assert manifest["documents"]["count"] == len(SMALL_CORPUS) - 2
+    for mode in ("dense", "lexical", "hybrid"):
+        found = ids_of(index, "magma lava eruption sicilian chess", mode=mode)
+        assert "volcano" not in found and "chess" not in found
+    before = (index / "manifest.json").read_bytes()
+    with pytest.raises(InvalidArgumentError, match=r"1 ids are not in the index: 'nope'; nothing was deleted"):
+        delete_documents(index, ["cats", "nope"])
+    assert (index / "manifest.json").read_bytes() == before
+    assert "cats" in ids_of(index)
+
+
+def test_compaction_renumbers_and_keeps_results(tmp_path: Path, index: Path):
+    with Engine.open(index) as engine:
+        before = {q: [h.id for h in engine.search(q, k=10, mode="dense")] for q in ("bread and yeast", "space travel")}
+    delete_documents(index, ["cats", "chess"], compact_ratio=0.9)  # below the threshold: tombstones stay
+    manifest = compact(index)
+    assert manifest["documents"]["tombstones"] == 0 and manifest["documents"]["positions"] == len(SMALL_CORPUS) - 2
+    with Engine.open(index) as engine:
+        for query, expected in before.items():
+            assert [h.id for h in engine.search(query, k=3, mode="dense")] == [i for i in expected if i not in ("cats", "chess")][:3]
+
+
+@pytest.mark.parametrize("factory", ["HNSW32", "IVF2,Flat"])
+def test_tombstones_are_skipped_inside_faiss(tmp_path: Path, factory: str):
+    from scientia.indexers import BuildOptions
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)
+    build_index(corpus, tmp_path / "idx", BuildOptions(faiss_factory=factory))
+    delete_documents(tmp_path / "idx", ["rockets"], compact_ratio=0.99)
+    with Engine.open(tmp_path / "idx") as engine:
+        hits = engine.search("rocket engine thrust", k=len(SMALL_CORPUS), mode="dense")
+    assert "rockets" not in [h.id for h in hits] and len(hits) == len(SMALL_CORPUS) - 1
+
+
+def test_filters_apply_inside_each_search(tmp_path: Path):
+    build_index(write_jsonl(tmp_path / "c.jsonl", DATED), tmp_path / "idx")
+    for mode in ("dense", "lexical", "hybrid"):
+        assert set(ids_of(tmp_path / "idx", "glaciers ice", mode=mode, filters=["lang=en", "year>=2017"])) <= {"d2", "d3", "d4"}
+        assert ids_of(tmp_path / "idx", "glaciers", k=1, mode=mode, filters=["lang=fr"]) == ["d1"]
+    # a filter narrows the search itself: k results come back though most documents are excluded
+    assert len(ids_of(tmp_path / "idx", "climate", k=2, mode="dense", filters=["year<2018"])) == 2
+    assert ids_of(tmp_path / "idx", "climate", mode="dense", filters=["lang!=en"]) == ["d1"]
+    with pytest.raises(InvalidArgumentError, match=r"unknown field 'author' \(metadata fields in this index: lang, year\)"):
+        ids_of(tmp_path / "idx", filters=["author=me"])
+    with pytest.raises(InvalidArgumentError, match=r"compares numbers"):
+        ids_of(tmp_path / "idx", filters=["lang>en"])
+    with pytest.raises(InvalidArgumentError, match=r"expected FIELD OP VALUE"):
+        ids_of(tmp_path / "idx", filters=["year"])
+
+
+def test_verify_names_a_damaged_file(index: Path):
+    result = runner.invoke(app, ["index", "verify", str(index)])
+    assert result.exit_code == 0 and "files match the manifest" in result.stdout
+    manifest = json.loads((index / "manifest.json").read_text())
+    vectors = index / manifest["data_dir"] / "vectors.faiss"
+    data = bytearray(vectors.read_bytes())
+    data[-1] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    result = runner.invoke(app, ["index", "verify", str(index)])
+    assert result.exit_code == 2 and "vectors.faiss: damaged" in result.stderr
+
+
+def test_cli_add_delete_and_filter(tmp_path: Path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", DATED[:3])
+    index = tmp_path / "idx"
+    assert runner.invoke(app, ["index", "build", str(corpus), "-o", str(index), "-q"]).exit_code == 0
+    more = write_jsonl(tmp_path / "more.jsonl", DATED[3:])
+    result = runner.invoke(app, ["index", "add", str(index), str(more), "-q"])
+    assert result.exit_code == 0 and "2 added, 0 replaced" in result.stderr
+    result = runner.invoke(app, ["query", str(index), "coral reefs", "-k", "1", "--json", "--filter", "year>=2018"])
+    assert json.loads(result.stdout)["id"] == "d3"
+    (tmp_path / "ids.txt").write_text("d3\nd4\n")
+    result = runner.invoke(app, ["index", "delete", str(index), "--ids-file", str(tmp_path / "ids.txt")])
+    assert result.exit_code == 0 and "2 deleted" in result.stderr
+    result = runner.invoke(app, ["index", "delete", str(index), "--ids", "d3"])
+    assert result.exit_code == 2 and "not in the index" in result.stderr
+    result = runner.invoke(app, ["query", str(index), "x", "--filter", "colour=red"])
+    assert result.exit_code == 2 and "unknown field 'colour'" in result.stderr
+
+
+def _kill_when_staging(process: subprocess.Popen, index: Path) -> bool:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        if any(index.glob(".staging-*")):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return True
+        time.sleep(0.002)
+    process.kill()
+    raise AssertionError("change neither finished nor reached its kill point")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["add", "delete"])
+def test_sigkill_during_a_change_keeps_the_last_generation(tmp_path: Path, index: Path, command: str):
+    more = write_jsonl(tmp_path / "more.jsonl", [{"id": f"n{i}", "text": f"note number {i} about tea"} for i in range(300)])
+    args = {"add": ["add", str(index), str(more), "-q"], "delete": ["delete", str(index), "--ids", "cats,bread"]}[command]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", *args], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed = _kill_when_staging(process, index)
+    with Engine.open(index) as engine:
+        generation, ids = engine.manifest["generation"], set(engine.store.ids())
+        assert engine.search("tea", k=3)  # every signal loads and answers
+    original = {d["id"] for d in SMALL_CORPUS}
+    if killed and generation == 1:
+        assert ids == original
+    else:
+        changed = original | {f"n{i}" for i in range(300)} if command == "add" else original - {"cats", "bread"}
+        assert ids == changed
+    assert runner.invoke(app, ["index", "verify", str(index)]).exit_code == 0
