@@ -8,6 +8,7 @@ import typer
 from . import index, reason
 from .bench import bench
 from .query import query
+from .serve import serve
 
 app = typer.Typer(
     name="scientia",
@@ -20,6 +21,7 @@ app.add_typer(index.app, name="index")
 app.add_typer(reason.app, name="reason")
 app.command()(query)
 app.command()(bench)
+app.command()(serve)
 
 
 def main() -> None:

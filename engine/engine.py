@@ -7,6 +7,7 @@ A query flows ``Engine.search`` → each :class:`~.signals.Signal` of the mode r
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -58,13 +59,20 @@ class Engine:
         self.store = store
         self._signal_loaders = signal_loaders
         self._signals: dict[str, Signal] = {}
+        self._loading = threading.Lock()  # a server's threads may ask for a signal at once
         # A generation never changes once committed, so its tombstones are read once.
         self._tombstones = Restriction(excluded=frozenset(store.deleted_positions()))
         self._metadata_fields: list[str] | None = None
 
     @classmethod
-    def open(cls, path: str | Path, model: str | Path | None = None, device: Device = "auto") -> Engine:
-        """Open an index folder. ``model`` must be the encoder the index was built with (checked by checksum)."""
+    def open(
+        cls, path: str | Path, model: str | Path | None = None, device: Device = "auto", encoder: Encoder | None = None
+    ) -> Engine:
+        """Open an index folder. ``model`` must be the encoder the index was built with (checked by checksum).
+
+        ``encoder``: an already loaded encoder to reuse (a server reopening a newer generation),
+        used when it is the index's own.
+        """
         layout = IndexLayout(path)
         manifest = layout.read_manifest()
         data = layout.data_dir(manifest)
@@ -74,8 +82,9 @@ class Engine:
         def load_dense() -> Signal:
             from scientia.indexers.dense import DenseIndex
 
-            encoder = Encoder(model_path, device, checksum=manifest["encoder"]["checksum"])
-            return DenseSignal(encoder, DenseIndex.load(data / VECTORS_FILE, manifest["dense"]["factory"]))
+            reusable = encoder is not None and encoder.checksum == manifest["encoder"]["checksum"]
+            chosen = encoder if reusable else Encoder(model_path, device, checksum=manifest["encoder"]["checksum"])
+            return DenseSignal(chosen, DenseIndex.load(data / VECTORS_FILE, manifest["dense"]["factory"]))
 
         def load_lexical() -> Signal:
             from scientia.indexers.lexical import LexicalIndex
@@ -103,7 +112,9 @@ class Engine:
                 f"{self.root}: this index has no knowledge graph (build it with --ontology) for the {name} signal"
             )
         if name not in self._signals:
-            self._signals[name] = self._signal_loaders[name]()
+            with self._loading:
+                if name not in self._signals:
+                    self._signals[name] = self._signal_loaders[name]()
         return self._signals[name]
 
     def __len__(self) -> int:

@@ -22,6 +22,9 @@ __all__ = ["Encoder", "EncoderInfo", "checked_model_path", "default_model_path",
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+# Far beyond any encoder window (256 tokens ≈ 1,500 characters), so cutting here changes no
+# embedding; it spares tokenizing a 10 MB document only to throw nearly all of it away.
+MAX_INPUT_CHARS = 20_000
 Device = Literal["auto", "cpu", "cuda"]
 
 # Files that decide what a model computes; logs, checkpoints and READMEs don't.
@@ -142,9 +145,21 @@ class Encoder:
         )
 
     def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
-        """Return a float32 ``(len(texts), dimension)`` array of unit-length rows."""
+        """Return a float32 ``(len(texts), dimension)`` array of unit-length rows.
+
+        The model sees at most its window (256 tokens for all-MiniLM-L6-v2) of each text; a text
+        longer than :data:`MAX_INPUT_CHARS` is cut there first, and the cut is logged, not silent.
+        """
         import numpy as np
 
+        long_texts = sum(len(text) > MAX_INPUT_CHARS for text in texts)
+        if long_texts:
+            logger.warning(
+                "%d texts are longer than %s characters: the encoder embeds only their beginning "
+                "(its window is %d tokens); lexical search still indexes all of their text",
+                long_texts, f"{MAX_INPUT_CHARS:,}", self.model.max_seq_length,
+            )
+            texts = [text[:MAX_INPUT_CHARS] for text in texts]
         vectors = self.model.encode(
             texts,
             batch_size=batch_size,

@@ -5,6 +5,7 @@ knowledge graph, so queries need neither owlready2 nor Java."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ class StoredStep:
 class KnowledgeStore:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
+        self._lock = threading.Lock()  # one connection, several server threads
 
     @classmethod
     def create(cls, path: Path) -> KnowledgeStore:
@@ -101,22 +103,27 @@ class KnowledgeStore:
         self._db.close()
 
     # -- reading -------------------------------------------------------------------------
+    def _read(self, sql: str, parameters: Sequence = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
     def labels(self) -> list[tuple[int, str]]:
-        return self._db.execute("SELECT entity, label FROM labels").fetchall()
+        return self._read("SELECT entity, label FROM labels")
 
     def entity(self, entity: int) -> tuple[str, str, str]:
         """``(iri, kind, name)``."""
-        return self._db.execute("SELECT iri, kind, name FROM entities WHERE id=?", (entity,)).fetchone()
+        rows = self._read("SELECT iri, kind, name FROM entities WHERE id=?", (entity,))
+        return rows[0] if rows else None
 
     def entity_ids(self) -> dict[str, int]:
-        return dict(self._db.execute("SELECT iri, id FROM entities").fetchall())
+        return dict(self._read("SELECT iri, id FROM entities"))
 
     def entity_id(self, iri: str) -> int | None:
-        row = self._db.execute("SELECT id FROM entities WHERE iri=?", (iri,)).fetchone()
-        return row[0] if row else None
+        rows = self._read("SELECT id FROM entities WHERE iri=?", (iri,))
+        return rows[0][0] if rows else None
 
     def reachable(self, source: int, limit: int) -> list[StoredStep]:
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT source, target, depth, previous, relation, inferred, why FROM steps WHERE source=? "
             "ORDER BY depth LIMIT ?",
             (source, limit),
@@ -124,20 +131,20 @@ class KnowledgeStore:
         return [StoredStep(*row[:5], bool(row[5]), row[6]) for row in rows]
 
     def step(self, source: int, target: int) -> StoredStep | None:
-        row = self._db.execute(
+        rows = self._read(
             "SELECT source, target, depth, previous, relation, inferred, why FROM steps WHERE source=? AND target=?",
             (source, target),
-        ).fetchone()
-        return StoredStep(*row[:5], bool(row[5]), row[6]) if row else None
+        )
+        return StoredStep(*rows[0][:5], bool(rows[0][5]), rows[0][6]) if rows else None
 
     def mentions_of(self, entities: Sequence[int]) -> list[tuple[int, int, str]]:
         """``(entity, position, surface)`` for documents mentioning any of ``entities``."""
         found = []
         for chunk in range(0, len(entities), 500):
             part = entities[chunk : chunk + 500]
-            found += self._db.execute(
+            found += self._read(
                 f"SELECT entity, position, surface FROM mentions WHERE entity IN ({','.join('?' * len(part))})", part
-            ).fetchall()
+            )
         return found
 
     def counts(self) -> dict[str, int]:

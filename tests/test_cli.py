@@ -111,3 +111,37 @@ def test_help_does_not_import_heavy_libraries():
     assert out == ""
     result = subprocess.run([sys.executable, "-m", "scientia.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "index" in result.stdout
+
+
+def test_more_bad_inputs_exit_2_with_one_line(tmp_path: Path, small_index: Path):
+    import shutil
+
+    from scientia.indexers.encoder import default_model_path
+
+    other = tmp_path / "other-model"
+    shutil.copytree(default_model_path(), other)
+    (other / "config_sentence_transformers.json").write_text('{"note": "a different model"}')
+    result = invoke("query", small_index, "cats", "--model", other)
+    assert result.exit_code == 2 and "built with encoder 'all-MiniLM-L6-v2'" in result.stderr
+
+    newer = Path(shutil.copytree(small_index, tmp_path / "newer"))
+    manifest = json.loads((newer / "manifest.json").read_text())
+    (newer / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
+    result = invoke("query", newer, "cats")
+    assert result.exit_code == 2 and "'format_version' is 99" in result.stderr and "upgrade scientia" in result.stderr
+
+    result = invoke("query", small_index, "word " * 20_000)
+    assert result.exit_code == 2 and "exceeds the limit of 10,000" in result.stderr
+    for output in (result.stderr,):
+        assert output.count("\n") == 1 and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_a_ten_megabyte_document_is_indexed_and_its_truncation_stated(tmp_path: Path):
+    huge = "glacier " * (10 * 1024 * 1024 // 8)
+    corpus = write_jsonl(tmp_path / "big.jsonl", [{"id": "big", "text": huge}, {"id": "small", "text": "a cat"}])
+    result = invoke("index", "build", corpus, "-o", tmp_path / "idx", "-q")
+    assert result.exit_code == 0, result.output
+    assert "1 texts are longer than 20,000 characters: the encoder embeds only their beginning" in result.stderr
+    result = invoke("query", tmp_path / "idx", "glacier", "-k", "1", "--json", "--mode", "lexical")
+    assert json.loads(result.stdout)["id"] == "big"

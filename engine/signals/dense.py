@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from scientia.indexers.dense import DenseIndex
 from scientia.indexers.encoder import Encoder
 
@@ -16,9 +18,12 @@ class DenseSignal(Signal):
     def __init__(self, encoder: Encoder, index: DenseIndex) -> None:
         self.encoder = encoder
         self.index = index
+        # Hugging Face fast tokenizers raise "Already borrowed" when two threads encode at once.
+        self._encoding = threading.Lock()
 
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
-        vectors = self.encoder.encode(queries, batch_size=max(1, min(len(queries), 256)))
+        with self._encoding:
+            vectors = self.encoder.encode(queries, batch_size=max(1, min(len(queries), 256)))
         restriction = restriction or Restriction()
         scores, positions = self.index.search(vectors, depth, restriction.allowed, restriction.excluded)
         return rankings_from_arrays(scores, positions)

@@ -1,0 +1,169 @@
+"""Load test of ``scientia serve`` from a second process, on loopback only, bounded in count and time.
+
+Phase 1: N queries from C concurrent clients. Phase 2: the same while ``scientia index add``
+commits new generations in another process, so the server switches generations under load.
+Reports p50/p99 latency, throughput and errors; every request is checked for status 200.
+
+    python -m scientia.benchmarks.load_test INDEX --queries 1000 --clients 8 --out benchmarks/results/load
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .machine import describe_machine
+
+QUERIES = [
+    "spicy pizza", "how do vaccines work", "rings of saturn", "volcanic eruptions", "renewable energy",
+    "ancient trade routes", "string instruments", "programming languages", "glaciers and ice", "marathon distance",
+]
+MAX_SECONDS = 600
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(index: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "serve", str(index), "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start within 120 s")
+
+
+def post(port: int, path: str, body: dict[str, Any], timeout: float = 30) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                     headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+
+
+def hammer(port: int, total: int, clients: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    generations: set[int] = set()
+    counter = iter(range(total))
+    lock = threading.Lock()
+    deadline = time.monotonic() + MAX_SECONDS
+
+    def client() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            started = time.perf_counter()
+            try:
+                status, body = post(port, "/search", {"query": QUERIES[i % len(QUERIES)], "k": 10})
+            except Exception as error:  # count any failure, keep going
+                status, body = -1, {"error": repr(error)}
+            elapsed = time.perf_counter() - started
+            with lock:
+                if status == 200:
+                    latencies.append(elapsed)
+                    generations.add(body["generation"])
+                else:
+                    errors.append(f"{status} {body}")
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    import numpy as np
+
+    ms = np.asarray(latencies) * 1000
+    return {
+        "requests": len(latencies) + len(errors), "errors": len(errors), "first_errors": errors[:5],
+        "p50_ms": round(float(np.percentile(ms, 50)), 1) if len(ms) else None,
+        "p99_ms": round(float(np.percentile(ms, 99)), 1) if len(ms) else None,
+        "requests_per_second": round(len(latencies) / wall, 1), "generations_seen": sorted(generations),
+    }
+
+
+def run(index: Path, queries: int, clients: int, out: Path) -> dict[str, Any]:
+    port = free_port()
+    server = start_server(index, port)
+    try:
+        quiet = hammer(port, queries, clients)
+        adds = _adder(index)
+        under_update = hammer(port, queries, clients)
+        adds.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report = {"benchmark": "load", "index": str(index), "clients": clients, "queries": queries,
+              "machine": describe_machine(), "steady": quiet, "during_index_add": under_update}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    rows = [("steady", quiet), ("during index add", under_update)]
+    lines = [f"## Load test: {queries} queries from {clients} concurrent clients on loopback", "",
+             f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores (server and clients share them).", "",
+             "| phase | requests | errors | p50 ms | p99 ms | requests/s | generations served |", "|---|---:|---:|---:|---:|---:|---|"]
+    lines += [f"| {name} | {r['requests']} | {r['errors']} | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_second']} | "
+              f"{', '.join(map(str, r['generations_seen']))} |" for name, r in rows]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    return report
+
+
+def _adder(index: Path) -> threading.Thread:
+    """Commit two new generations with `scientia index add` while the second phase runs."""
+
+    def add() -> None:
+        folder = Path(tempfile.mkdtemp())
+        for round_number in range(2):
+            corpus = folder / f"add{round_number}.jsonl"
+            corpus.write_text("".join(
+                json.dumps({"id": f"load/{round_number}/{i}", "text": f"Load test note {i}: pizza ovens and glaciers."}) + "\n"
+                for i in range(50)))
+            subprocess.run([sys.executable, "-m", "scientia.cli", "index", "add", str(index), str(corpus), "-q"],
+                           check=True, capture_output=True, timeout=MAX_SECONDS)
+
+    thread = threading.Thread(target=add)
+    thread.start()
+    return thread
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("index", type=Path, help="an index folder (it receives 100 extra documents)")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/load"))
+    args = parser.parse_args()
+    report = run(args.index, args.queries, args.clients, args.out)
+    print((args.out / "report.md").read_text())
+    if report["steady"]["errors"] or report["during_index_add"]["errors"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

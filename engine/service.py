@@ -1,0 +1,147 @@
+"""The engine over HTTP (FastAPI): ``POST /search``, ``GET /documents/{id}``, ``POST /sparql``,
+``GET /health``, and the OpenAPI page at ``/docs``.
+
+One engine serves every request thread. When ``index add`` or ``delete`` commits a newer
+generation, the next request notices the manifest changed, a background thread opens the new
+generation (reusing the loaded encoder), and requests switch to it once it is ready: no restart,
+no request waits on the reload or fails because of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from scientia.indexers.errors import ScientiaError
+from scientia.indexers.layout import IndexLayout
+
+from .engine import MAX_QUERY_CHARS, Engine
+
+__all__ = ["LiveEngine", "create_app", "SearchRequest", "SparqlRequest", "MAX_BODY_BYTES"]
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1 << 20
+MAX_K = 1000
+
+
+class LiveEngine:
+    """The engine of an index's newest committed generation."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.layout = IndexLayout(path)
+        self._engine = Engine.open(path)
+        self._engine.signal("dense")  # load the encoder before the first request
+        self._seen = self._stamp()
+        self._reloading = threading.Lock()
+        self._knowledge_lock = threading.Lock()
+        self._knowledge = None
+
+    def _stamp(self) -> int:
+        return self.layout.manifest_path.stat().st_mtime_ns
+
+    @property
+    def engine(self) -> Engine:
+        stamp = self._stamp()
+        if stamp != self._seen and self._reloading.acquire(blocking=False):
+            self._seen = stamp
+            threading.Thread(target=self._reload, daemon=True).start()
+        return self._engine
+
+    def _reload(self) -> None:
+        try:
+            old = self._engine
+            if IndexLayout(self.layout.root).read_manifest()["generation"] == old.manifest["generation"]:
+                return
+            new = Engine.open(self.layout.root, encoder=old.signal("dense").encoder)
+            for name in old._signal_loaders:  # warm every signal the old engine had warm
+                if name in old._signals:
+                    new.signal(name)
+            self._engine = new
+            with self._knowledge_lock:
+                self._knowledge = None
+            logger.info("serving generation %d", new.manifest["generation"])
+            # `old` is not closed: requests already running on it finish; the GC frees it.
+        except Exception:  # keep serving the old generation; the next change retries
+            logger.exception("could not open the new generation")
+        finally:
+            self._reloading.release()
+
+    def sparql(self, query: str) -> tuple[list[str], list[list[Any]]]:
+        from scientia.indexers.errors import InvalidArgumentError
+        from scientia.indexers.knowledge_store import ONTOLOGY_FILE
+        from scientia.reasoners import KnowledgeBase
+
+        engine = self.engine
+        if not engine.has_knowledge:
+            raise InvalidArgumentError("this index has no knowledge graph (build it with --ontology)")
+        with self._knowledge_lock:  # owlready2's World is not thread-safe
+            if self._knowledge is None:
+                self._knowledge = KnowledgeBase.open(engine.root / engine.manifest["data_dir"] / ONTOLOGY_FILE)
+            return self._knowledge.sparql(query)
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    k: int = Field(10, ge=1, le=MAX_K)
+    mode: Literal["dense", "lexical", "hybrid", "knowledge", "hybrid+knowledge"] | None = None
+    fusion: Literal["wsum", "rrf"] = "wsum"
+    filters: list[str] = Field(default_factory=list, max_length=20)
+
+
+class SparqlRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=100_000)
+
+
+def create_app(index: str | Path):
+    from fastapi import FastAPI, HTTPException, Request
+    from fastapi.responses import JSONResponse
+
+    from scientia.reasoners.sparql import to_json_value
+
+    live = LiveEngine(index)
+    app = FastAPI(
+        title="scientia",
+        description="Semantic search fused with OWL reasoning; each hit with its evidence.",
+        version=live.engine.manifest["scientia_version"],
+    )
+
+    @app.middleware("http")
+    async def bounded_bodies(request: Request, call_next):
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(ScientiaError)
+    async def user_error(request: Request, error: ScientiaError):
+        return JSONResponse({"detail": str(error)}, status_code=400)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        engine = live.engine
+        return {"status": "ok", "generation": engine.manifest["generation"], "documents": len(engine)}
+
+    @app.post("/search")
+    def search(request: SearchRequest) -> dict[str, Any]:
+        engine = live.engine
+        hits = engine.search(request.query, k=request.k, mode=request.mode, fusion=request.fusion, filters=request.filters)
+        return {"generation": engine.manifest["generation"], "hits": [hit.to_dict() for hit in hits]}
+
+    @app.get("/documents/{doc_id:path}")
+    def document(doc_id: str) -> dict[str, Any]:
+        found = live.engine.store.get(doc_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no document with id {doc_id!r}")
+        return {"id": found.id, "title": found.title, "text": found.text, "metadata": found.metadata}
+
+    @app.post("/sparql")
+    def sparql(request: SparqlRequest) -> dict[str, Any]:
+        columns, rows = live.sparql(request.query)
+        return {"columns": columns, "rows": [{c: to_json_value(v) for c, v in zip(columns, row)} for row in rows]}
+
+    return app

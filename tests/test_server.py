@@ -1,0 +1,109 @@
+"""The real server on a free loopback port, queried over HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from scientia.benchmarks.load_test import free_port, post, start_server
+from scientia.indexers import BuildOptions, build_index
+from scientia.indexers.knowledge_builder import KnowledgeOptions
+from scientia.indexers.updater import add_documents
+
+from conftest import REPO, SAMPLE_CORPUS, write_jsonl
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("served")
+    build_index(SAMPLE_CORPUS, folder / "index", BuildOptions(knowledge=KnowledgeOptions([REPO / "samples" / "pizza.ttl"])))
+    port = free_port()
+    process = start_server(folder / "index", port)
+    yield port, folder / "index"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def get(port: int, path: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_search_documents_and_health(server):
+    port, _ = server
+    status, body = post(port, "/search", {"query": "spicy pizza", "k": 5})
+    assert status == 200 and len(body["hits"]) == 5
+    chained = [h for h in body["hits"] if h["signals"].get("knowledge", {}).get("chain")]
+    assert any("SpicyPizza ⊒" in step for h in chained for step in h["signals"]["knowledge"]["chain"])
+    status, body = post(port, "/search", {"query": "glaciers", "k": 3, "mode": "lexical", "filters": ["topic=geography"]})
+    assert status == 200 and body["hits"] and all(h["metadata"]["topic"] == "geography" for h in body["hits"])
+    assert get(port, "/documents/pizza/cajun") == (200, get(port, "/documents/pizza/cajun")[1])
+    assert get(port, "/documents/pizza/cajun")[1]["title"] == "Cajun"
+    assert get(port, "/documents/no/such")[0] == 404
+    status, health = get(port, "/health")
+    assert status == 200 and health["status"] == "ok" and health["documents"] >= 200
+    assert get(port, "/openapi.json")[0] == 200
+
+
+def test_sparql_is_read_only(server):
+    port, _ = server
+    spicy = "http://scientia.example/pizza#SpicyPizza"
+    status, body = post(port, "/sparql", {"query": f"SELECT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{spicy}> }}"})
+    assert status == 200 and {"c": "http://scientia.example/pizza#PolloAdAstra"} in body["rows"]
+    assert post(port, "/sparql", {"query": "DELETE WHERE { ?s ?p ?o }"})[0] == 400
+    assert post(port, "/sparql", {"query": "LOAD <file:///etc/passwd>"})[0] == 400
+
+
+def test_bad_requests_are_refused(server):
+    port, _ = server
+    assert post(port, "/search", {"query": "x", "k": 0})[0] == 422
+    assert post(port, "/search", {"query": "x" * 100_000})[0] == 422
+    assert post(port, "/search", {"query": "x", "mode": "psychic"})[0] == 422
+    assert post(port, "/search", {"query": "x", "filters": ["colour=red"]})[0] == 400
+    # a body over the limit is refused from its declared length, before it is read
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(b"POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 2000000\r\n\r\n")
+        assert connection.recv(200).startswith(b"HTTP/1.1 413")
+
+
+def test_a_new_generation_is_served_without_restart_or_failed_requests(server, tmp_path: Path):
+    port, index = server
+    failures, stop = [], threading.Event()
+
+    def client() -> None:
+        while not stop.is_set():
+            status, _ = post(port, "/search", {"query": "calzone with ricotta", "k": 3})
+            if status != 200:
+                failures.append(status)
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        before = get(port, "/health")[1]["generation"]
+        add_documents(index, write_jsonl(tmp_path / "new.jsonl", [
+            {"id": "new/calzone", "title": "Calzone", "text": "A calzone is a folded pizza stuffed with ricotta."}]))
+        deadline = time.monotonic() + 60
+        while get(port, "/health")[1]["generation"] == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    assert get(port, "/health")[1]["generation"] == before + 1
+    status, body = post(port, "/search", {"query": "calzone with ricotta", "k": 1})
+    assert body["hits"][0]["id"] == "new/calzone"
