@@ -55,6 +55,9 @@ bench: setup
 	    --modes dense,lexical,hybrid,knowledge,hybrid+knowledge \
 	    --index-dir bench-out/pizza-knowledge-index --out benchmarks/results/pizza-knowledge; \
 	else echo "skipping pizza-knowledge: $(ONTOLOGIES)/pizza is absent" >&2; fi
+	rm -rf bench-out/load-index
+	$(SCIENTIA) index build samples/corpus.jsonl --ontology samples/pizza.ttl -o bench-out/load-index -q
+	$(PY) -m scientia.benchmarks.load_test bench-out/load-index --queries 1000 --clients 8 --out benchmarks/results/load
 	@if [ -d "$(ONTOLOGIES)/lubm" ]; then \
 	  $(SCIENTIA) bench lubm --universities 1,5 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
 	else echo "skipping lubm: $(ONTOLOGIES)/lubm is absent" >&2; fi

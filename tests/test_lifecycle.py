@@ -161,14 +161,20 @@ def _kill_when_staging(process: subprocess.Popen, index: Path) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["add", "delete"])
-def test_sigkill_during_a_change_keeps_the_last_generation(tmp_path: Path, index: Path, command: str):
+@pytest.mark.parametrize(("command", "kill_point"), [("add", "encoding"), ("add", "staging"), ("delete", "staging")])
+def test_sigkill_during_a_change_keeps_the_last_generation(tmp_path: Path, index: Path, command: str, kill_point: str):
     more = write_jsonl(tmp_path / "more.jsonl", [{"id": f"n{i}", "text": f"note number {i} about tea"} for i in range(300)])
     args = {"add": ["add", str(index), str(more), "-q"], "delete": ["delete", str(index), "--ids", "cats,bread"]}[command]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", *args], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    killed = _kill_when_staging(process, index)
+    if kill_point == "encoding":  # before anything is written
+        time.sleep(4.0)
+        killed = process.poll() is None
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    else:
+        killed = _kill_when_staging(process, index)
     with Engine.open(index) as engine:
         generation, ids = engine.manifest["generation"], set(engine.store.ids())
         assert engine.search("tea", k=3)  # every signal loads and answers
