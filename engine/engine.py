@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from scientia.indexers.builder import BM25_DIR, DOCUMENTS_FILE, VECTORS_FILE
 from scientia.indexers.docstore import DocumentStore

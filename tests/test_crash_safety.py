@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,33 +11,9 @@ import pytest
 from scientia.engine import Engine
 from scientia.indexers import build_index
 
-from conftest import SAMPLE_CORPUS, SMALL_CORPUS, write_jsonl
+from conftest import SAMPLE_CORPUS, SMALL_CORPUS, kill_when, start_cli, write_jsonl
 
 pytestmark = pytest.mark.slow
-
-
-def start_build(corpus: Path, index: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "scientia.cli", "index", "build", str(corpus), "-o", str(index), "--quiet"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
-    )
-
-
-def kill_when(process: subprocess.Popen, ready, timeout: float = 120.0) -> bool:
-    """SIGKILL ``process`` as soon as ``ready()`` holds; False if it finished first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        if ready():
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            return True
-        time.sleep(0.002)
-    process.kill()
-    raise AssertionError("build neither finished nor reached the kill point in time")
 
 
 def committed_documents(index: Path) -> tuple[int, set[str]]:
@@ -70,7 +42,7 @@ def test_sigkill_keeps_the_last_committed_generation(old_index: Path, kill_point
         ready = lambda: time.monotonic() - started > 4.0  # past imports, before the staging folder
     else:
         ready = lambda: any(old_index.glob(".staging-*"))
-    killed = kill_when(start_build(SAMPLE_CORPUS, old_index), ready)
+    killed = kill_when(start_cli("index", "build", SAMPLE_CORPUS, "-o", old_index, "--quiet"), ready)
 
     generation, ids = committed_documents(old_index)
     if killed and generation == 1:

@@ -133,7 +133,7 @@ def test_reason_commands_through_the_cli(tmp_path: Path):
     assert result.exit_code == 0
     assert "alice hasUncle dave   [inferred]" in result.stdout and "because rule: hasParent(?x, ?y)" in result.stdout
 
-    result = invoke("reason", "sparql", index, f"DELETE WHERE {{ ?s ?p ?o }}")
+    result = invoke("reason", "sparql", index, "DELETE WHERE { ?s ?p ?o }")
     assert result.exit_code == 2 and "DELETE refused" in result.stderr
     result = invoke("reason", "sparql", index, "SELECT ?x WHERE { ?x }")
     assert result.exit_code == 2 and "SPARQL syntax error" in result.stderr

@@ -4,23 +4,19 @@ and crash safety of every change."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from scientia.cli.app import app
 from scientia.engine import Engine
-from scientia.indexers import IndexFormatError, InvalidArgumentError, build_index
+from scientia.indexers import InvalidArgumentError, build_index
 from scientia.indexers.updater import add_documents, compact, delete_documents
 
-from conftest import SMALL_CORPUS, write_jsonl
+from conftest import SMALL_CORPUS, kill_when, start_cli, write_jsonl
 
 runner = CliRunner()
 
@@ -146,35 +142,19 @@ def test_cli_add_delete_and_filter(tmp_path: Path):
     assert result.exit_code == 2 and "unknown field 'colour'" in result.stderr
 
 
-def _kill_when_staging(process: subprocess.Popen, index: Path) -> bool:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        if any(index.glob(".staging-*")):
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            return True
-        time.sleep(0.002)
-    process.kill()
-    raise AssertionError("change neither finished nor reached its kill point")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("command", "kill_point"), [("add", "encoding"), ("add", "staging"), ("delete", "staging")])
 def test_sigkill_during_a_change_keeps_the_last_generation(tmp_path: Path, index: Path, command: str, kill_point: str):
     more = write_jsonl(tmp_path / "more.jsonl", [{"id": f"n{i}", "text": f"note number {i} about tea"} for i in range(300)])
-    args = {"add": ["add", str(index), str(more), "-q"], "delete": ["delete", str(index), "--ids", "cats,bread"]}[command]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", *args], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = {"add": ["add", index, more, "-q"], "delete": ["delete", index, "--ids", "cats,bread"]}[command]
+    process = start_cli("index", *args)
     if kill_point == "encoding":  # before anything is written
         time.sleep(4.0)
         killed = process.poll() is None
         process.send_signal(signal.SIGKILL)
         process.wait()
     else:
-        killed = _kill_when_staging(process, index)
+        killed = kill_when(process, lambda: any(index.glob(".staging-*")))
     with Engine.open(index) as engine:
         generation, ids = engine.manifest["generation"], set(engine.store.ids())
         assert engine.search("tea", k=3)  # every signal loads and answers
