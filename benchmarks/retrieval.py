@@ -16,7 +16,7 @@ from typing import Any
 from scientia.engine import Engine
 from scientia.indexers.builder import BuildOptions, build_index_from_documents, load_documents
 from scientia.indexers.embedding_cache import default_cache_dir
-from scientia.indexers.encoder import Device, Encoder
+from scientia.indexers.encoder import Backend, Device, Encoder
 from scientia.indexers.errors import CorpusError
 from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
@@ -46,6 +46,7 @@ class BenchmarkConfig:
     faiss_factory: str | None = None
     cache_dir: Path | None = None
     device: Device = "auto"
+    backend: Backend = "torch"
     batch_size: int = 64
     show_progress: bool = False
     ontologies: list[Path] = field(default_factory=list)
@@ -96,7 +97,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "scientia_version": scientia_version(),
         "machine": describe_machine(),
-        "encoder": {k: manifest["encoder"][k] for k in ("name", "path", "checksum", "dimension")},
+        "encoder": {k: manifest["encoder"].get(k, "torch") for k in ("name", "path", "checksum", "dimension", "backend")},
         "faiss_factory": manifest["dense"]["factory"],
         "lexical": manifest["lexical"],
         "fusion": config.fusion,
@@ -113,13 +114,14 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
 def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> dict[str, Any]:
     """Reuse ``index_dir`` when it indexes this corpus with this encoder and FAISS factory; else build it."""
     documents, corpus_checksum = load_documents(dataset, "beir")
-    encoder = Encoder(config.model, config.device)
+    encoder = Encoder(config.model, config.device, backend=config.backend)
     layout = IndexLayout(index_dir)
     if layout.exists():
         manifest = layout.read_manifest()
         if (
             manifest["documents"]["corpus_checksum"] == corpus_checksum
             and manifest["encoder"]["checksum"] == encoder.checksum
+            and manifest["encoder"].get("backend", "torch") == config.backend
             and config.faiss_factory in (None, manifest["dense"]["factory"])
             and (manifest.get("knowledge") or {}).get("ontology_checksum") == ontology_checksum(config.ontologies)
         ):
@@ -128,6 +130,7 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
     options = BuildOptions(
         model=config.model,
         device=config.device,
+        backend=config.backend,
         batch_size=config.batch_size,
         faiss_factory=config.faiss_factory,
         corpus_format="beir",

@@ -8,12 +8,12 @@ from typing import Optional
 import typer
 
 from scientia.engine import FusionMethod
-from scientia.indexers.encoder import Device
+from scientia.indexers.encoder import Backend, Device
 from scientia.reasoners.knowledge_base import ReasonerName
 
 from .errors import fail, reports_user_errors
 from .logs import configure_logging
-from .options import DeviceOption, FaissOption, FusionOption, ModelOption, QuietOption, VerboseOption
+from .options import BackendOption, DeviceOption, FaissOption, FusionOption, ModelOption, QuietOption, VerboseOption
 
 
 @reports_user_errors
@@ -37,6 +37,7 @@ def bench(
     faiss_factory: Optional[str] = FaissOption,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
     device: Device = DeviceOption,
+    backend: Backend = BackendOption,
     verbose: bool = VerboseOption,
     quiet: bool = QuietOption,
 ) -> None:
@@ -68,6 +69,7 @@ def bench(
         faiss_factory=faiss_factory,
         cache_dir=cache_dir,
         device=device,
+        backend=backend,
         show_progress=not quiet,
         ontologies=list(ontology),
         ontology_paths=list(ontology_path),

@@ -8,13 +8,13 @@ from typing import Optional
 
 import typer
 
-from scientia.indexers.encoder import Device
+from scientia.indexers.encoder import Backend, Device
 from scientia.indexers.readers import CorpusFormat
 from scientia.reasoners.knowledge_base import ReasonerName
 
 from .errors import reports_user_errors
 from .logs import configure_logging
-from .options import DeviceOption, FaissOption, ModelOption, QuietOption, VerboseOption
+from .options import BackendOption, DeviceOption, FaissOption, ModelOption, QuietOption, VerboseOption
 
 app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 
@@ -41,6 +41,7 @@ def build(
     faiss_factory: Optional[str] = FaissOption,
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Encoder batch size."),
     device: Device = DeviceOption,
+    backend: Backend = BackendOption,
     dedupe: bool = typer.Option(False, "--dedupe", help="Keep the first of records sharing an id instead of failing."),
     id_field: str = typer.Option("id", "--id-field", help="CSV column holding the document id."),
     text_field: str = typer.Option("text", "--text-field", help="CSV column holding the text."),
@@ -64,6 +65,7 @@ def build(
     options = BuildOptions(
         model=model,
         device=device,
+        backend=backend,
         batch_size=batch_size,
         faiss_factory=faiss_factory,
         corpus_format=corpus_format,

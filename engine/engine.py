@@ -82,8 +82,10 @@ class Engine:
         def load_dense() -> Signal:
             from scientia.indexers.dense import DenseIndex
 
-            reusable = encoder is not None and encoder.checksum == manifest["encoder"]["checksum"]
-            chosen = encoder if reusable else Encoder(model_path, device, checksum=manifest["encoder"]["checksum"])
+            recorded = manifest["encoder"]
+            backend = recorded.get("backend", "torch")  # queries run on the backend the documents did
+            reusable = encoder is not None and encoder.cache_key == Encoder.key_for(recorded["checksum"], backend)
+            chosen = encoder if reusable else Encoder(model_path, device, checksum=recorded["checksum"], backend=backend)
             return DenseSignal(chosen, DenseIndex.load(data / VECTORS_FILE, manifest["dense"]["factory"]))
 
         def load_lexical() -> Signal:
@@ -96,6 +98,11 @@ class Engine:
         if manifest.get("knowledge"):
             loaders["knowledge"] = lambda: KnowledgeSignal(KnowledgeStore.open(data / KNOWLEDGE_FILE))
         return cls(layout.root, manifest, store, loaders)
+
+    @property
+    def loaded_signals(self) -> list[str]:
+        """Signals already loaded (a server warms the same ones when it opens a newer generation)."""
+        return list(self._signals)
 
     @property
     def has_knowledge(self) -> bool:

@@ -58,9 +58,8 @@ class LiveEngine:
             if IndexLayout(self.layout.root).read_manifest()["generation"] == old.manifest["generation"]:
                 return
             new = Engine.open(self.layout.root, encoder=old.signal("dense").encoder)
-            for name in old._signal_loaders:  # warm every signal the old engine had warm
-                if name in old._signals:
-                    new.signal(name)
+            for name in old.loaded_signals:
+                new.signal(name)
             self._engine = new
             with self._knowledge_lock:
                 self._knowledge = None

@@ -18,7 +18,7 @@ from .dense import DenseIndex, gpu_count
 from .docstore import DocumentStore
 from .documents import CorpusDigest, Document
 from .embedding_cache import EmbeddingCache
-from .encoder import Device, Encoder
+from .encoder import Backend, Device, Encoder
 from .errors import CorpusError, IndexFormatError, InvalidArgumentError
 from .knowledge_builder import KnowledgeOptions, build_knowledge
 from .layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout, scientia_version
@@ -40,6 +40,7 @@ class BuildOptions:
 
     model: str | Path | None = None
     device: Device = "auto"
+    backend: Backend = "torch"
     batch_size: int = 64
     faiss_factory: str | None = None
     bm25: BM25Params = field(default_factory=BM25Params)
@@ -126,7 +127,7 @@ def build_index_from_documents(
     layout = IndexLayout(output)
     previous = _check_output(layout)
     started = time.perf_counter() - read_seconds
-    encoder = Encoder(options.model, options.device)  # a bad --model fails before any work
+    encoder = Encoder(options.model, options.device, backend=options.backend)  # a bad --model fails before any work
 
     with layout.writer_lock():
         generation = (previous or {}).get("generation", 0) + 1
@@ -217,10 +218,10 @@ def _embed(encoder: Encoder, documents: list[Document], corpus_checksum: str, op
     """Vectors for ``documents`` and the seconds spent encoding (``None`` when read from the cache)."""
     cache = EmbeddingCache(options.cache_dir) if options.cache_dir else None
     if cache is not None:
-        cached = cache.get(encoder.checksum, corpus_checksum, len(documents))
+        cached = cache.get(encoder.cache_key, corpus_checksum, len(documents))
         if cached is not None:
             return cached, None
-    encoder.model  # load the weights first, so the timing below is encoding alone
+    encoder.load()
     started = time.perf_counter()
     vectors = encoder.encode(
         [doc.searchable_text() for doc in documents],
@@ -229,7 +230,7 @@ def _embed(encoder: Encoder, documents: list[Document], corpus_checksum: str, op
     )
     seconds = time.perf_counter() - started
     if cache is not None:
-        cache.put(encoder.checksum, corpus_checksum, vectors)
+        cache.put(encoder.cache_key, corpus_checksum, vectors)
     return vectors, seconds
 
 

@@ -17,7 +17,7 @@ from .errors import EncoderMismatchError, InvalidArgumentError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Encoder", "EncoderInfo", "checked_model_path", "default_model_path", "model_checksum", "resolve_device", "DEFAULT_MODEL_NAME"]
+__all__ = ["Encoder", "EncoderInfo", "Backend", "BACKENDS", "checked_model_path", "default_model_path", "model_checksum", "resolve_device", "DEFAULT_MODEL_NAME"]
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +26,12 @@ DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 # embedding; it spares tokenizing a 10 MB document only to throw nearly all of it away.
 MAX_INPUT_CHARS = 20_000
 Device = Literal["auto", "cpu", "cuda"]
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 # Files that decide what a model computes; logs, checkpoints and READMEs don't.
 _CHECKSUM_SUFFIXES = {".safetensors", ".bin", ".json", ".txt", ".model", ".onnx"}
-_CHECKSUM_SKIP_DIRS = {"runs", "eval", ".git"}
+_CHECKSUM_SKIP_DIRS = {"runs", "eval", ".git", "onnx"}  # onnx/: exports of these same weights
 
 
 def default_model_path() -> Path:
@@ -80,6 +82,7 @@ class EncoderInfo:
     dimension: int
     max_seq_length: int
     is_default: bool
+    backend: str = "torch"
 
 
 class Encoder:
@@ -88,18 +91,53 @@ class Encoder:
     The library shows no progress bar unless ``show_progress_bar=True`` is passed to :meth:`encode`.
     """
 
-    def __init__(self, model_path: str | Path | None = None, device: Device = "auto", checksum: str | None = None):
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        device: Device = "auto",
+        checksum: str | None = None,
+        backend: Backend = "torch",
+    ):
         is_default = model_path is None
         path = default_model_path() if is_default else Path(model_path).expanduser().resolve()
         if not path.is_dir() or not (path / "config.json").is_file():
             raise InvalidArgumentError(
                 f"{path}: not a local model folder (expected a sentence-transformers folder with config.json)"
             )
+        if backend not in BACKENDS:
+            raise InvalidArgumentError(f"unknown encoder backend {backend!r} (allowed: {', '.join(BACKENDS)})")
         self.path = path
-        self.device = resolve_device(device)
+        self.backend = backend
+        # ONNX Runtime runs on the CPU here; only the torch backend uses CUDA.
+        self.device = resolve_device(device) if backend == "torch" else "cpu"
         self.is_default = is_default
         self._checksum = checksum
         self._model = None
+        self._onnx = None
+
+    @property
+    def onnx(self):
+        if self._onnx is None:
+            from .onnx_backend import OnnxEncoderModel
+
+            self._onnx = OnnxEncoderModel(self.path, self.checksum, quantized=self.backend == "onnx-int8")
+        return self._onnx
+
+    @property
+    def cache_key(self) -> str:
+        """What the embeddings depend on: the weights, and how they run."""
+        return self.key_for(self.checksum, self.backend)
+
+    @staticmethod
+    def key_for(checksum: str, backend: str) -> str:
+        return checksum if backend == "torch" else f"{checksum}-{backend}"
+
+    def load(self) -> None:
+        """Load the weights now, so that later timings measure encoding alone."""
+        if self.backend == "torch":
+            self.model
+        else:
+            self.onnx
 
     @property
     def model(self):
@@ -131,7 +169,11 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        return self.onnx.dimension if self.backend != "torch" else int(self.model.get_embedding_dimension())
+
+    @property
+    def max_seq_length(self) -> int:
+        return self.onnx.max_seq_length if self.backend != "torch" else int(self.model.max_seq_length)
 
     def info(self) -> EncoderInfo:
         name = DEFAULT_MODEL_NAME if self.is_default else self.path.name
@@ -140,8 +182,9 @@ class Encoder:
             path=str(self.path),
             checksum=self.checksum,
             dimension=self.dimension,
-            max_seq_length=int(self.model.max_seq_length),
+            max_seq_length=self.max_seq_length,
             is_default=self.is_default,
+            backend=self.backend,
         )
 
     def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
@@ -157,9 +200,11 @@ class Encoder:
             logger.warning(
                 "%d texts are longer than %s characters: the encoder embeds only their beginning "
                 "(its window is %d tokens); lexical search still indexes all of their text",
-                long_texts, f"{MAX_INPUT_CHARS:,}", self.model.max_seq_length,
+                long_texts, f"{MAX_INPUT_CHARS:,}", self.max_seq_length,
             )
             texts = [text[:MAX_INPUT_CHARS] for text in texts]
+        if self.backend != "torch":
+            return self.onnx.encode(texts, batch_size)
         vectors = self.model.encode(
             texts,
             batch_size=batch_size,

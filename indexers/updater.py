@@ -65,7 +65,7 @@ def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions 
     layout = IndexLayout(index)
     manifest = layout.read_manifest()
     encoder = Encoder(checked_model_path(layout.root, manifest["encoder"], options.model), options.device,
-                      checksum=manifest["encoder"]["checksum"])
+                      checksum=manifest["encoder"]["checksum"], backend=manifest["encoder"].get("backend", "torch"))
     vectors = encoder.encode([d.searchable_text() for d in documents], options.batch_size, options.show_progress)
 
     def change(previous: Path, staging: Path, manifest: dict[str, Any]) -> dict[str, Any]:

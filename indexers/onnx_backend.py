@@ -1,0 +1,138 @@
+"""The encoder on ONNX Runtime, in fp32 or with int8 dynamic quantization.
+
+The local sentence-transformers model is exported once with ``torch.onnx.export`` (eager
+attention, opset 17) and, for ``onnx-int8``, quantized per channel on its MatMuls with
+``onnxruntime.quantization.quantize_dynamic`` (Jacob et al., "Quantization and Training of
+Neural Networks for Efficient Integer-Arithmetic-Only Inference", CVPR 2018). The files are
+cached in the model folder's ``onnx/`` (or the user cache where that is read-only) and reused.
+Tokenization, mean pooling and normalization follow the model's sentence-transformers config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["OnnxEncoderModel", "onnx_files_dir"]
+
+logger = logging.getLogger(__name__)
+
+
+def onnx_files_dir(model_path: Path, checksum: str) -> Path:
+    """``model/onnx/`` where writable, else ``~/.cache/scientia/onnx/<checksum>``."""
+    beside = model_path / "onnx"
+    try:
+        beside.mkdir(exist_ok=True)
+        probe = beside / ".write-test"
+        probe.touch()
+        probe.unlink()
+        return beside
+    except OSError:
+        from .embedding_cache import default_cache_dir
+
+        folder = default_cache_dir().parent / "onnx" / checksum[:20]
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+
+class OnnxEncoderModel:
+    def __init__(self, model_path: Path, checksum: str, quantized: bool) -> None:
+        self.model_path = model_path
+        self.quantized = quantized
+        folder = onnx_files_dir(model_path, checksum)
+        fp32 = folder / "model.onnx"
+        if not fp32.is_file():
+            _export(model_path, fp32)
+        path = fp32
+        if quantized:
+            path = folder / "model-int8.onnx"
+            if not path.is_file():
+                _quantize(fp32, path)
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        config = json.loads((model_path / "sentence_bert_config.json").read_text()) if (model_path / "sentence_bert_config.json").is_file() else {}
+        self.max_seq_length = int(config.get("max_seq_length", 256))
+        pooling = model_path / "1_Pooling" / "config.json"
+        pooling_config = json.loads(pooling.read_text()) if pooling.is_file() else {"pooling_mode_mean_tokens": True}
+        if pooling_config.get("pooling_mode_cls_token"):
+            self.pooling = "cls"
+        elif pooling_config.get("pooling_mode_mean_tokens"):
+            self.pooling = "mean"
+        else:
+            raise InvalidArgumentError(f"{pooling}: only mean or CLS pooling runs on ONNX (use --backend torch)")
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_seq_length)
+        self.tokenizer.enable_padding()
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        import numpy as np
+
+        out = []
+        for start in range(0, len(texts), batch_size):
+            batch = self.tokenizer.encode_batch(texts[start : start + batch_size])
+            ids = np.array([b.ids for b in batch], dtype=np.int64)
+            mask = np.array([b.attention_mask for b in batch], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self.input_names:
+                feeds["token_type_ids"] = np.array([b.type_ids for b in batch], dtype=np.int64)
+            hidden = self.session.run(None, feeds)[0]
+            if self.pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                weights = mask[..., None].astype(np.float32)
+                pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+
+
+def _export(model_path: Path, target: Path) -> None:
+    import torch
+    from transformers import AutoModel
+
+    logger.info("exporting %s to ONNX (once)", model_path)
+    model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager", local_files_only=True)
+    model.eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+    sample = torch.ones((1, 8), dtype=torch.int64)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    with torch.no_grad():
+        torch.onnx.export(
+            LastHiddenState(model), (sample, sample, torch.zeros_like(sample)), str(temporary),
+            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")},
+            opset_version=17, dynamo=False,
+        )
+    os.replace(temporary, target)
+
+
+def _quantize(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logger.info("quantizing %s to int8 (once)", source)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp.onnx")
+    quantize_dynamic(str(source), str(temporary), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+    os.replace(temporary, target)
