@@ -83,9 +83,12 @@ class OnnxEncoderModel:
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         import numpy as np
 
+        # Longest first, as sentence-transformers does, so a batch pads to similar lengths.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        ordered = [texts[i] for i in order]
         out = []
-        for start in range(0, len(texts), batch_size):
-            batch = self.tokenizer.encode_batch(texts[start : start + batch_size])
+        for start in range(0, len(ordered), batch_size):
+            batch = self.tokenizer.encode_batch(ordered[start : start + batch_size])
             ids = np.array([b.ids for b in batch], dtype=np.int64)
             mask = np.array([b.attention_mask for b in batch], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask}
@@ -98,7 +101,9 @@ class OnnxEncoderModel:
                 weights = mask[..., None].astype(np.float32)
                 pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
-        return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        vectors[order] = np.vstack(out)
+        return vectors
 
 
 def _export(model_path: Path, target: Path) -> None:
