@@ -196,10 +196,6 @@ class Engine:
             hits.append(Hit(rank, document.id, float(score), document.title, document.text, signals, document.metadata))
         return hits
 
-    def info(self) -> dict[str, Any]:
-        """The manifest plus on-disk sizes."""
-        return {**self.manifest, "sizes_bytes": IndexLayout(self.root).sizes(self.manifest), "path": str(self.root)}
-
     def close(self) -> None:
         self.store.close()
 

@@ -118,10 +118,6 @@ class KnowledgeStore:
     def entity_ids(self) -> dict[str, int]:
         return dict(self._read("SELECT iri, id FROM entities"))
 
-    def entity_id(self, iri: str) -> int | None:
-        rows = self._read("SELECT id FROM entities WHERE iri=?", (iri,))
-        return rows[0][0] if rows else None
-
     def reachable(self, source: int, limit: int) -> list[StoredStep]:
         rows = self._read(
             "SELECT source, target, depth, previous, relation, inferred, why FROM steps WHERE source=? "
@@ -146,9 +142,6 @@ class KnowledgeStore:
                 f"SELECT entity, position, surface FROM mentions WHERE entity IN ({','.join('?' * len(part))})", part
             )
         return found
-
-    def counts(self) -> dict[str, int]:
-        return {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("entities", "labels", "steps", "mentions")}
 
     def close(self) -> None:
         self._db.close()
