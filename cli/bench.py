@@ -13,7 +13,16 @@ from scientia.reasoners.knowledge_base import ReasonerName
 
 from .errors import fail, reports_user_errors
 from .logs import configure_logging
-from .options import BackendOption, DeviceOption, FaissOption, FusionOption, ModelOption, QuietOption, VerboseOption
+from .options import (
+    BackendOption,
+    DeviceOption,
+    FaissOption,
+    FusionOption,
+    ModelOption,
+    QuietOption,
+    ReasonerOption,
+    VerboseOption,
+)
 
 
 @reports_user_errors
@@ -29,7 +38,7 @@ def bench(
     ),
     ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: adds the hybrid+knowledge mode."),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
-    reasoner: ReasonerName = typer.Option("auto", "--reasoner", help="hermit, pellet, rl or auto."),
+    reasoner: ReasonerName = ReasonerOption,
     model: Optional[Path] = ModelOption,
     out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
     index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),

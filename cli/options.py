@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-__all__ = ["ModelOption", "DeviceOption", "BackendOption", "ModeOption", "FusionOption", "FaissOption", "VerboseOption", "QuietOption"]
+from scientia.reasoners.knowledge_base import REASONER_HELP
+
+__all__ = ["ReasonerOption", "ModelOption", "DeviceOption", "BackendOption", "ModeOption", "FusionOption", "FaissOption", "VerboseOption", "QuietOption"]
 
 ModelOption = typer.Option(
     None, "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)."
@@ -24,5 +26,6 @@ FusionOption = typer.Option(
 FaissOption = typer.Option(
     None, "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size)."
 )
+ReasonerOption = typer.Option("auto", "--reasoner", help=REASONER_HELP)
 VerboseOption = typer.Option(False, "--verbose", "-v", help="Print debug diagnostics to stderr.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print only warnings and errors to stderr.")

@@ -22,7 +22,7 @@ from .loading import load_ontologies
 from .owl_rl import OwlRlReasoner, check_consistency
 from .sparql import run_select
 
-__all__ = ["KnowledgeBase", "REASONERS", "ReasonerName", "AUTO_DL_LIMIT"]
+__all__ = ["KnowledgeBase", "REASONERS", "REASONER_HELP", "ReasonerName", "AUTO_DL_LIMIT"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,10 @@ REASONERS: dict[str, type[Reasoner]] = {r.name: r for r in (HermitReasoner, Pell
 # Up to this many triples HermiT classifies in seconds; above it, instance data dominates and
 # OWL 2 RL is about 10x faster (TOOLCHAIN.md: HermiT 53 s at 50k individuals, reasonable 5 s).
 AUTO_DL_LIMIT = 20_000
+# Each backend describes itself; the CLI shows these lines as the --reasoner help.
+REASONER_HELP = f"auto: HermiT up to {AUTO_DL_LIMIT:,} triples, else rl. " + " ".join(
+    f"{name}: {reasoner.help}" for name, reasoner in REASONERS.items()
+)
 
 
 class KnowledgeBase:
