@@ -126,11 +126,7 @@ def add(
     options = UpdateOptions(corpus_format=corpus_format, model=model, device=device, batch_size=batch_size, show_progress=not quiet)
     manifest = add_documents(index, corpus, options)
     change = manifest["last_change"]
-    typer.echo(
-        f"generation {manifest['generation']}: {change['added']} added, {change['replaced']} replaced"
-        f"{', compacted' if change.get('compacted') else ''}; {manifest['documents']['count']:,} documents",
-        err=True,
-    )
+    _echo_generation(manifest, f"{change['added']} added, {change['replaced']} replaced")
 
 
 @app.command()
@@ -150,10 +146,13 @@ def delete(
     if not wanted:
         raise InvalidArgumentError("give the ids to delete with --ids or --ids-file")
     manifest = delete_documents(index, wanted)
+    _echo_generation(manifest, f"{manifest['last_change']['deleted']} deleted")
+
+
+def _echo_generation(manifest: dict, what: str) -> None:
+    compacted = ", compacted" if manifest["last_change"].get("compacted") else ""
     typer.echo(
-        f"generation {manifest['generation']}: {manifest['last_change']['deleted']} deleted"
-        f"{', compacted' if manifest['last_change'].get('compacted') else ''}; {manifest['documents']['count']:,} documents",
-        err=True,
+        f"generation {manifest['generation']}: {what}{compacted}; {manifest['documents']['count']:,} documents", err=True
     )
 
 

@@ -35,11 +35,8 @@ def sparql(
     """Answer a SPARQL SELECT over the asserted plus inferred graph."""
     from scientia.reasoners.sparql import to_json_value
 
-    base = _open(index)
-    try:
+    with _open(index) as base:
         columns, rows = base.sparql(query)
-    finally:
-        base.close()
     if as_json:
         for row in rows:
             typer.echo(json.dumps({c: to_json_value(v) for c, v in zip(columns, row)}, ensure_ascii=False))
@@ -62,11 +59,8 @@ def explain(
     inferred_only: bool = typer.Option(False, "--inferred-only", help="Show only inferred facts."),
 ) -> None:
     """Why does an individual have its inferred types and property values? (as far as the reasoner can tell)"""
-    base = _open(index)
-    try:
+    with _open(index) as base:
         explanations = base.explain(iri)
-    finally:
-        base.close()
     for item in explanations:
         if inferred_only and not item.inferred:
             continue

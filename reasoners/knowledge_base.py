@@ -114,3 +114,9 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.world.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
