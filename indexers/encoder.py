@@ -9,6 +9,7 @@ import hashlib
 import logging
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,20 +43,29 @@ def default_model_path() -> Path:
 
 
 def model_checksum(path: Path) -> str:
-    """SHA-256 over the files that define a model folder (weights, configs, vocabulary), path-ordered."""
+    """SHA-256 over the files that define a model folder (weights, configs, vocabulary), path-ordered.
+
+    Hashing ~90 MB takes a fraction of a second; a process that opens several indexes or
+    generations (a server, a benchmark) hashes a folder once for as long as no file in it changes.
+    """
+    path = Path(path).resolve()
+    files = [
+        file for file in sorted(path.rglob("*"))
+        if file.is_file()
+        and file.suffix in _CHECKSUM_SUFFIXES
+        and file.name.lower() != "readme.md"
+        and not any(part in _CHECKSUM_SKIP_DIRS or part.startswith("checkpoint-") for part in file.relative_to(path).parts)
+    ]
+    fingerprint = tuple((file.relative_to(path).as_posix(), file.stat().st_size, file.stat().st_mtime_ns) for file in files)
+    return _hash_files(str(path), fingerprint)
+
+
+@lru_cache(maxsize=32)
+def _hash_files(root: str, fingerprint: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    path = Path(path)
-    for file in sorted(path.rglob("*")):
-        relative = file.relative_to(path)
-        if (
-            not file.is_file()
-            or file.suffix not in _CHECKSUM_SUFFIXES
-            or file.name.lower() == "readme.md"
-            or any(part in _CHECKSUM_SKIP_DIRS or part.startswith("checkpoint-") for part in relative.parts)
-        ):
-            continue
-        digest.update(relative.as_posix().encode())
-        with file.open("rb") as stream:
+    for relative, _, _ in fingerprint:
+        digest.update(relative.encode())
+        with (Path(root) / relative).open("rb") as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
