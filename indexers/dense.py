@@ -47,6 +47,7 @@ class DenseIndex:
         self.index = index
         self.factory = factory
         self._search_index = index
+        self._selector_memo: tuple | None = None
 
     @property
     def dimension(self) -> int:
@@ -109,7 +110,10 @@ class DenseIndex:
         k = min(k, max(len(self), 1))
         if allowed is None and not excluded:
             return self._search_index.search(queries, k)
-        return self.index.search(queries, k, params=self._selector_parameters(allowed, excluded))
+        memo = self._selector_memo  # the same tombstone set comes with every query of a generation
+        if memo is None or memo[0] is not allowed or memo[1] is not excluded:
+            memo = self._selector_memo = (allowed, excluded, self._selector_parameters(allowed, excluded))
+        return self.index.search(queries, k, params=memo[2])
 
     def _selector_parameters(self, allowed: Collection[int] | None, excluded: Collection[int]):
         """Search parameters carrying an ID selector, of the kind this index type takes."""

@@ -14,18 +14,25 @@ class LexicalSignal(Signal):
 
     def __init__(self, index: LexicalIndex) -> None:
         self.index = index
+        self._mask_memo: tuple | None = None
+
+    def _mask(self, restriction: Restriction):
+        """bm25s weights: 1 where the restriction permits a document, 0 elsewhere."""
+        import numpy as np
+
+        size = self.index.num_documents
+        keep = restriction.allowed is not None
+        mask = np.full(size, 0.0 if keep else 1.0, dtype=np.float32)
+        chosen = restriction.allowed if keep else restriction.excluded
+        mask[np.fromiter((p for p in chosen if p < size), dtype=np.int64)] = 1.0 if keep else 0.0
+        return mask
 
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
         mask = None
         if restriction is not None and not restriction.is_open:
-            import numpy as np
-
-            size = self.index.num_documents
-            if restriction.allowed is not None:
-                mask = np.zeros(size, dtype=np.float32)
-                mask[[p for p in restriction.allowed if p < size]] = 1
-            else:
-                mask = np.ones(size, dtype=np.float32)
-                mask[[p for p in restriction.excluded if p < size]] = 0
+            memo = self._mask_memo  # the same tombstone set comes with every query of a generation
+            if memo is None or memo[0] is not restriction:
+                memo = self._mask_memo = (restriction, self._mask(restriction))
+            mask = memo[1]
         scores, positions = self.index.search(queries, depth, mask)
         return rankings_from_arrays(scores, positions)
