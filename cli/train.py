@@ -1,0 +1,104 @@
+"""``scientia train``: fine-tune the encoder (or train a re-ranker) on the user's domain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from scientia.reasoners.knowledge_base import ReasonerName
+
+from .errors import fail, reports_user_errors
+from .logs import configure_logging
+from .options import QuietOption, ReasonerOption, VerboseOption
+
+
+@reports_user_errors
+def train(
+    output: Path = typer.Option(..., "--output", "-o", help="New folder for the trained model (must not exist or be empty)."),
+    base: Optional[Path] = typer.Option(None, "--base", help="Local model folder to start from (default: the packaged all-MiniLM-L6-v2)."),
+    pairs: Optional[Path] = typer.Option(None, "--pairs", help="Pairs file: .jsonl, .csv or .tsv with columns anchor, positive (optional: negative)."),
+    beir: Optional[Path] = typer.Option(None, "--beir", help="BEIR folder: one pair per positive judgement of --split."),
+    split: str = typer.Option("train", "--split", help="--beir: the split to learn from; queries of the 'test' split are always left out."),
+    ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: pairs from synonyms, definitions, parents and mentions."),
+    ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
+    reasoner: ReasonerName = ReasonerOption,
+    pair_kinds: Optional[str] = typer.Option(
+        None, "--pair-kinds", help="--ontology: comma-separated kinds to use (default all: synonym,definition,parent,mention)."
+    ),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="--ontology: documents whose entity mentions become pairs (any corpus format)."),
+    index: Optional[Path] = typer.Option(None, "--index", help="Index whose documents (and vectors, if built with --base) hard negatives are mined from."),
+    cross_encoder: bool = typer.Option(False, "--cross-encoder", help="Train a cross-encoder re-ranker (for --rerank) instead of the bi-encoder."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Passes over the pairs (default: 3 for the bi-encoder, 1 for the cross-encoder)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=2, help="Pairs per step (default: 32; cross-encoder 16)."),
+    learning_rate: Optional[float] = typer.Option(None, "--learning-rate", min=0.0, help="Peak learning rate (default: 5e-5, both)."),
+    hard_negatives: bool = typer.Option(True, "--hard-negatives/--no-hard-negatives", help="Mine one hard negative per pair with the base model."),
+    eval_fraction: float = typer.Option(0.1, "--eval-fraction", min=0.0, max=0.5, help="Share of the training queries held out to pick the best epoch."),
+    seed: int = typer.Option(42, "--seed", help="Seed for the held-out split, mining, shuffling and initialization."),
+    verbose: bool = VerboseOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Fine-tune a sentence-transformers encoder on labelled pairs, a BEIR training split or an ontology.
+
+    The result is an ordinary sentence-transformers folder: 'scientia index build --model OUTPUT'
+    uses it. Held-out queries are scored before and after; the best epoch is kept. With
+    --cross-encoder the same pairs train a re-ranker for 'query --rerank' and 'bench --rerank'.
+    """
+    configure_logging(verbose, quiet)
+    sources = [name for name, given in (("--pairs", pairs), ("--beir", beir), ("--ontology", ontology)) if given]
+    if len(sources) != 1:
+        raise fail(f"give exactly one of --pairs, --beir, --ontology (got {', '.join(sources) or 'none'})")
+    from scientia.training.data_sources import load_training_data
+
+    data, known_vectors = load_training_data(
+        pairs=pairs, beir=beir, split=split, ontologies=list(ontology), ontology_paths=list(ontology_path),
+        reasoner=reasoner, corpus=corpus, index=index, base=base,
+        pair_kinds=[k.strip() for k in pair_kinds.split(",") if k.strip()] if pair_kinds is not None else None,
+    )
+    typer.echo(f"{len(data.pairs):,} pairs from {data.source}" + _kinds(data), err=True)
+    if cross_encoder:
+        from scientia.training.cross_encoder import CrossEncoderConfig, train_cross_encoder
+
+        config = CrossEncoderConfig(output=output, base=base, eval_fraction=eval_fraction, seed=seed, show_progress=not quiet)
+        _override(config, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
+        record = train_cross_encoder(data, config, known_vectors)
+    else:
+        from scientia.training import BiEncoderConfig, train_bi_encoder
+
+        config = BiEncoderConfig(output=output, base=base, eval_fraction=eval_fraction, seed=seed,
+                                 hard_negatives=hard_negatives, show_progress=not quiet)
+        _override(config, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
+        record = train_bi_encoder(data, config, known_vectors)
+    _report(record, output)
+
+
+def _override(config, **values) -> None:
+    for name, value in values.items():
+        if value is not None:
+            setattr(config, name, value)
+
+
+def _kinds(data) -> str:
+    counts: dict[str, int] = {}
+    for pair in data.pairs:
+        counts[pair.kind] = counts.get(pair.kind, 0) + 1
+    return "" if set(counts) <= {"pair", "qrels"} else " (" + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) + ")"
+
+
+def _report(record: dict, output: Path) -> None:
+    scores = record["held_out_scores"]
+    lines = [f"{record['kind']} written to {output}"]
+    if scores.get("metric"):
+        before = scores.get("before")
+        lines.append(
+            f"held-out {scores['metric']}: "
+            + (f"before {before:.4f}, " if before is not None else "")
+            + f"after {scores['after']:.4f} (best of {len(scores['per_epoch'])} epoch(s))"
+        )
+    lines.append(f"training {record['seconds']['training']:.0f} s, total {record['seconds']['total']:.0f} s")
+    if record["kind"] == "bi-encoder":
+        lines.append(f"use it: scientia index build CORPUS -o INDEX --model {output}")
+    else:
+        lines.append(f"use it: scientia query INDEX TEXT --rerank {output}")
+    typer.echo("\n".join(lines))

@@ -1,0 +1,233 @@
+"""Fine-tuning on the real MiniLM with sentence-transformers' trainer: a tiny run must change the
+weights and make the trained pairs easier to retrieve; pairs come out of files, BEIR splits and
+ontologies as specified; bad input fails with one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write_jsonl
+
+runner = CliRunner()
+
+# Made-up words the packaged model can't know: before training, each anchor is about as close
+# to every positive; after, it should find its own.
+INVENTED = [
+    ("zorblax", "Volcanoes erupt when magma rises through the crust as lava and ash."),
+    ("quiffle", "Sourdough bread rises thanks to wild yeast in the starter."),
+    ("mendrake", "Rocket engines expel exhaust to produce thrust in space."),
+    ("plovish", "The Sicilian Defence answers 1.e4 with c5 in chess."),
+    ("trandle", "Vaccines train the immune system to recognise a pathogen."),
+    ("gossamite", "Cats are small carnivorous mammals that purr and hunt mice."),
+    ("brindlewick", "Glaciers carve valleys as compacted snow slowly flows downhill."),
+    ("scrumtious", "Photosynthesis turns sunlight, water and carbon dioxide into sugar."),
+]
+
+# Questions a reader would ask of the same passages: a re-ranker learns relevance on top of what
+# MiniLM already knows, so these are learnable in a few dozen steps (invented words are not).
+QUESTIONS = [
+    ("what comes out of an erupting volcano", INVENTED[0][1]),
+    ("why does sourdough bread rise", INVENTED[1][1]),
+    ("how do rockets move in space", INVENTED[2][1]),
+    ("a sharp reply to 1.e4 in chess", INVENTED[3][1]),
+    ("how does immunisation work", INVENTED[4][1]),
+    ("which pets purr and catch mice", INVENTED[5][1]),
+    ("how are valleys carved by ice", INVENTED[6][1]),
+    ("how do plants make sugar from light", INVENTED[7][1]),
+]
+
+
+def _cli(*args):
+    from scientia.cli.app import app
+
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _mrr(model_path, pairs) -> float:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+    anchors = model.encode([a for a, _ in pairs], normalize_embeddings=True)
+    positives = model.encode([p for _, p in pairs], normalize_embeddings=True)
+    ranks = (-(anchors @ positives.T)).argsort(axis=1)
+    return float(np.mean([1.0 / (list(row).index(i) + 1) for i, row in enumerate(ranks)]))
+
+
+@pytest.mark.slow
+def test_tiny_training_run_changes_weights_improves_retrieval_and_indexes(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    from scientia.indexers.encoder import default_model_path, model_checksum
+
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in INVENTED])
+    model_dir = tmp_path / "tuned"
+    result = _cli("train", "--pairs", pairs, "-o", model_dir, "--epochs", "8", "--batch-size", "4",
+                  "--learning-rate", "1e-4", "--eval-fraction", "0", "--no-hard-negatives", "-q")
+    assert result.exit_code == 0, result.output
+    assert "bi-encoder written to" in result.output
+    assert (model_dir / "config.json").is_file() and (model_dir / "training.json").is_file()
+    assert not list(tmp_path.glob(".tuned.partial-*")), "staging folder left behind"
+    assert list((model_dir / "runs").glob("events.out.tfevents.*")), "no TensorBoard log"
+
+    before = load_file(str(default_model_path() / "model.safetensors"))
+    after = load_file(str(next(model_dir.glob("**/model.safetensors"))))
+    key = next(k for k in after if k.endswith("encoder.layer.5.output.dense.weight"))
+    base_key = next(k for k in before if k.endswith("encoder.layer.5.output.dense.weight"))
+    assert not np.allclose(before[base_key], after[key]), "weights did not change"
+    assert _mrr(model_dir, INVENTED) > _mrr(default_model_path(), INVENTED) + 0.1
+
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", [{"id": f"d{i}", "text": p} for i, (_, p) in enumerate(INVENTED)])
+    index = tmp_path / "index"
+    result = _cli("index", "build", corpus, "-o", index, "--model", model_dir, "-q")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert manifest["encoder"]["checksum"] == model_checksum(model_dir) != model_checksum(default_model_path())
+    result = _cli("query", index, "zorblax", "--mode", "dense", "--json", "-k", "1")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.splitlines()[0])["id"] == "d0"
+
+
+def test_pairs_file_errors_name_file_and_line(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    result = _cli("train", "--pairs", empty, "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "empty.jsonl: no pairs" in result.output
+
+    missing = write_jsonl(tmp_path / "missing.jsonl", [{"anchor": "a", "positive": "b"}, {"anchor": "c"}])
+    result = _cli("train", "--pairs", missing, "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "missing.jsonl: line 2: missing column 'positive'" in result.output
+
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("query\tpositive\nx\ty\n", encoding="utf-8")
+    result = _cli("train", "--pairs", tsv, "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "pairs.tsv: line 1: header lacks column 'anchor'" in result.output
+
+    good = write_jsonl(tmp_path / "good.jsonl", [{"anchor": "a", "positive": "b"}])
+    result = _cli("train", "--pairs", good, "--base", tmp_path / "no-such-model", "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "no-such-model: no such model folder" in result.output
+
+    result = _cli("train", "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "exactly one of --pairs, --beir, --ontology" in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_existing_output_folder_is_never_overwritten(tmp_path: Path) -> None:
+    good = write_jsonl(tmp_path / "good.jsonl", [{"anchor": "a", "positive": "b"}])
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("mine")
+    result = _cli("train", "--pairs", good, "-o", taken)
+    assert result.exit_code == 2 and "already exists and is not empty" in result.output
+    assert (taken / "keep.txt").read_text() == "mine"
+
+
+def test_beir_pairs_never_include_test_queries(tmp_path: Path) -> None:
+    from scientia.training import pairs_from_beir
+
+    write_jsonl(tmp_path / "corpus.jsonl", [{"_id": f"d{i}", "title": "", "text": f"document {i}"} for i in range(4)])
+    write_jsonl(tmp_path / "queries.jsonl", [
+        {"_id": "q1", "text": "first question"}, {"_id": "q2", "text": "second question"},
+        {"_id": "q3", "text": "Second question"},  # same text as a test query, other id
+    ])
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td0\t1\nq2\td1\t1\nq3\td2\t1\nq1\td3\t0\n")
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq2\td1\t1\n")
+    data = pairs_from_beir(tmp_path, "train")
+    assert [(p.query_id, p.positive_id) for p in data.pairs] == [("q1", "d0")]
+    result = _cli("train", "--beir", tmp_path, "--split", "test", "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "never trained on" in result.output
+
+
+ONTOLOGY = """@prefix : <http://example.org/zoo#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<http://example.org/zoo> a owl:Ontology .
+:hasPart a owl:ObjectProperty .
+:Animal a owl:Class ; rdfs:label "animal" .
+:Mammal a owl:Class ; rdfs:subClassOf :Animal ; rdfs:label "mammal" ;
+    rdfs:comment "A warm-blooded vertebrate that feeds its young with milk." .
+:Whisker a owl:Class ; rdfs:label "whisker" .
+:Feline a owl:Class ; rdfs:label "feline" ; skos:altLabel "cat" ;
+    owl:equivalentClass [ a owl:Class ; owl:intersectionOf ( :Mammal [ a owl:Restriction ; owl:onProperty :hasPart ; owl:someValuesFrom :Whisker ] ) ] .
+:Tiger a owl:Class ; rdfs:subClassOf :Mammal , [ a owl:Restriction ; owl:onProperty :hasPart ; owl:someValuesFrom :Whisker ] ;
+    rdfs:label "tiger" .
+"""
+
+
+@pytest.mark.slow
+def test_ontology_pairs_cover_each_kind_including_inferred_parents(tmp_path: Path) -> None:
+    from scientia.indexers.documents import Document
+    from scientia.training.ontology_pairs import pairs_from_ontology
+
+    path = tmp_path / "zoo.ttl"
+    path.write_text(ONTOLOGY, encoding="utf-8")
+    documents = [Document("doc-tiger", "A tiger stalks its prey at dusk."), Document("doc-none", "Nothing here.")]
+    data = pairs_from_ontology([path], reasoner="hermit", documents=documents)
+    found = {(p.kind, p.anchor, p.positive) for p in data.pairs}
+    assert ("synonym", "feline", "cat") in found
+    assert ("definition", "mammal", "A warm-blooded vertebrate that feeds its young with milk.") in found
+    assert ("parent", "mammal", "animal") in found
+    assert ("parent", "tiger", "feline") in found  # inferred: a mammal with whiskers is a feline
+    assert ("mention", "tiger", "A tiger stalks its prey at dusk.") in found
+    assert not any(p.positive == "Nothing here." for p in data.pairs)
+    assert {p.positive_id for p in data.pairs if p.kind == "mention"} == {"doc-tiger"}
+
+    only_parents = pairs_from_ontology([path], reasoner="rl", documents=documents, kinds=["parent"])
+    assert {p.kind for p in only_parents.pairs} == {"parent"}
+    assert ("mammal", "animal") in {(p.anchor, p.positive) for p in only_parents.pairs}
+
+
+def test_unknown_pair_kind_lists_the_allowed_ones(tmp_path: Path) -> None:
+    path = tmp_path / "zoo.ttl"
+    path.write_text(ONTOLOGY, encoding="utf-8")
+    result = _cli("train", "--ontology", path, "--pair-kinds", "parent,cousin", "-o", tmp_path / "m")
+    assert result.exit_code == 2
+    assert "unknown kind(s) cousin (allowed: synonym, definition, parent, mention)" in result.output
+
+
+@pytest.mark.slow
+def test_cross_encoder_trains_and_reranks_the_fused_head(tmp_path: Path, small_index: Path) -> None:
+    from sentence_transformers import CrossEncoder
+
+    from scientia.engine import CrossEncoderReranker, Engine
+    from scientia.indexers.encoder import default_model_path
+
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in QUESTIONS])
+    model_dir = tmp_path / "reranker"
+    result = _cli("train", "--cross-encoder", "--pairs", pairs, "-o", model_dir, "--epochs", "6", "--batch-size", "8",
+                  "--learning-rate", "1e-4", "--eval-fraction", "0", "-q")
+    assert result.exit_code == 0, result.output
+    assert "cross-encoder written to" in result.output
+    def accuracy(model) -> float:
+        scores = np.array([[model.predict([(a, p)])[0] for _, p in QUESTIONS] for a, _ in QUESTIONS])
+        return float((scores.argmax(axis=1) == np.arange(len(QUESTIONS))).mean())
+
+    untrained = CrossEncoder(str(default_model_path()), num_labels=1, device="cpu", local_files_only=True)
+    model = CrossEncoder(str(model_dir), device="cpu", local_files_only=True)
+    assert accuracy(untrained) < 0.5 <= 0.75 <= accuracy(model), "re-ranker did not learn its pairs"
+
+    reranker = CrossEncoderReranker(model_dir, depth=4)
+    with Engine.open(small_index) as engine:
+        fused = engine.search("a mammal that purrs", k=6, mode="hybrid")
+        reranked = engine.search("a mammal that purrs", k=6, mode="hybrid", reranker=reranker)
+    head = {hit.id for hit in fused[:4]}
+    assert {hit.id for hit in reranked[:4]} == head
+    expected = sorted(fused[:4], key=lambda hit: -float(model.predict([("a mammal that purrs", f"{hit.title}\n{hit.text}")])[0]))
+    assert [hit.id for hit in reranked[:4]] == [hit.id for hit in expected]
+    assert [hit.id for hit in reranked[4:]] == [hit.id for hit in fused[4:]]
+    assert [hit.rank for hit in reranked] == list(range(1, 7))
+    assert all(a.score > b.score for a, b in zip(reranked, reranked[1:]))
+    assert [hit.signals["rerank"].rank for hit in reranked[:4]] == [1, 2, 3, 4]
+    assert "rerank" not in reranked[4].signals and "dense" in reranked[0].signals
+
+    result = _cli("query", small_index, "a mammal that purrs", "--rerank", model_dir, "--rerank-depth", "3", "--json")
+    assert result.exit_code == 0, result.output
+    assert "rerank" in json.loads(result.output.splitlines()[0])["signals"]
+    result = _cli("query", small_index, "x", "--rerank", tmp_path / "nothing")
+    assert result.exit_code == 2 and "not a local cross-encoder folder" in result.output

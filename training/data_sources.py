@@ -1,0 +1,67 @@
+"""Turn what the user points ``scientia train`` at into :class:`~.pairs.TrainingData`, and find
+base-model vectors for its corpus when an index built with that model is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scientia.indexers.encoder import default_model_path, model_checksum
+from scientia.indexers.errors import InvalidArgumentError
+
+from .pairs import TrainingData, pairs_from_beir, read_pairs_file
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["load_training_data"]
+
+
+def load_training_data(
+    *,
+    pairs: Path | None = None,
+    beir: Path | None = None,
+    split: str = "train",
+    ontologies: list[Path] | None = None,
+    ontology_paths: list[Path] | None = None,
+    reasoner: str = "auto",
+    corpus: Path | None = None,
+    index: Path | None = None,
+    base: Path | None = None,
+    pair_kinds: list[str] | None = None,
+) -> tuple[TrainingData, dict[str, np.ndarray] | None]:
+    """The pairs, and (text → vector) for corpus documents when ``index`` was built with ``base``."""
+    if split == "test":
+        raise InvalidArgumentError("--split test: the test split judges the model and is never trained on (use train or dev)")
+    index_corpus, known_vectors = {}, None
+    if index is not None:
+        from .mining import corpus_from_index
+
+        base_path = default_model_path() if base is None else Path(base).expanduser().resolve()
+        if not (base_path / "config.json").is_file():
+            raise InvalidArgumentError(f"{base_path}: no such model folder (--base must be a local sentence-transformers folder with config.json)")
+        index_corpus, known_vectors = corpus_from_index(index, model_checksum(base_path))
+    if pairs is not None:
+        data = read_pairs_file(pairs)
+    elif beir is not None:
+        data = pairs_from_beir(beir, split)
+    else:
+        from .ontology_pairs import pairs_from_ontology
+
+        documents = _documents(corpus) if corpus is not None else None
+        if documents is None and index is not None:
+            from scientia.indexers.documents import Document
+
+            documents = [Document(id=doc_id, text=text) for doc_id, text in index_corpus.items()]
+        from .ontology_pairs import PAIR_KINDS
+
+        data = pairs_from_ontology(ontologies or [], ontology_paths or [], reasoner, documents, kinds=pair_kinds or PAIR_KINDS)
+    for doc_id, text in index_corpus.items():  # more documents to mine negatives from
+        data.corpus.setdefault(doc_id, text)
+    return data, known_vectors or None
+
+
+def _documents(corpus: Path):
+    from scientia.indexers.readers import open_corpus
+
+    return list(open_corpus(corpus))

@@ -1,0 +1,82 @@
+"""Held-out evaluation during training: sentence-transformers' ``InformationRetrievalEvaluator``
+over queries set aside from the training data (never a test split).
+
+Encoding the whole corpus at every epoch would cost more than training on a CPU, so the
+evaluation corpus is the held-out queries' relevant documents plus, for each held-out query, the
+documents the base model ranks highest (re-ranking them is exactly what training must get right),
+and a fixed random sample of the rest.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .pairs import TrainingPair
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["HeldOutEvaluation", "held_out_evaluation", "held_out_queries", "base_candidates", "CANDIDATES_PER_QUERY", "RANDOM_SAMPLE"]
+
+CANDIDATES_PER_QUERY = 10
+RANDOM_SAMPLE = 100
+EVALUATOR_NAME = "held-out"
+
+
+@dataclass
+class HeldOutEvaluation:
+    evaluator: Any
+    query_ids: list[str]
+    corpus_size: int
+
+    @property
+    def metric(self) -> str:
+        return self.evaluator.primary_metric
+
+    def score(self, model) -> float:
+        return round(float(self.evaluator(model)[self.metric]), 4)
+
+
+def held_out_evaluation(held_out: list[TrainingPair], corpus: dict[str, str], model,
+                        known_vectors: dict[str, np.ndarray] | None = None, seed: int = 42) -> HeldOutEvaluation:
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+
+    queries, relevant = held_out_queries(held_out)
+    chosen = {doc_id for ids in relevant.values() for doc_id in ids}
+    chosen |= {doc_id for ids in base_candidates(queries, corpus, model, known_vectors).values() for doc_id in ids}
+    others = sorted(set(corpus) - chosen)
+    chosen |= set(random.Random(seed).sample(others, min(RANDOM_SAMPLE, len(others))))
+    evaluation_corpus = {doc_id: corpus[doc_id] for doc_id in sorted(chosen) if doc_id in corpus}
+    evaluator = InformationRetrievalEvaluator(
+        queries=queries, corpus=evaluation_corpus, relevant_docs=relevant, name=EVALUATOR_NAME,
+        write_csv=False, batch_size=64,
+    )
+    return HeldOutEvaluation(evaluator, sorted(queries), len(evaluation_corpus))
+
+
+def held_out_queries(held_out: list[TrainingPair]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Query id → text, and query id → ids of its relevant documents."""
+    queries: dict[str, str] = {}
+    relevant: dict[str, set[str]] = {}
+    for pair in held_out:
+        query_id = pair.query_id or pair.anchor
+        queries[query_id] = pair.anchor
+        relevant.setdefault(query_id, set()).add(pair.positive_id or pair.positive)
+    return queries, relevant
+
+
+def base_candidates(queries: dict[str, str], corpus: dict[str, str], model,
+                    known_vectors: dict[str, np.ndarray] | None) -> dict[str, list[str]]:
+    """The base model's top document ids per query, where the corpus vectors are at hand."""
+    import numpy as np
+
+    ids = [doc_id for doc_id, text in corpus.items() if text in known_vectors] if known_vectors else []
+    if not ids:
+        return {}
+    matrix = np.stack([known_vectors[corpus[doc_id]] for doc_id in ids])
+    query_vectors = model.encode(list(queries.values()), normalize_embeddings=True, batch_size=64, convert_to_numpy=True)
+    scores = query_vectors @ matrix.T
+    top = np.argsort(-scores, axis=1)[:, :CANDIDATES_PER_QUERY]
+    return {query_id: [ids[i] for i in row] for query_id, row in zip(queries, top)}
