@@ -6,7 +6,7 @@ import typer
 
 from scientia.reasoners.knowledge_base import REASONER_HELP
 
-__all__ = ["ReasonerOption", "ModelOption", "DeviceOption", "BackendOption", "ModeOption", "FusionOption", "FaissOption", "VerboseOption", "QuietOption"]
+__all__ = ["RerankOption", "RerankDepthOption", "ReasonerOption", "ModelOption", "DeviceOption", "BackendOption", "ModeOption", "FusionOption", "FaissOption", "VerboseOption", "QuietOption"]
 
 ModelOption = typer.Option(
     None, "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)."
@@ -26,6 +26,10 @@ FusionOption = typer.Option(
 FaissOption = typer.Option(
     None, "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size)."
 )
+RerankOption = typer.Option(
+    None, "--rerank", help="Cross-encoder folder (from 'scientia train --cross-encoder') that re-scores the fused top --rerank-depth."
+)
+RerankDepthOption = typer.Option(50, "--rerank-depth", min=1, help="How many fused hits the cross-encoder re-scores.")
 ReasonerOption = typer.Option("auto", "--reasoner", help=REASONER_HELP)
 VerboseOption = typer.Option(False, "--verbose", "-v", help="Print debug diagnostics to stderr.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print only warnings and errors to stderr.")

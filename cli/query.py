@@ -11,7 +11,7 @@ from scientia.engine import FusionMethod, SearchMode
 from scientia.indexers.encoder import Device
 
 from .errors import reports_user_errors
-from .options import DeviceOption, FusionOption, ModeOption, ModelOption
+from .options import DeviceOption, FusionOption, ModeOption, ModelOption, RerankDepthOption, RerankOption
 
 
 @reports_user_errors
@@ -25,15 +25,18 @@ def query(
         [], "--filter", help="Metadata condition FIELD=VALUE, FIELD!=VALUE or, on numbers, FIELD>=X (>, <, <=); repeatable."
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, one per line."),
+    rerank: Optional[Path] = RerankOption,
+    rerank_depth: int = RerankDepthOption,
     model: Optional[Path] = ModelOption,
     device: Device = DeviceOption,
 ) -> None:
     """Search INDEX for TEXT: one fused ranking with per-signal evidence and inference chains."""
-    from scientia.engine import MODES, Engine
+    from scientia.engine import MODES, CrossEncoderReranker, Engine
 
+    reranker = CrossEncoderReranker(rerank, rerank_depth, device) if rerank else None
     with Engine.open(index, model=model, device=device) as engine:
         mode = mode or engine.default_mode
-        hits = engine.search(text, k=k, mode=mode, fusion=fusion, filters=filters)
+        hits = engine.search(text, k=k, mode=mode, fusion=fusion, filters=filters, reranker=reranker)
     if as_json:
         from .render import hits_as_json_lines
 
@@ -42,4 +45,4 @@ def query(
         return
     from .render import render_hits
 
-    render_hits(text, hits, MODES[mode])
+    render_hits(text, hits, MODES[mode] + (("rerank",) if reranker else ()))

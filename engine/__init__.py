@@ -13,5 +13,9 @@ from scientia.indexers.errors import ScientiaError
 from .engine import DEFAULT_DEPTH, MODES, Engine, SearchMode
 from .fusion import FusionMethod
 from .hits import Hit, SignalEvidence
+from .rerank import DEFAULT_RERANK_DEPTH, CrossEncoderReranker
 
-__all__ = ["Engine", "Hit", "SignalEvidence", "SearchMode", "FusionMethod", "MODES", "DEFAULT_DEPTH", "ScientiaError"]
+__all__ = [
+    "Engine", "Hit", "SignalEvidence", "SearchMode", "FusionMethod", "MODES", "DEFAULT_DEPTH", "ScientiaError",
+    "CrossEncoderReranker", "DEFAULT_RERANK_DEPTH",
+]

@@ -23,6 +23,7 @@ from scientia.indexers.lexical import BM25Params
 
 from .fusion import FUSION_METHODS, FusionMethod, fuse
 from .hits import Hit, SignalEvidence
+from .rerank import CrossEncoderReranker
 from .signals import DenseSignal, KnowledgeSignal, LexicalSignal, Restriction, Signal, SignalResult
 
 __all__ = ["Engine", "SearchMode", "MODES", "DEFAULT_DEPTH"]
@@ -136,13 +137,14 @@ class Engine:
         fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
         filters: Sequence[str] = (),
+        reranker: CrossEncoderReranker | None = None,
     ) -> list[Hit]:
         """The top ``k`` documents for ``query``, each with its per-signal evidence.
 
         ``filters`` (``"year>=2020"``, ``"lang=en"``) restrict every signal's search to documents
-        whose metadata matches all of them.
+        whose metadata matches all of them. A ``reranker`` re-scores the fused head of the list.
         """
-        return self.search_batch([query], k, mode, fusion, depth, filters)[0]
+        return self.search_batch([query], k, mode, fusion, depth, filters, reranker)[0]
 
     def search_batch(
         self,
@@ -152,14 +154,19 @@ class Engine:
         fusion: FusionMethod = "wsum",
         depth: int = DEFAULT_DEPTH,
         filters: Sequence[str] = (),
+        reranker: CrossEncoderReranker | None = None,
     ) -> list[list[Hit]]:
         """:meth:`search` for many queries at once; signals batch their work (one encoder call, one FAISS call)."""
         mode = mode or self.default_mode
         _check_arguments(queries, k, mode, fusion)
         names = MODES[mode]
         restriction = self._restriction(filters)
-        per_signal = {name: self.signal(name).rank(queries, max(k, depth), restriction) for name in names}
-        return [self._hits({name: per_signal[name][i] for name in names}, k, fusion) for i in range(len(queries))]
+        wanted = max(k, reranker.depth) if reranker else k
+        per_signal = {name: self.signal(name).rank(queries, max(wanted, depth), restriction) for name in names}
+        fused = [self._hits({name: per_signal[name][i] for name in names}, wanted, fusion) for i in range(len(queries))]
+        if reranker is None:
+            return fused
+        return [reranker.rerank(query, hits)[:k] for query, hits in zip(queries, fused)]
 
     def _restriction(self, filters: Sequence[str]) -> Restriction:
         if not filters:
