@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scientia.engine import Engine
+from scientia.engine import CrossEncoderReranker, Engine
 from scientia.indexers.builder import BuildOptions, build_index_from_documents, load_documents
 from scientia.indexers.embedding_cache import default_cache_dir
 from scientia.indexers.encoder import Backend, Device, Encoder
@@ -52,6 +52,9 @@ class BenchmarkConfig:
     ontologies: list[Path] = field(default_factory=list)
     ontology_paths: list[Path] = field(default_factory=list)
     reasoner: str = "auto"
+    rerank: Path | None = None  # cross-encoder folder: adds "<mode>+rerank" for each of rerank_modes
+    rerank_depth: int = 50
+    rerank_modes: list[str] = field(default_factory=lambda: ["hybrid"])
 
 
 def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
@@ -69,22 +72,26 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
     engine = Engine.open(index_dir, model=config.model, device=config.device)
     encoder_throughput = build.pop("encode_docs_per_second") or _sample_throughput(engine, config)
 
+    reranker = CrossEncoderReranker(config.rerank, config.rerank_depth, config.device) if config.rerank else None
+    runs = [(mode, mode, None) for mode in config.modes]
+    if reranker:
+        runs += [(f"{mode}+rerank", mode, reranker) for mode in config.rerank_modes if mode in config.modes]
     results: dict[str, Any] = {}
-    for mode in config.modes:
-        engine.search(queries[judged[0]], k=RUN_DEPTH, mode=mode, fusion=config.fusion)  # load models once
+    for label, mode, stage in runs:
+        engine.search(queries[judged[0]], k=RUN_DEPTH, mode=mode, fusion=config.fusion, reranker=stage)  # load models once
         run: dict[str, dict[str, float]] = {}
         latencies = []
         for qid in judged:
             started = time.perf_counter()
-            hits = engine.search(queries[qid], k=RUN_DEPTH, mode=mode, fusion=config.fusion)
+            hits = engine.search(queries[qid], k=RUN_DEPTH, mode=mode, fusion=config.fusion, reranker=stage)
             latencies.append(time.perf_counter() - started)
             run[qid] = {hit.id: hit.score for hit in hits}
-        results[mode] = {
+        results[label] = {
             "metrics": evaluate(run, {qid: qrels[qid] for qid in judged}),
             "latency_ms": _percentiles(latencies),
             "queries_per_second": round(len(latencies) / sum(latencies), 2),
         }
-        logger.info("%s: nDCG@10 %.4f", mode, results[mode]["metrics"]["nDCG@10"])
+        logger.info("%s: nDCG@10 %.4f", label, results[label]["metrics"]["nDCG@10"])
     manifest = engine.manifest
     engine.close()
 
@@ -101,6 +108,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         "faiss_factory": manifest["dense"]["factory"],
         "lexical": manifest["lexical"],
         "fusion": config.fusion,
+        "rerank": {"model": str(Path(config.rerank).resolve()), "depth": config.rerank_depth} if config.rerank else None,
         "knowledge": _knowledge_summary(manifest),
         "index": build,
         "encoder_docs_per_second": encoder_throughput,

@@ -16,6 +16,8 @@ from .logs import configure_logging
 from .options import (
     BackendOption,
     DeviceOption,
+    RerankDepthOption,
+    RerankOption,
     FaissOption,
     FusionOption,
     ModelOption,
@@ -40,6 +42,12 @@ def bench(
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
     reasoner: ReasonerName = ReasonerOption,
     model: Optional[Path] = ModelOption,
+    compare_models: Optional[str] = typer.Option(
+        None, "--compare-models", help="Comma-separated model folders ('default' = packaged MiniLM), e.g. default,models/tuned: one table and plot."
+    ),
+    rerank: Optional[Path] = RerankOption,
+    rerank_depth: int = RerankDepthOption,
+    rerank_modes: str = typer.Option("hybrid", "--rerank-modes", help="--rerank: comma-separated modes that also run re-ranked, as MODE+rerank."),
     out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
     index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
     fusion: FusionMethod = FusionOption,
@@ -83,7 +91,19 @@ def bench(
         ontologies=list(ontology),
         ontology_paths=list(ontology_path),
         reasoner=reasoner,
+        rerank=rerank,
+        rerank_depth=rerank_depth,
+        rerank_modes=[m.strip() for m in rerank_modes.split(",") if m.strip()],
     )
+    if compare_models:
+        if model is not None:
+            raise fail("give either --model or --compare-models, not both")
+        from scientia.benchmarks.compare import comparison_table, parse_models, run_model_comparison
+
+        comparison = run_model_comparison(config, parse_models(compare_models))
+        typer.echo(comparison_table(comparison, details=False))
+        typer.echo(f"report written to {config.out}/comparison.json, comparison.md, comparison.png", err=True)
+        return
     report = run_benchmark(config)
     from .render import render_benchmark
 

@@ -87,3 +87,36 @@ def test_cranfield_queries_and_graded_qrels_load():
     qrels = read_qrels(SHARED_DATASETS / "cranfield", "test")
     assert len(queries) == 225 and set(qrels) <= set(queries)
     assert {score for rels in qrels.values() for score in rels.values()} <= {1, 2, 3, 4}
+
+
+@pytest.mark.slow
+def test_compare_models_reports_each_model_in_one_table(tmp_path: Path, beir_folder: Path):
+    from typer.testing import CliRunner
+
+    from scientia.cli.app import app
+    from scientia.indexers.encoder import default_model_path
+
+    out = tmp_path / "cmp"
+    # The packaged model twice, under two labels: identical weights must give identical figures.
+    result = CliRunner().invoke(app, ["bench", str(beir_folder), "--compare-models", f"default,{default_model_path()}",
+                                      "--modes", "dense,hybrid", "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "-q"])
+    assert result.exit_code == 0, result.output
+    comparison = json.loads((out / "comparison.json").read_text())
+    labels = list(comparison["models"])
+    assert labels == ["default", default_model_path().name]
+    first, second = (comparison["models"][label]["modes"] for label in labels)
+    assert first["dense"]["metrics"] == second["dense"]["metrics"]
+    table = (out / "comparison.md").read_text()
+    assert "| default | dense |" in table and f"| {labels[1]} | hybrid |" in table
+    assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "default" / "report.json").is_file() and (out / labels[1] / "report.json").is_file()
+
+
+def test_compare_models_needs_two_real_folders(tmp_path: Path):
+    from scientia.benchmarks.compare import parse_models
+    from scientia.indexers.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="at least two models"):
+        parse_models("default")
+    with pytest.raises(InvalidArgumentError, match="nowhere: not a local model folder"):
+        parse_models(f"default,{tmp_path / 'nowhere'}")
