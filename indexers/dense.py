@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import IndexFormatError, InvalidArgumentError
+from .threads import available_cores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 # 2 cores, TOOLCHAIN.md) and gives the published quality; above it HNSW wins.
 EXACT_SEARCH_LIMIT = 100_000
 HNSW_EF_SEARCH = 128
+# Past this share of available memory an index file is memory-mapped rather than read (FAISS
+# IO_FLAG_MMAP_IFC: flat, HNSW and IVF codes stay in the page cache, paged in as searched).
+MMAP_SHARE_OF_AVAILABLE = 0.5
 IVF_NPROBE = 16
 
 
@@ -60,6 +64,7 @@ class DenseIndex:
     def build(cls, vectors: np.ndarray, factory: str | None = None, use_gpu: bool | None = None) -> DenseIndex:
         import faiss
 
+        faiss.omp_set_num_threads(available_cores())
         factory = factory or default_factory(len(vectors))
         try:
             index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
@@ -141,11 +146,19 @@ class DenseIndex:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path, factory: str, use_gpu: bool | None = None) -> DenseIndex:
+    def load(cls, path: Path, factory: str, use_gpu: bool | None = None, mmap: bool | None = None) -> DenseIndex:
+        """Read ``path``; memory-mapped (``mmap``, default: when the file is over half the memory
+        available) so an index larger than memory still opens and pages in what searches touch."""
         import faiss
 
+        faiss.omp_set_num_threads(available_cores())
+        if mmap is None:
+            mmap = Path(path).stat().st_size > MMAP_SHARE_OF_AVAILABLE * _available_memory_bytes()
+        flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        if mmap:
+            logger.info("memory-mapping %s", path)
         try:
-            index = faiss.read_index(str(path))
+            index = faiss.read_index(str(path), flags)
         except RuntimeError as error:
             raise IndexFormatError(f"{path}: unreadable FAISS index ({str(error).strip().splitlines()[-1]})") from None
         dense = cls(index, factory)
@@ -154,6 +167,20 @@ class DenseIndex:
         if use_gpu:
             dense._search_index = _to_gpu(index) or index
         return dense
+
+
+def _available_memory_bytes() -> int:
+    """MemAvailable from /proc/meminfo; elsewhere, physical memory."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def _to_gpu(index):

@@ -155,8 +155,13 @@ class Encoder:
             # Without these, a missing file makes the hub client retry for ~23 s before failing.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import torch
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
+
+            from .threads import available_cores
+
+            torch.set_num_threads(available_cores())
 
             logger.info("loading encoder %s on %s", self.path, self.device)
             # transformers draws a "Loading weights" bar; a library stays quiet unless asked.

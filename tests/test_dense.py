@@ -56,6 +56,20 @@ def test_save_and_load_round_trip(tmp_path, vectors, query_vectors):
     np.testing.assert_array_equal(loaded.search(query_vectors, 5)[1], index.search(query_vectors, 5)[1])
 
 
+@pytest.mark.parametrize("factory", ["Flat", "HNSW32", "IVF4,Flat"])
+def test_memory_mapped_load_answers_like_a_read_one(tmp_path, vectors, query_vectors, factory):
+    index = DenseIndex.build(vectors, factory, use_gpu=False)
+    index.save(tmp_path / "v.faiss")
+    read = DenseIndex.load(tmp_path / "v.faiss", factory, use_gpu=False, mmap=False)
+    mapped = DenseIndex.load(tmp_path / "v.faiss", factory, use_gpu=False, mmap=True)
+    for got, expected in zip(mapped.search(query_vectors, 10), read.search(query_vectors, 10)):
+        np.testing.assert_array_equal(got, expected)
+    # filtered search (tombstones, metadata filters) works on the mapped index too
+    allowed = set(range(0, len(vectors), 2))
+    _, positions = mapped.search(query_vectors, 5, allowed=allowed)
+    assert set(positions[positions >= 0].ravel()) <= allowed
+
+
 def test_k_larger_than_index_is_clamped(vectors):
     index = DenseIndex.build(vectors[:3], "Flat", use_gpu=False)
     _, positions = index.search(vectors[:1], 10)
