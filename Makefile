@@ -14,7 +14,7 @@ FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo test test-fast bench bench-finetune bench-speed clean
 
 setup: $(STAMP)
 
@@ -61,6 +61,28 @@ bench: setup
 	@if [ -d "$(ONTOLOGIES)/lubm" ]; then \
 	  $(SCIENTIA) bench lubm --universities 1,5 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
 	else echo "skipping lubm: $(ONTOLOGIES)/lubm is absent" >&2; fi
+	$(MAKE) bench-finetune bench-speed
+	$(PY) -m scientia.benchmarks.summary benchmarks/results
+
+# Fine-tuning on SciFact's train split (the test split is never seen), a cross-encoder on the
+# same pairs, then base and tuned side by side, re-ranked too. Models go to bench-out/models.
+TUNED := bench-out/models/scifact-minilm
+RERANKER := bench-out/models/scifact-reranker
+bench-finetune: setup
+	@if [ ! -d "$(SHARED)/scifact" ]; then echo "skipping bench-finetune: $(SHARED)/scifact is absent" >&2; exit 0; fi; \
+	$(SCIENTIA) bench "$(SHARED)/scifact" --index-dir bench-out/scifact-index --out benchmarks/results/scifact -q && \
+	{ [ -d $(TUNED) ] || $(SCIENTIA) train --beir "$(SHARED)/scifact" --index bench-out/scifact-index -o $(TUNED); } && \
+	{ [ -d $(RERANKER) ] || $(SCIENTIA) train --cross-encoder --beir "$(SHARED)/scifact" --index bench-out/scifact-index -o $(RERANKER); } && \
+	$(SCIENTIA) bench "$(SHARED)/scifact" --compare-models default,$(TUNED) --rerank $(RERANKER) --rerank-depth 20 \
+	  --index-dir bench-out/finetune-index --out benchmarks/results/scifact-finetune
+
+# Encoder backends, latency at 100k documents, FAISS types at 1M vectors.
+bench-speed: setup
+	@if [ ! -d "$(SHARED)/scifact" ]; then echo "skipping bench-speed: $(SHARED) is absent" >&2; exit 0; fi; \
+	$(PY) -m scientia.benchmarks.encode "$(SHARED)/scifact" --out benchmarks/results/encode && \
+	$(PY) -m scientia.benchmarks.latency "$(SHARED)" --documents 100000 --out benchmarks/results/latency && \
+	$(PY) -m scientia.benchmarks.ann_scale bench-out/latency/index-100000-onnx-int8 "$(SHARED)" --vectors 1000000 \
+	  --out benchmarks/results/ann-scale
 
 clean:
 	rm -rf demo-index bench-out .pytest_cache

@@ -1,0 +1,58 @@
+"""One markdown page over every benchmark report: ``benchmarks/results/SUMMARY.md``.
+
+Each section is the report a benchmark wrote (``report.md``, or ``comparison.md`` for encoder
+comparisons), in a fixed order, after the command that reruns it (``make bench`` runs them all).
+
+    python -m scientia.benchmarks.summary benchmarks/results
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["write_summary", "COMMANDS"]
+
+# folder → the command that writes it (as the Makefile's bench target runs it)
+COMMANDS = {
+    "scifact": "scientia bench ../shared/datasets/scifact",
+    "cranfield": "scientia bench ../shared/datasets/cranfield",
+    "msmarco-subset": "scientia bench ../shared/datasets/msmarco-subset",
+    "scifact-finetune": "make bench-finetune (scientia train, then scientia bench --compare-models default,TUNED --rerank RERANKER)",
+    "pizza-knowledge": "python -m scientia.benchmarks.pizza_knowledge …; scientia bench bench-out/pizza-knowledge --ontology …",
+    "lubm": "scientia bench lubm --universities 1,5",
+    "encode": "python -m scientia.benchmarks.encode ../shared/datasets/scifact",
+    "latency": "python -m scientia.benchmarks.latency ../shared/datasets --documents 100000",
+    "ann-scale": "python -m scientia.benchmarks.ann_scale bench-out/latency/index-100000-onnx-int8 ../shared/datasets",
+    "load": "python -m scientia.benchmarks.load_test bench-out/load-index --queries 1000 --clients 8",
+    "gpu": "benchmarks/gpu_check.sh (on a machine with a GPU)",
+}
+
+
+def write_summary(results: Path) -> Path:
+    sections = ["# scientia benchmark results", "",
+                "Every figure below comes from the command above its table; each table names its machine.", ""]
+    known = [name for name in COMMANDS if (results / name).is_dir()]
+    others = sorted(p.name for p in results.iterdir() if p.is_dir() and p.name not in COMMANDS)
+    for name in known + others:
+        folder = results / name
+        report = next((folder / f for f in ("comparison.md", "report.md") if (folder / f).is_file()), None)
+        if report is None:
+            continue
+        sections += [f"## {name}", "", f"`{COMMANDS.get(name, '(see the folder)')}`", ""]
+        body = report.read_text(encoding="utf-8").strip().splitlines()
+        sections += ["#" + line if line.startswith("#") else line for line in body]  # nest headings
+        sections.append("")
+    target = results / "SUMMARY.md"
+    target.write_text("\n".join(sections) + "\n", encoding="utf-8")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("results", type=Path, nargs="?", default=Path("benchmarks/results"))
+    print(write_summary(parser.parse_args().results))
+
+
+if __name__ == "__main__":
+    main()
