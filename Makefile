@@ -75,6 +75,10 @@ bench-finetune: setup
 	{ [ -d $(RERANKER) ] || $(SCIENTIA) train --cross-encoder --beir "$(SHARED)/scifact" --index bench-out/scifact-index -o $(RERANKER); } && \
 	$(SCIENTIA) bench "$(SHARED)/scifact" --compare-models default,$(TUNED) --rerank $(RERANKER) --rerank-depth 20 \
 	  --index-dir bench-out/finetune-index --out benchmarks/results/scifact-finetune
+	@if [ -f "$(ONTOLOGIES)/pizza/pizza.owl" ] && [ -d bench-out/pizza-knowledge ]; then \
+	  $(PY) -m scientia.benchmarks.ontology_pairs "$(ONTOLOGIES)/pizza/pizza.owl" bench-out/pizza-knowledge \
+	    --out benchmarks/results/ontology-pairs; \
+	else echo "skipping ontology-pairs: pizza.owl or bench-out/pizza-knowledge is absent" >&2; fi
 
 # Encoder backends, latency at 100k documents, FAISS types at 1M vectors.
 bench-speed: setup

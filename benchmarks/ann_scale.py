@@ -32,9 +32,9 @@ __all__ = ["synthesize_vectors", "recall_at_k", "run_study", "CANDIDATES"]
 # RFlat re-scores k_factor_rf × k PQ candidates with the exact vectors.
 CANDIDATES: list[tuple[str, list[dict[str, int]]]] = [
     ("Flat", [{}]),
-    ("HNSW32", [{"efSearch": 64}, {"efSearch": 128}, {"efSearch": 256}]),
     ("IVF1024,PQ48", [{"nprobe": 16}, {"nprobe": 64}]),
     ("IVF1024,PQ48,RFlat", [{"nprobe": 16, "k_factor_rf": 4}, {"nprobe": 64, "k_factor_rf": 4}]),
+    ("HNSW32", [{"efSearch": 64}, {"efSearch": 128}, {"efSearch": 256}]),  # slowest to build: last
 ]
 TRAIN_SAMPLE = 65_536  # IVF centroids (64 per list) and PQ codebooks learn from this many vectors
 

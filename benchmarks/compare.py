@@ -72,9 +72,28 @@ def comparison_table(comparison: dict[str, Any], details: bool = True) -> str:
     if not details:
         return "\n".join(lines) + "\n"
     lines += ["", "Encoders (sha256):"]
-    lines += [f"- {label}: {report['encoder']['path']} ({report['encoder']['checksum'][:12]})" for label, report in reports.items()]
+    lines += [f"- {label}: {report['encoder']['path']} ({report['encoder']['checksum'][:12]}){_training_summary(report)}"
+              for label, report in reports.items()]
+    rerank = first.get("rerank")
+    if rerank:
+        lines += ["", f"Re-ranking: cross-encoder {rerank['model']}, top {rerank['depth']} of the fused list{_training_summary({'encoder': {'path': rerank['model']}})}"]
     lines += ["", *(markdown_table(report) for report in reports.values())]
     return "\n".join(lines) + "\n"
+
+
+def _training_summary(report: dict[str, Any]) -> str:
+    """What ``scientia train`` recorded in the model folder, if it made the model."""
+    record_path = Path(report["encoder"]["path"]) / "training.json"
+    if not record_path.is_file():
+        return ""
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    scores = record.get("held_out_scores") or {}
+    held_out = ""
+    if scores.get("after") is not None:
+        before = f"{scores['before']:.4f} → " if scores.get("before") is not None else ""
+        held_out = f"; held-out {scores['metric']} {before}{scores['after']:.4f}"
+    return (f"; trained ({record['kind']}) on {record['data']} in {record['seconds']['total']:.0f} s, "
+            f"{record['pairs']['train']} training examples{held_out}")
 
 
 def _plot(comparison: dict[str, Any], path: Path) -> None:

@@ -19,6 +19,7 @@ COMMANDS = {
     "cranfield": "scientia bench ../shared/datasets/cranfield",
     "msmarco-subset": "scientia bench ../shared/datasets/msmarco-subset",
     "scifact-finetune": "make bench-finetune (scientia train, then scientia bench --compare-models default,TUNED --rerank RERANKER)",
+    "ontology-pairs": "python -m scientia.benchmarks.ontology_pairs ../shared/ontologies/pizza/pizza.owl bench-out/pizza-knowledge",
     "pizza-knowledge": "python -m scientia.benchmarks.pizza_knowledge …; scientia bench bench-out/pizza-knowledge --ontology …",
     "lubm": "scientia bench lubm --universities 1,5",
     "encode": "python -m scientia.benchmarks.encode ../shared/datasets/scifact",

@@ -85,8 +85,9 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
             samples = []
             for query_id, query in queries.items():
                 positives = [data.corpus[d] for d in sorted(relevant[query_id]) if d in data.corpus]
-                others = [data.corpus[d] for d in candidates.get(query_id, []) if d not in relevant[query_id]]
-                samples.append({"query": query, "positive": positives, "documents": list(dict.fromkeys(positives + others))})
+                # the base model's order, so the evaluator's "base" score is the before-re-ranking figure
+                ranked = [data.corpus[d] for d in candidates.get(query_id, [])]
+                samples.append({"query": query, "positive": positives, "documents": list(dict.fromkeys(ranked + positives))})
             evaluator = CrossEncoderRerankingEvaluator(samples, at_k=10, name=EVALUATOR_NAME, write_csv=False,
                                                        always_rerank_positives=True, batch_size=32)
         del retriever
