@@ -101,7 +101,11 @@ def export_entities(world) -> list[EntityRecord]:
         ids = [graph.id[p] for p in properties if graph.id.get(p) is not None]
         if not ids:
             continue
-        for s, o, d in graph.db(f"SELECT s, o, d FROM datas WHERE p IN ({','.join('?' * len(ids))})", ids):
+        # The quadstore returns rows in no fixed order; the property order above decides which
+        # label is the entity's name (rdfs:label, then skos:prefLabel, then synonyms).
+        rank = {pid: position for position, pid in enumerate(ids)}
+        rows = graph.db(f"SELECT s, o, d, p FROM datas WHERE p IN ({','.join('?' * len(ids))})", ids)
+        for s, o, d, _ in sorted(rows, key=lambda row: (rank[row[3]], str(row[1]))):
             if s in texts and (not isinstance(d, str) or d.lower() in ("@en", "@en-gb", "@en-us")):
                 bucket = texts[s][kind_index]
                 if str(o) not in bucket:
