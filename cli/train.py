@@ -80,9 +80,9 @@ def _override(config, **values) -> None:
 
 
 def _kinds(data) -> str:
-    counts: dict[str, int] = {}
-    for pair in data.pairs:
-        counts[pair.kind] = counts.get(pair.kind, 0) + 1
+    from scientia.training.common import count_kinds
+
+    counts = count_kinds(data.pairs)
     return "" if set(counts) <= {"pair", "qrels"} else " (" + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())) + ")"
 
 

@@ -13,7 +13,7 @@ import os
 import threading
 from pathlib import Path
 
-from scientia.indexers.encoder import Device, resolve_device
+from scientia.indexers.encoder import Device, quiet_model_loading, resolve_device
 from scientia.indexers.errors import InvalidArgumentError
 
 from .hits import Hit, SignalEvidence
@@ -46,16 +46,10 @@ class CrossEncoderReranker:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import CrossEncoder
-            from transformers.utils import logging as transformers_logging
 
             logger.info("loading cross-encoder %s on %s", self.path, self.device)
-            bars_were_on = transformers_logging.is_progress_bar_enabled()
-            transformers_logging.disable_progress_bar()  # a library stays quiet unless asked
-            try:
+            with quiet_model_loading():
                 self._model = CrossEncoder(str(self.path), device=self.device, local_files_only=True)
-            finally:
-                if bars_were_on:
-                    transformers_logging.enable_progress_bar()
         return self._model
 
     def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:

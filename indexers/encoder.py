@@ -9,6 +9,8 @@ import hashlib
 import logging
 import os
 from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,7 +20,7 @@ from .errors import EncoderMismatchError, InvalidArgumentError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Encoder", "EncoderInfo", "Backend", "BACKENDS", "checked_model_path", "default_model_path", "model_checksum", "resolve_device", "DEFAULT_MODEL_NAME"]
+__all__ = ["Encoder", "EncoderInfo", "Backend", "BACKENDS", "checked_model_path", "default_model_path", "model_checksum", "quiet_model_loading", "resolve_device", "DEFAULT_MODEL_NAME"]
 
 logger = logging.getLogger(__name__)
 
@@ -157,21 +159,14 @@ class Encoder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             import torch
             from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
 
             from .threads import available_cores
 
             torch.set_num_threads(available_cores())
 
             logger.info("loading encoder %s on %s", self.path, self.device)
-            # transformers draws a "Loading weights" bar; a library stays quiet unless asked.
-            bars_were_on = transformers_logging.is_progress_bar_enabled()
-            transformers_logging.disable_progress_bar()
-            try:
+            with quiet_model_loading():
                 self._model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
-            finally:
-                if bars_were_on:
-                    transformers_logging.enable_progress_bar()
             if self.device == "cuda":
                 self._model.half()
         return self._model
@@ -228,6 +223,20 @@ class Encoder:
             show_progress_bar=show_progress_bar,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@contextmanager
+def quiet_model_loading() -> Iterator[None]:
+    """transformers draws a "Loading weights" bar; a library stays quiet unless asked."""
+    from transformers.utils import logging as transformers_logging
+
+    bars_were_on = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if bars_were_on:
+            transformers_logging.enable_progress_bar()
 
 
 def checked_model_path(root: Path, recorded: dict[str, Any], model: str | Path | None) -> Path:

@@ -204,6 +204,7 @@ def test_cross_encoder_trains_and_reranks_the_fused_head(tmp_path: Path, small_i
                   "--learning-rate", "1e-4", "--eval-fraction", "0", "-q")
     assert result.exit_code == 0, result.output
     assert "cross-encoder written to" in result.output
+    assert not (model_dir / "mining-cache").exists(), "mining scratch files left in the model folder"
     def accuracy(model) -> float:
         scores = np.array([[model.predict([(a, p)])[0] for _, p in QUESTIONS] for a, _ in QUESTIONS])
         return float((scores.argmax(axis=1) == np.arange(len(QUESTIONS))).mean())

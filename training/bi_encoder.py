@@ -14,25 +14,30 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scientia.indexers.encoder import default_model_path, model_checksum
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.indexers.encoder import model_checksum
 
+from .common import (
+    TRAINING_RECORD,
+    checked_base,
+    count_kinds,
+    cuda_available,
+    held_out_curve,
+    split_for_training,
+    trainer_arguments,
+)
 from .evaluation import HeldOutEvaluation, held_out_evaluation
 from .mining import MiningOptions, mine_negatives
 from .output import ModelFolder, tensorboard_callback
-from .pairs import TrainingData, split_held_out
+from .pairs import TrainingData
 
 __all__ = ["BiEncoderConfig", "train_bi_encoder", "TRAINING_RECORD"]
 
 logger = logging.getLogger(__name__)
-
-TRAINING_RECORD = "training.json"  # what was trained from what, and the held-out scores
 
 
 @dataclass
@@ -61,13 +66,8 @@ def train_bi_encoder(data: TrainingData, config: BiEncoderConfig,
                      known_vectors: dict | None = None) -> dict[str, Any]:
     """Train, keep the best epoch by held-out nDCG@10, save to ``config.output``; return the record."""
     base = checked_base(config.base)
-    folder = ModelFolder(config.output)
-    try:
+    with ModelFolder(config.output) as folder:
         record = _train(data, config, base, folder, known_vectors)
-    except BaseException:
-        folder.abandon()  # a failed or interrupted run leaves nothing behind
-        raise
-    folder.commit()
     record["checksum"] = model_checksum(folder.path)
     return record
 
@@ -87,20 +87,13 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
     if config.max_seq_length:
         model.max_seq_length = config.max_seq_length
 
-    train_pairs, held_out = split_held_out(data.pairs, config.eval_fraction, config.seed)
-    if not train_pairs:
-        raise InvalidArgumentError(f"{data.source}: nothing left to train on after holding out {config.eval_fraction:.0%}")
+    train_pairs, held_out, mining_corpus = split_for_training(data, config.eval_fraction, config.seed)
     evaluation: HeldOutEvaluation | None = held_out_evaluation(held_out, data.corpus, model, known_vectors) if held_out else None
 
     mining_seconds = 0.0
     if config.hard_negatives:
         mining_started = time.perf_counter()
-        # Negatives come only from the training side: a held-out query's positive must stay unseen.
-        held_out_positives = {p.positive for p in held_out}
-        corpus = [text for text in data.corpus.values() if text not in held_out_positives] or [p.positive for p in train_pairs]
-        train_pairs = mine_negatives(train_pairs, corpus, model, config.mining, config.seed, known_vectors,
-                                     cache_dir=folder.staging / "mining-cache")
-        shutil.rmtree(folder.staging / "mining-cache", ignore_errors=True)
+        train_pairs = mine_negatives(train_pairs, mining_corpus, model, config.mining, config.seed, known_vectors)
         mining_seconds = time.perf_counter() - mining_started
 
     columns = {"anchor": [p.anchor for p in train_pairs], "positive": [p.positive for p in train_pairs]}
@@ -109,25 +102,10 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
     train_dataset = Dataset.from_dict(columns)
 
     before = evaluation.score(model) if evaluation else None
+    metric = evaluation.metric if evaluation else None
     args = SentenceTransformerTrainingArguments(
-        output_dir=str(folder.checkpoints),
-        num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        warmup_steps=config.warmup_ratio,
-        seed=config.seed,
-        data_seed=config.seed,
+        **trainer_arguments(config, folder, metric, logging_steps=5),
         batch_sampler="no_duplicates",  # a query's other positive in the batch is not a negative
-        eval_strategy="epoch" if evaluation else "no",
-        save_strategy="epoch" if evaluation else "no",
-        save_total_limit=1,
-        load_best_model_at_end=bool(evaluation),
-        metric_for_best_model=evaluation.metric if evaluation else None,
-        greater_is_better=True,
-        logging_steps=5,
-        report_to="none",  # the TensorBoard callback below writes to MODEL_DIR/runs
-        disable_tqdm=not config.show_progress,
-        use_cpu=not cuda_available(),
         dataloader_drop_last=False,
     )
     trainer = SentenceTransformerTrainer(
@@ -141,8 +119,8 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
     train_started = time.perf_counter()
     trainer.train()
     train_seconds = time.perf_counter() - train_started
-    per_epoch = _per_epoch(trainer, evaluation)
-    after = max((entry[evaluation.metric] for entry in per_epoch), default=None) if evaluation else None
+    per_epoch = held_out_curve(trainer, metric)
+    after = max((entry[metric] for entry in per_epoch), default=None)
 
     model.save(str(folder.staging))
     record = {
@@ -150,10 +128,10 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
         "base": str(base),
         "base_checksum": model_checksum(base),
         "data": data.source,
-        "pairs": {"train": len(train_pairs), "held_out": len(held_out), "by_kind": _count_kinds(data)},
+        "pairs": {"train": len(train_pairs), "held_out": len(held_out), "by_kind": count_kinds(data.pairs)},
         "held_out_queries": evaluation.query_ids if evaluation else [],
         "config": _config_record(config),
-        "held_out_scores": {"metric": evaluation.metric if evaluation else None, "before": before, "after": after,
+        "held_out_scores": {"metric": metric, "before": before, "after": after,
                             "per_epoch": per_epoch},
         "seconds": {"mining": round(mining_seconds, 1), "training": round(train_seconds, 1),
                     "total": round(time.perf_counter() - started, 1)},
@@ -162,35 +140,8 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
     return record
 
 
-def checked_base(base: Path | None) -> Path:
-    path = default_model_path() if base is None else Path(base).expanduser().resolve()
-    if not (path / "config.json").is_file():
-        raise InvalidArgumentError(f"{path}: no such model folder (--base must be a local sentence-transformers folder with config.json)")
-    return path
-
-
-def cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
-def _count_kinds(data: TrainingData) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for pair in data.pairs:
-        counts[pair.kind] = counts.get(pair.kind, 0) + 1
-    return counts
-
-
 def _config_record(config: BiEncoderConfig) -> dict[str, Any]:
     record = {k: v for k, v in asdict(config).items() if k not in ("mining", "output", "base")}
     record["mining"] = config.mining.as_dict() if config.hard_negatives else None
     return record
 
-
-def _per_epoch(trainer, evaluation: HeldOutEvaluation | None) -> list[dict[str, float]]:
-    if evaluation is None:
-        return []
-    key = f"eval_{evaluation.metric}"
-    return [{"epoch": round(entry["epoch"], 2), evaluation.metric: round(entry[key], 4)}
-            for entry in trainer.state.log_history if key in entry]

@@ -20,11 +20,11 @@ from typing import Any
 
 from scientia.indexers.encoder import model_checksum
 
-from .bi_encoder import TRAINING_RECORD, checked_base, cuda_available
+from .common import TRAINING_RECORD, checked_base, cuda_available, held_out_curve, split_for_training, trainer_arguments
 from .evaluation import EVALUATOR_NAME, base_candidates, held_out_queries
 from .mining import MiningOptions, mine_negatives
 from .output import ModelFolder, tensorboard_callback
-from .pairs import TrainingData, split_held_out
+from .pairs import TrainingData
 
 __all__ = ["CrossEncoderConfig", "train_cross_encoder"]
 
@@ -56,17 +56,13 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
 
     started = time.perf_counter()
     base = checked_base(config.base)
-    folder = ModelFolder(config.output)
-    try:
+    with ModelFolder(config.output) as folder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         set_seed(config.seed)
         device = "cuda" if cuda_available() else "cpu"
         retriever = SentenceTransformer(str(base), device=device, local_files_only=True)  # mines, picks candidates
-        train_pairs, held_out = split_held_out(data.pairs, config.eval_fraction, config.seed)
-        held_out_positives = {p.positive for p in held_out}
-        corpus = [t for t in data.corpus.values() if t not in held_out_positives] or [p.positive for p in train_pairs]
-        triplets = mine_negatives(train_pairs, corpus, retriever, config.mining, config.seed, known_vectors,
-                                  cache_dir=folder.staging / "mining-cache")
+        train_pairs, held_out, mining_corpus = split_for_training(data, config.eval_fraction, config.seed)
+        triplets = mine_negatives(train_pairs, mining_corpus, retriever, config.mining, config.seed, known_vectors)
         texts, labels, queries = [], [], []
         seen = set()
         for pair in triplets:
@@ -94,25 +90,8 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
 
         model = CrossEncoder(str(base), num_labels=1, max_length=config.max_length, device=device, local_files_only=True,
                              config_kwargs={"attention_probs_dropout_prob": config.attention_dropout})
-        args = CrossEncoderTrainingArguments(
-            output_dir=str(folder.checkpoints),
-            num_train_epochs=config.epochs,
-            per_device_train_batch_size=config.batch_size,
-            learning_rate=config.learning_rate,
-            warmup_steps=config.warmup_ratio,
-            seed=config.seed,
-            data_seed=config.seed,
-            eval_strategy="epoch" if evaluator else "no",
-            save_strategy="epoch" if evaluator else "no",
-            save_total_limit=1,
-            load_best_model_at_end=bool(evaluator),
-            metric_for_best_model=_metric_name(evaluator) if evaluator else None,
-            greater_is_better=True,
-            logging_steps=10,
-            report_to="none",
-            disable_tqdm=not config.show_progress,
-            use_cpu=device == "cpu",
-        )
+        metric = _metric_name(evaluator) if evaluator else None
+        args = CrossEncoderTrainingArguments(**trainer_arguments(config, folder, metric, logging_steps=10))
         trainer = CrossEncoderTrainer(
             model=model, args=args, train_dataset=train_dataset,
             loss=BinaryCrossEntropyLoss(model), evaluator=evaluator,
@@ -121,9 +100,7 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
         train_started = time.perf_counter()
         trainer.train()
         train_seconds = time.perf_counter() - train_started
-        metric = _metric_name(evaluator) if evaluator else None
-        per_epoch = [{"epoch": round(e["epoch"], 2), metric: round(e[f"eval_{metric}"], 4)}
-                     for e in trainer.state.log_history if metric and f"eval_{metric}" in e]
+        per_epoch = held_out_curve(trainer, metric)
         # the evaluator also scores the candidates in the base model's order: the "before"
         before = next((round(e[f"eval_{EVALUATOR_NAME}_base_ndcg@10"], 4) for e in trainer.state.log_history
                        if f"eval_{EVALUATOR_NAME}_base_ndcg@10" in e), None)
@@ -141,10 +118,6 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
             "seconds": {"training": round(train_seconds, 1), "total": round(time.perf_counter() - started, 1)},
         }
         (folder.staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    except BaseException:
-        folder.abandon()
-        raise
-    folder.commit()
     return record
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scientia.indexers.encoder import default_model_path, model_checksum
+from scientia.indexers.encoder import model_checksum
 from scientia.indexers.errors import InvalidArgumentError
 
+from .common import checked_base
 from .pairs import TrainingData, pairs_from_beir, read_pairs_file
 
 if TYPE_CHECKING:
@@ -37,10 +38,7 @@ def load_training_data(
     if index is not None:
         from .mining import corpus_from_index
 
-        base_path = default_model_path() if base is None else Path(base).expanduser().resolve()
-        if not (base_path / "config.json").is_file():
-            raise InvalidArgumentError(f"{base_path}: no such model folder (--base must be a local sentence-transformers folder with config.json)")
-        index_corpus, known_vectors = corpus_from_index(index, model_checksum(base_path))
+        index_corpus, known_vectors = corpus_from_index(index, model_checksum(checked_base(base)))
     if pairs is not None:
         data = read_pairs_file(pairs)
     elif beir is not None:

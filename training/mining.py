@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,7 +94,6 @@ def mine_negatives(
     options: MiningOptions,
     seed: int,
     known_vectors: dict[str, np.ndarray] | None = None,
-    cache_dir: Path | None = None,
 ) -> list[TrainingPair]:
     """``pairs`` with a hard negative each (a random corpus document where the ranking offers none)."""
     import numpy as np
@@ -105,17 +105,18 @@ def mine_negatives(
         return pairs
     # Same order as mine_hard_negatives' own de-duplication, so seeded vectors line up with it.
     texts = list(dict.fromkeys(corpus + [p.positive for p in todo]))
-    cache_folder = None
-    if known_vectors and cache_dir is not None and all(text in known_vectors for text in texts):
-        cache_folder = _seed_corpus_cache(Path(cache_dir), model, texts, np.stack([known_vectors[t] for t in texts]))
     dataset = Dataset.from_dict({"anchor": [p.anchor for p in todo], "positive": [p.positive for p in todo]})
-    mined = mine_hard_negatives(
-        dataset, model, corpus=texts,
-        range_min=options.range_min, range_max=options.range_max,
-        relative_margin=options.relative_margin, num_negatives=options.num_negatives,
-        sampling_strategy=options.sampling_strategy, output_format="triplet",
-        batch_size=64, use_faiss=True, verbose=False, cache_folder=str(cache_folder) if cache_folder else None,
-    )
+    with tempfile.TemporaryDirectory(prefix="scientia-mining-") as scratch:
+        cache_folder = None
+        if known_vectors and all(text in known_vectors for text in texts):
+            cache_folder = _seed_corpus_cache(Path(scratch), model, texts, np.stack([known_vectors[t] for t in texts]))
+        mined = mine_hard_negatives(
+            dataset, model, corpus=texts,
+            range_min=options.range_min, range_max=options.range_max,
+            relative_margin=options.relative_margin, num_negatives=options.num_negatives,
+            sampling_strategy=options.sampling_strategy, output_format="triplet",
+            batch_size=64, use_faiss=True, verbose=False, cache_folder=str(cache_folder) if cache_folder else None,
+        )
     negatives: dict[tuple[str, str], list[str]] = {}
     for row in mined:
         negatives.setdefault((row["anchor"], row["positive"]), []).append(row["negative"])

@@ -35,6 +35,16 @@ class ModelFolder:
     def abandon(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def __enter__(self) -> ModelFolder:
+        return self
+
+    def __exit__(self, error_type, *_) -> None:
+        """Commit when the block finished; on any error or interrupt, leave nothing behind."""
+        if error_type is None:
+            self.commit()
+        else:
+            self.abandon()
+
 
 def tensorboard_callback(folder: Path):
     """A trainer callback logging loss, learning rate and held-out scores for TensorBoard into ``folder``."""

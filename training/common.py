@@ -1,0 +1,82 @@
+"""What the bi-encoder and cross-encoder trainers share: the base model check, the held-out split,
+the trainer settings, and reading the held-out curve back from the trainer's log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scientia.indexers.encoder import default_model_path
+from scientia.indexers.errors import InvalidArgumentError
+
+from .output import ModelFolder
+from .pairs import TrainingData, TrainingPair, split_held_out
+
+__all__ = ["TRAINING_RECORD", "checked_base", "count_kinds", "cuda_available", "held_out_curve", "split_for_training",
+           "trainer_arguments"]
+
+TRAINING_RECORD = "training.json"  # what was trained from what, and the held-out scores
+
+
+def checked_base(base: Path | None) -> Path:
+    path = default_model_path() if base is None else Path(base).expanduser().resolve()
+    if not (path / "config.json").is_file():
+        raise InvalidArgumentError(f"{path}: no such model folder (--base must be a local sentence-transformers folder with config.json)")
+    return path
+
+
+def cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def count_kinds(pairs: list[TrainingPair]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        counts[pair.kind] = counts.get(pair.kind, 0) + 1
+    return counts
+
+
+def split_for_training(data: TrainingData, eval_fraction: float, seed: int) -> tuple[list[TrainingPair], list[TrainingPair], list[str]]:
+    """Training pairs, held-out pairs, and the corpus hard negatives may come from: never a held-out
+    query's positive, which must stay unseen until it is scored."""
+    train_pairs, held_out = split_held_out(data.pairs, eval_fraction, seed)
+    if not train_pairs:
+        raise InvalidArgumentError(f"{data.source}: nothing left to train on after holding out {eval_fraction:.0%}")
+    held_out_positives = {p.positive for p in held_out}
+    corpus = [text for text in data.corpus.values() if text not in held_out_positives] or [p.positive for p in train_pairs]
+    return train_pairs, held_out, corpus
+
+
+def trainer_arguments(config, folder: ModelFolder, metric: str | None, logging_steps: int) -> dict[str, Any]:
+    """Keyword arguments both trainers take: evaluate and checkpoint every epoch when there is a
+    held-out ``metric``, keep only the best checkpoint and reload it at the end."""
+    return dict(
+        output_dir=str(folder.checkpoints),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_ratio,
+        seed=config.seed,
+        data_seed=config.seed,
+        eval_strategy="epoch" if metric else "no",
+        save_strategy="epoch" if metric else "no",
+        save_total_limit=1,
+        load_best_model_at_end=bool(metric),
+        metric_for_best_model=metric,
+        greater_is_better=True,
+        logging_steps=logging_steps,
+        report_to="none",  # the TensorBoard callback writes to MODEL_DIR/runs
+        disable_tqdm=not config.show_progress,
+        use_cpu=not cuda_available(),
+    )
+
+
+def held_out_curve(trainer, metric: str | None) -> list[dict[str, float]]:
+    """``[{"epoch": 1.0, metric: score}, ...]`` from what the trainer logged after each evaluation."""
+    if metric is None:
+        return []
+    key = f"eval_{metric}"
+    return [{"epoch": round(entry["epoch"], 2), metric: round(entry[key], 4)}
+            for entry in trainer.state.log_history if key in entry]
