@@ -80,10 +80,11 @@ bench-finetune: setup
 	    --out benchmarks/results/ontology-pairs; \
 	else echo "skipping ontology-pairs: pizza.owl or bench-out/pizza-knowledge is absent" >&2; fi
 
-# Encoder backends, latency at 100k documents, FAISS types at 1M vectors.
+# Encoder backends (and where int8 time goes), latency at 100k documents, FAISS types at 1M vectors.
 bench-speed: setup
 	@if [ ! -d "$(SHARED)/scifact" ]; then echo "skipping bench-speed: $(SHARED) is absent" >&2; exit 0; fi; \
 	$(PY) -m scientia.benchmarks.encode "$(SHARED)/scifact" --out benchmarks/results/encode && \
+	$(PY) -m scientia.benchmarks.onnx_profile "$(SHARED)/scifact" --out benchmarks/results/onnx-profile && \
 	$(PY) -m scientia.benchmarks.latency "$(SHARED)" --documents 100000 --out benchmarks/results/latency && \
 	$(PY) -m scientia.benchmarks.ann_scale bench-out/latency/index-100000-onnx-int8 "$(SHARED)" --vectors 1000000 \
 	  --out benchmarks/results/ann-scale

@@ -169,7 +169,7 @@ def main() -> None:
     encoder_info = manifest["encoder"]
     encoder = Encoder(encoder_info["path"], backend=encoder_info.get("backend", "torch"))
     texts = [q for name in COLLECTIONS for q in read_queries(args.datasets / name).values()][: args.queries]
-    queries = encoder.encode(texts).astype(np.float32)
+    queries = encoder.encode_queries(texts).astype(np.float32)
     study = run_study(vectors, queries, deadline_s=args.deadline)
     report = {"benchmark": "ann-scale", "machine": describe_machine(), "seed_index": str(args.index),
               "encoder": {k: encoder_info.get(k) for k in ("name", "backend", "checksum")}, **study}

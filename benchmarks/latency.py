@@ -67,7 +67,7 @@ def measure(index: Path, queries: list[str]) -> dict[str, Any]:
                 engine.search(query, k=10, mode=mode)
                 times.append(time.perf_counter() - started)
             results[mode] = percentiles(times)
-        vectors = dense.encoder.encode(queries)
+        vectors = dense.encoder.encode_queries(queries)
         wrapped, raw = [], []
         calls = ((wrapped, lambda v: dense.index.search(v, 100)), (raw, lambda v: dense.index.index.search(v, 100)))
         for number, row in enumerate(vectors):

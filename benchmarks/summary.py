@@ -23,6 +23,7 @@ COMMANDS = {
     "pizza-knowledge": "python -m scientia.benchmarks.pizza_knowledge …; scientia bench bench-out/pizza-knowledge --ontology …",
     "lubm": "scientia bench lubm --universities 1,5",
     "encode": "python -m scientia.benchmarks.encode ../shared/datasets/scifact",
+    "onnx-profile": "python -m scientia.benchmarks.onnx_profile ../shared/datasets/scifact",
     "latency": "python -m scientia.benchmarks.latency ../shared/datasets --documents 100000",
     "ann-scale": "python -m scientia.benchmarks.ann_scale bench-out/latency/index-100000-onnx-int8 ../shared/datasets",
     "load": "python -m scientia.benchmarks.load_test bench-out/load-index --queries 1000 --clients 8",

@@ -1,5 +1,10 @@
-"""Embeddings cached by (encoder checksum, corpus checksum), so rebuilding or re-benchmarking
-the same corpus with the same encoder does not encode it again."""
+"""Embeddings cached by (encoder key, corpus checksum), so rebuilding or re-benchmarking the same
+corpus with the same encoder does not encode it again.
+
+The encoder key is the model's checksum, followed by ``-BACKEND`` where the vectors come from
+another backend than torch (see :attr:`scientia.indexers.encoder.Encoder.cache_key`): int8
+vectors are not torch vectors, so they live in their own file.
+"""
 
 from __future__ import annotations
 
@@ -25,13 +30,18 @@ class EmbeddingCache:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
-    def _path(self, encoder_checksum: str, corpus_checksum: str) -> Path:
-        return self.folder / f"{encoder_checksum[:20]}-{corpus_checksum[:20]}.npy"
+    def _path(self, encoder_key: str, corpus_checksum: str) -> Path:
+        # Shorten the checksum, never the backend: cutting the whole key at 20 characters once
+        # made torch, onnx and onnx-int8 share one file.
+        # The ".v2" leaves the files of that layout, some of them mislabelled, unread.
+        checksum, _, backend = encoder_key.partition("-")
+        encoder_part = f"{checksum[:20]}-{backend}" if backend else checksum[:20]
+        return self.folder / f"{encoder_part}-{corpus_checksum[:20]}.v2.npy"
 
-    def get(self, encoder_checksum: str, corpus_checksum: str, expected_rows: int) -> np.ndarray | None:
+    def get(self, encoder_key: str, corpus_checksum: str, expected_rows: int) -> np.ndarray | None:
         import numpy as np
 
-        path = self._path(encoder_checksum, corpus_checksum)
+        path = self._path(encoder_key, corpus_checksum)
         if not path.is_file():
             return None
         try:
@@ -45,11 +55,11 @@ class EmbeddingCache:
         logger.info("embeddings read from cache %s", path)
         return vectors
 
-    def put(self, encoder_checksum: str, corpus_checksum: str, vectors: np.ndarray) -> None:
+    def put(self, encoder_key: str, corpus_checksum: str, vectors: np.ndarray) -> None:
         import numpy as np
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self._path(encoder_checksum, corpus_checksum)
+        path = self._path(encoder_key, corpus_checksum)
         temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
         np.save(temporary, vectors)
         os.replace(temporary, path)

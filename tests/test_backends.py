@@ -44,3 +44,33 @@ def test_index_records_its_backend_and_queries_use_it(tmp_path: Path, encoder):
 def test_unknown_backend_lists_the_allowed_ones():
     with pytest.raises(InvalidArgumentError, match=r"allowed: torch, onnx, onnx-int8"):
         Encoder(backend="tensorrt")  # type: ignore[arg-type]
+
+
+def test_int8_query_vectors_do_not_depend_on_the_other_queries():
+    int8 = Encoder(backend="onnx-int8")
+    queries = ["lava and magma", "how do bees make honey", "word " * 60 + "long query"]
+    alone = np.vstack([int8.encode_queries([q]) for q in queries])
+    together = int8.encode_queries(queries)
+    np.testing.assert_array_equal(alone, together)
+    assert not int8.batch_invariant and Encoder(backend="onnx").batch_invariant
+
+
+def test_onnx_batches_by_token_count_and_keeps_input_order():
+    fp32 = Encoder(backend="onnx")
+    texts = ["short", "word " * 120, "a medium length sentence about volcanoes", "word " * 30]
+    batched = fp32.encode(texts, batch_size=2)
+    one_by_one = np.vstack([fp32.encode([t]) for t in texts])
+    assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.9999
+
+
+def test_embedding_cache_keeps_each_backends_vectors_apart(tmp_path: Path, encoder):
+    from scientia.indexers.embedding_cache import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path)
+    keys = [Encoder(backend=b).cache_key for b in ("torch", "onnx", "onnx-int8")]
+    torch_vectors = np.ones((3, 4), dtype=np.float32)
+    cache.put(keys[0], "corpus", torch_vectors)
+    assert cache.get(keys[2], "corpus", 3) is None and cache.get(keys[1], "corpus", 3) is None
+    np.testing.assert_array_equal(cache.get(keys[0], "corpus", 3), torch_vectors)
+    cache.put(keys[2], "corpus", torch_vectors * 2)
+    assert len(list(tmp_path.glob("*.npy"))) == 2

@@ -120,3 +120,32 @@ def test_compare_models_needs_two_real_folders(tmp_path: Path):
         parse_models("default")
     with pytest.raises(InvalidArgumentError, match="nowhere: not a local model folder"):
         parse_models(f"default,{tmp_path / 'nowhere'}")
+
+
+def test_encode_probes_cut_passages_to_words_and_tokens():
+    from tokenizers import Tokenizer
+
+    from scientia.benchmarks.encode import PROBES, SHORT_TOKENS, probe_texts
+    from scientia.indexers.encoder import default_model_path
+
+    tokenizer_file = default_model_path() / "tokenizer.json"
+    texts = [d["title"] + " " + d["text"] for d in SMALL_CORPUS] + ["Pneumonoultramicroscopic " * 80]
+    probes = probe_texts(texts, tokenizer_file)
+    assert list(probes) == list(PROBES) and probes[PROBES[0]] == texts
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    for text, cut in zip(texts, probes[PROBES[2]]):
+        assert text.startswith(cut)
+        tokens = len(tokenizer.encode(cut).ids)
+        assert tokens <= SHORT_TOKENS and (tokens >= SHORT_TOKENS - 2 or cut == text)
+    assert all(len(cut.split()) <= 50 for cut in probes[PROBES[1]])
+
+
+def test_onnx_profile_splits_int8_time_into_quantized_gemms_and_the_rest():
+    from scientia.benchmarks.onnx_profile import QUANTIZED_GEMMS, operator_profile
+    from scientia.indexers.encoder import Encoder
+
+    profile = operator_profile(Encoder(backend="onnx-int8"), [d["text"] for d in SMALL_CORPUS])
+    assert QUANTIZED_GEMMS & set(profile) and "Softmax" in profile
+    assert all(ms >= 0 for ms in profile.values())

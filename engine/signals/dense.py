@@ -23,7 +23,7 @@ class DenseSignal(Signal):
 
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
         with self._encoding:
-            vectors = self.encoder.encode(queries, batch_size=max(1, min(len(queries), 256)))
+            vectors = self.encoder.encode_queries(queries)
         restriction = restriction or Restriction()
         scores, positions = self.index.search(vectors, depth, restriction.allowed, restriction.excluded)
         return rankings_from_arrays(scores, positions)
