@@ -57,10 +57,12 @@ def test_int8_query_vectors_do_not_depend_on_the_other_queries():
 
 def test_onnx_batches_by_token_count_and_keeps_input_order():
     fp32 = Encoder(backend="onnx")
-    texts = ["short", "word " * 120, "a medium length sentence about volcanoes", "word " * 30]
-    batched = fp32.encode(texts, batch_size=2)
+    texts = [d["title"] + " " + d["text"] for d in SMALL_CORPUS][:12] + ["short", "word " * 120, "word " * 30]
     one_by_one = np.vstack([fp32.encode([t]) for t in texts])
-    assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.9999
+    for workers in (1, 2):  # one session on every core, and small batches side by side
+        fp32.onnx.workers = workers
+        batched = fp32.encode(texts, batch_size=4)
+        assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.9999
 
 
 def test_embedding_cache_keeps_each_backends_vectors_apart(tmp_path: Path, encoder):
