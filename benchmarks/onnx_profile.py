@@ -19,6 +19,7 @@ from pathlib import Path
 
 from scientia.indexers.builder import load_documents
 from scientia.indexers.encoder import Encoder
+from scientia.indexers.onnx_backend import open_session
 from scientia.indexers.threads import available_cores
 
 from .encode import PROBES, probe_texts
@@ -33,18 +34,11 @@ BATCH = 32
 
 def operator_profile(encoder: Encoder, texts: list[str]) -> dict[str, float]:
     """Milliseconds of kernel time per operator type over ``texts`` in batches of 32."""
-    import onnxruntime
-
     model = encoder.onnx
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = available_cores()
-    options.inter_op_num_threads = 1
-    options.enable_profiling = True
-    options.profile_file_prefix = str(Path.cwd() / ".onnx-profile")
-    session = onnxruntime.InferenceSession(str(model.model_file), options, providers=["CPUExecutionProvider"])
+    session = open_session(model.model_file, threads=model.workers, profile_prefix=str(Path.cwd() / ".onnx-profile"))
     encodings = model.tokenizer.encode_batch(texts)
     for start in range(0, len(encodings), BATCH):
-        feeds, _ = model._padded(encodings[start : start + BATCH])
+        feeds, _ = model.padded_batch(encodings[start : start + BATCH])
         session.run(None, feeds)
     trace = Path(session.end_profiling())
     events = json.loads(trace.read_text())

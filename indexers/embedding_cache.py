@@ -31,12 +31,9 @@ class EmbeddingCache:
         self.folder = Path(folder)
 
     def _path(self, encoder_key: str, corpus_checksum: str) -> Path:
-        # Shorten the checksum, never the backend: cutting the whole key at 20 characters once
-        # made torch, onnx and onnx-int8 share one file.
-        # The ".v2" leaves the files of that layout, some of them mislabelled, unread.
-        checksum, _, backend = encoder_key.partition("-")
-        encoder_part = f"{checksum[:20]}-{backend}" if backend else checksum[:20]
-        return self.folder / f"{encoder_part}-{corpus_checksum[:20]}.v2.npy"
+        # The whole key: cutting it at 20 characters once made torch, onnx and onnx-int8 share
+        # one file. ".v2" leaves the files of that layout, some of them mislabelled, unread.
+        return self.folder / f"{encoder_key}-{corpus_checksum[:20]}.v2.npy"
 
     def get(self, encoder_key: str, corpus_checksum: str, expected_rows: int) -> np.ndarray | None:
         import numpy as np

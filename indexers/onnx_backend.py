@@ -22,7 +22,7 @@ from .threads import available_cores
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["PARALLEL_BATCH", "OnnxEncoderModel", "onnx_files_dir"]
+__all__ = ["PARALLEL_BATCH", "OnnxEncoderModel", "onnx_files_dir", "open_session"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class OnnxEncoderModel:
                 _quantize(fp32, path)
         self.model_file = path
         self.workers = available_cores()
-        self.session = _session(path, threads=self.workers)
+        self.session = open_session(path, threads=self.workers)
         self._single_threaded = None
         self.input_names = {i.name for i in self.session.get_inputs()}
         config = json.loads((model_path / "sentence_bert_config.json").read_text()) if (model_path / "sentence_bert_config.json").is_file() else {}
@@ -93,7 +93,8 @@ class OnnxEncoderModel:
         # (sentence-transformers' heuristic) padded 35-word SciFact batches to 76 tokens for 55.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        if self.workers > 1 and len(texts) > PARALLEL_BATCH:
+        parallel = self.workers > 1 and len(texts) > PARALLEL_BATCH
+        if parallel:
             # Many texts: small batches, one per core, each on one thread; the activations stay
             # in each core's cache and no core waits for the other at every operator. int8 at
             # batch 32 in benchmarks/encode.py, before and after: 38 -> 55 abstracts/s, 225 -> 279
@@ -104,16 +105,16 @@ class OnnxEncoderModel:
         batches = [order[start : start + size] for start in range(0, len(order), size)]
 
         def embed(rows: list[int]) -> tuple[list[int], np.ndarray]:
-            feeds, mask = self._padded([encodings[i] for i in rows])
+            feeds, mask = self.padded_batch([encodings[i] for i in rows])
             return rows, self._pooled(session.run(None, feeds)[0], mask)
 
-        if session is self.session:
-            results = map(embed, batches)
-        else:
+        if parallel:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(self.workers, thread_name_prefix="scientia-onnx") as pool:
                 results = list(pool.map(embed, batches))
+        else:
+            results = map(embed, batches)
         for rows, pooled in results:
             vectors[rows] = pooled
         return vectors
@@ -121,7 +122,7 @@ class OnnxEncoderModel:
     def single_threaded_session(self):
         """A second session whose runs stay on their calling thread, made on first use."""
         if self._single_threaded is None:
-            self._single_threaded = _session(self.model_file, threads=1)
+            self._single_threaded = open_session(self.model_file, threads=1)
         return self._single_threaded
 
     def _pooled(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -134,7 +135,8 @@ class OnnxEncoderModel:
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
-    def _padded(self, encodings: list) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def padded_batch(self, encodings: list) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Session inputs for tokenized texts, padded to the longest; and the attention mask."""
         import numpy as np
 
         width = max(len(e.ids) for e in encodings)
@@ -152,12 +154,16 @@ class OnnxEncoderModel:
         return feeds, mask
 
 
-def _session(path: Path, threads: int):
+def open_session(path: Path, threads: int, profile_prefix: str | None = None):
+    """A CPU session on ``threads`` cores; with ``profile_prefix``, one that records a kernel trace."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
