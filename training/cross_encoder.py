@@ -15,12 +15,11 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from scientia.indexers.encoder import model_checksum
 
-from .common import TRAINING_RECORD, checked_base, cuda_available, held_out_curve, split_for_training, trainer_arguments
+from .common import TRAINING_RECORD, TrainerConfig, checked_base, cuda_available, held_out_curve, split_for_training, trainer_arguments
 from .evaluation import EVALUATOR_NAME, base_candidates, held_out_queries
 from .mining import MiningOptions, mine_negatives
 from .output import ModelFolder, tensorboard_callback
@@ -32,19 +31,9 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class CrossEncoderConfig:
-    output: Path
-    base: Path | None = None
-    epochs: int = 1
-    batch_size: int = 16
-    learning_rate: float = 5e-5
-    warmup_ratio: float = 0.1
-    eval_fraction: float = 0.1
-    seed: int = 42
+class CrossEncoderConfig(TrainerConfig):
     max_length: int = 256
-    attention_dropout: float = 0.0  # see BiEncoderConfig: 1.7× faster steps on CPU
     mining: MiningOptions = field(default_factory=lambda: MiningOptions(num_negatives=3))
-    show_progress: bool = True
 
 
 def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_vectors: dict | None = None) -> dict[str, Any]:
