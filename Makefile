@@ -35,8 +35,11 @@ demo: setup
 	$(SCIENTIA) query demo-index "spicy pizza" -k 5 --mode hybrid
 	$(SCIENTIA) query demo-index "spicy pizza" -k 5
 
+# The suite must leave the installed packages as they were (caches go to the user cache folder).
 test: setup
+	$(PY) tests/site_packages_guard.py record $(VENV)/site-packages-before.json
 	$(PY) -m pytest
+	$(PY) tests/site_packages_guard.py compare $(VENV)/site-packages-before.json
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"

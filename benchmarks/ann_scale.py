@@ -138,15 +138,13 @@ def _mmap_check(path: str, queries: np.ndarray, k: int) -> float | None:
     return round(grown, 1)
 
 
-def _index_vectors(index_dir: Path) -> tuple[np.ndarray, dict[str, Any]]:
-    from scientia.indexers.builder import VECTORS_FILE
-    from scientia.indexers.dense import DenseIndex
-    from scientia.indexers.layout import IndexLayout
+def _index_vectors(index_dir: Path):
+    """Every stored vector of an index, and its encoder's manifest section."""
+    from scientia.indexers.generation import Generation
 
-    layout = IndexLayout(index_dir)
-    manifest = layout.read_manifest()
-    dense = DenseIndex.load(layout.data_dir(manifest) / VECTORS_FILE, manifest["dense"]["factory"], use_gpu=False)
-    return dense.index.reconstruct_n(0, len(dense)), manifest
+    generation = Generation.open(index_dir)
+    dense = generation.open_component("dense", use_gpu=False)
+    return dense.reconstruct(range(len(dense))), generation.manifest.encoder
 
 
 def main() -> None:
@@ -159,15 +157,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ann-scale"))
     args = parser.parse_args()
 
-    from scientia.indexers.encoder import Encoder
+    from scientia.indexers.encoding import Encoder
     from scientia.indexers.readers import read_queries
 
     from .latency import COLLECTIONS
 
-    real, manifest = _index_vectors(args.index)
+    real, encoder_info = _index_vectors(args.index)
     vectors = synthesize_vectors(real, args.vectors)
-    encoder_info = manifest["encoder"]
-    encoder = Encoder(encoder_info["path"], backend=encoder_info.get("backend", "torch"))
+    encoder = Encoder(encoder_info.path, backend=encoder_info.backend)
     texts = [q for name in COLLECTIONS for q in read_queries(args.datasets / name).values()][: args.queries]
     queries = encoder.encode_queries(texts).astype(np.float32)
     study = run_study(vectors, queries, deadline_s=args.deadline)

@@ -18,7 +18,7 @@ DEFAULT_MODEL_LABEL = "default"  # the packaged all-MiniLM-L6-v2
 
 def parse_models(spec: str) -> list[tuple[str, Path | None]]:
     """``"default,models/tuned"`` → ``[("default", None), ("tuned", Path("models/tuned"))]``."""
-    from scientia.indexers.errors import InvalidArgumentError
+    from scientia.common.errors import InvalidArgumentError
 
     models: list[tuple[str, Path | None]] = []
     for item in (part.strip() for part in spec.split(",")):

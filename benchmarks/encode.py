@@ -26,7 +26,7 @@ from typing import Any
 
 from scientia.indexers.builder import load_documents
 from scientia.indexers.embedding_cache import EmbeddingCache, default_cache_dir
-from scientia.indexers.encoder import BACKENDS, Encoder
+from scientia.indexers.encoding import BACKENDS, Encoder
 from scientia.indexers.readers import read_qrels, read_queries
 
 from .machine import describe_machine

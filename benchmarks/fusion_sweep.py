@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from scientia.engine import Engine
-from scientia.engine.fusion import min_max_weighted_sum, reciprocal_rank_fusion
+from scientia.engine.fusion import min_max_normalize, reciprocal_rank_fusion, weighted_sum
 from scientia.indexers.readers import read_qrels, read_queries
 
 from .metrics import evaluate
@@ -35,12 +35,13 @@ def sweep(index_dir: Path, dataset: Path, split: str) -> dict[str, dict[str, flo
         run = {q: {ids[p]: s for p, s in fused[:100]} for q, fused in zip(judged, fused_per_query)}
         return evaluate(run, {q: qrels[q] for q in judged})
 
-    per_query = [{name: runs[name][i] for name in runs} for i in range(len(judged))]
+    per_query = [{name: runs[name][i].ranking for name in runs} for i in range(len(judged))]
     results = {name: score([r[name] for r in per_query]) for name in runs}
     for w in DENSE_WEIGHTS:
         weights = {"dense": w, "lexical": 1 - w}
         results[f"rrf dense={w}"] = score([reciprocal_rank_fusion(r, weights=weights) for r in per_query])
-        results[f"wsum dense={w}"] = score([min_max_weighted_sum(r, weights=weights) for r in per_query])
+        normalized = ({name: min_max_normalize(run) for name, run in r.items()} for r in per_query)
+        results[f"wsum dense={w}"] = score([weighted_sum(r, weights=weights) for r in normalized])
     return results
 
 

@@ -57,7 +57,7 @@ def _encoder_checks(sentences: int = 20_000) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from scientia.indexers.encoder import default_model_path
+    from scientia.common.models import default_model_path
 
     if not torch.cuda.is_available():
         return {"skipped": "torch sees no CUDA device"}

@@ -79,8 +79,8 @@ def measure(index: Path, queries: list[str]) -> dict[str, Any]:
         results["faiss_in_engine"] = percentiles(wrapped)
         results["faiss_raw"] = percentiles(raw)
         results["faiss_ratio_p50"] = round(results["faiss_in_engine"]["p50"] / results["faiss_raw"]["p50"], 3)
-        results["factory"] = engine.manifest["dense"]["factory"]
-        results["backend"] = engine.manifest["encoder"].get("backend", "torch")
+        results["factory"] = engine.manifest.section("dense").factory
+        results["backend"] = engine.manifest.encoder.backend
     return results
 
 

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from scientia.indexers.builder import load_documents
-from scientia.indexers.encoder import Encoder
-from scientia.indexers.onnx_backend import open_session
-from scientia.indexers.threads import available_cores
+from scientia.indexers.encoding import Encoder
+from scientia.indexers.encoding.onnx_backend import open_session
+from scientia.common.threads import available_cores
 
 from .encode import PROBES, probe_texts
 from .machine import describe_machine
@@ -34,7 +34,8 @@ BATCH = 32
 
 def operator_profile(encoder: Encoder, texts: list[str]) -> dict[str, float]:
     """Milliseconds of kernel time per operator type over ``texts`` in batches of 32."""
-    model = encoder.onnx
+    model = encoder.runtime
+    model.load()
     session = open_session(model.model_file, threads=model.workers, profile_prefix=str(Path.cwd() / ".onnx-profile"))
     encodings = model.tokenizer.encode_batch(texts)
     for start in range(0, len(encodings), BATCH):

@@ -16,10 +16,12 @@ from typing import Any
 from scientia.engine import CrossEncoderReranker, Engine
 from scientia.indexers.builder import BuildOptions, build_index_from_documents, load_documents
 from scientia.indexers.embedding_cache import default_cache_dir
-from scientia.indexers.encoder import Backend, Device, Encoder
-from scientia.indexers.errors import CorpusError
+from scientia.common.models import Device
+from scientia.indexers.encoding import Backend, Encoder
+from scientia.common.errors import CorpusError
 from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
+from scientia.indexers.manifest import Manifest, section_to_json
 from scientia.indexers.readers import read_qrels, read_queries
 
 from .machine import describe_machine, peak_memory_mib
@@ -100,13 +102,13 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         "dataset_path": str(dataset.resolve()),
         "split": config.split,
         "queries": len(judged),
-        "documents": manifest["documents"]["count"],
+        "documents": manifest.documents.count,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "scientia_version": scientia_version(),
         "machine": describe_machine(),
-        "encoder": {k: manifest["encoder"].get(k, "torch") for k in ("name", "path", "checksum", "dimension", "backend")},
-        "faiss_factory": manifest["dense"]["factory"],
-        "lexical": manifest["lexical"],
+        "encoder": {k: getattr(manifest.encoder, k) for k in ("name", "path", "checksum", "dimension", "backend")},
+        "faiss_factory": manifest.section("dense").factory,
+        "lexical": section_to_json(manifest.section("lexical")),
         "fusion": config.fusion,
         "rerank": {"model": str(Path(config.rerank).resolve()), "depth": config.rerank_depth} if config.rerank else None,
         "knowledge": _knowledge_summary(manifest),
@@ -126,15 +128,16 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
     layout = IndexLayout(index_dir)
     if layout.exists():
         manifest = layout.read_manifest()
+        knowledge = manifest.section("knowledge")
         if (
-            manifest["documents"]["corpus_checksum"] == corpus_checksum
-            and manifest["encoder"]["checksum"] == encoder.checksum
-            and manifest["encoder"].get("backend", "torch") == config.backend
-            and config.faiss_factory in (None, manifest["dense"]["factory"])
-            and (manifest.get("knowledge") or {}).get("ontology_checksum") == ontology_checksum(config.ontologies)
+            manifest.documents.corpus_checksum == corpus_checksum
+            and manifest.encoder.checksum == encoder.checksum
+            and manifest.encoder.backend == config.backend
+            and config.faiss_factory in (None, manifest.section("dense").factory)
+            and (knowledge.ontology_checksum if knowledge else None) == ontology_checksum(config.ontologies)
         ):
             logger.info("reusing index %s", index_dir)
-            return {"reused": True, "build_seconds": manifest["build"]["total_seconds"], "encode_docs_per_second": None}
+            return {"reused": True, "build_seconds": manifest.build.total_seconds, "encode_docs_per_second": None}
     options = BuildOptions(
         model=config.model,
         device=config.device,
@@ -149,7 +152,7 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
     started = time.perf_counter()
     manifest = build_index_from_documents(documents, corpus_checksum, dataset, index_dir, options)
     seconds = time.perf_counter() - started
-    encode_seconds = manifest["build"]["encode_seconds"]
+    encode_seconds = manifest.build.encode_seconds
     return {
         "reused": False,
         "build_seconds": round(seconds, 2),
@@ -158,16 +161,16 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
     }
 
 
-def _knowledge_summary(manifest: dict[str, Any]) -> dict[str, Any] | None:
-    knowledge = manifest.get("knowledge")
+def _knowledge_summary(manifest: Manifest) -> dict[str, Any] | None:
+    knowledge = manifest.section("knowledge")
     if not knowledge:
         return None
     return {
-        "ontologies": knowledge["ontologies"],
-        "reasoner": knowledge["reasoning"]["reasoner"],
-        "inferred_triples": knowledge["reasoning"]["inferred_triples"],
-        "entities": knowledge["entities"],
-        "mentions": knowledge["mentions"],
+        "ontologies": knowledge.ontologies,
+        "reasoner": knowledge.reasoning["reasoner"],
+        "inferred_triples": knowledge.reasoning["inferred_triples"],
+        "entities": knowledge.entities,
+        "mentions": knowledge.mentions,
     }
 
 

@@ -3,10 +3,13 @@ owlready2 at module level, so ``--help`` answers at once."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from . import index, reason
 from .bench import bench
+from .logs import AnswerCommand, VerbosityCommand
 from .query import query
 from .serve import serve
 from .train import train
@@ -17,13 +20,34 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from scientia.indexers.layout import scientia_version
+
+        typer.echo(f"scientia {scientia_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Semantic search and reasoning: index a corpus and an ontology, query them, benchmark it, fine-tune the encoder.
+
+    Every command takes -v/--verbose and -q/--quiet (see cli/logs.py); diagnostics go to stderr.
+    """
+
+
 app.add_typer(index.app, name="index")
 app.add_typer(reason.app, name="reason")
-app.command()(query)
-app.command()(bench)
-app.command()(serve)
-app.command()(train)
+app.command(cls=AnswerCommand)(query)
+for command in (bench, serve, train):
+    app.command(cls=VerbosityCommand)(command)
 
 
 def main() -> None:

@@ -7,24 +7,9 @@ from typing import Optional
 
 import typer
 
-from scientia.engine import FusionMethod
-from scientia.indexers.encoder import Backend, Device
-from scientia.reasoners.knowledge_base import ReasonerName
-
 from .errors import fail, reports_user_errors
-from .logs import configure_logging
-from .options import (
-    BackendOption,
-    DeviceOption,
-    RerankDepthOption,
-    RerankOption,
-    FaissOption,
-    FusionOption,
-    ModelOption,
-    QuietOption,
-    ReasonerOption,
-    VerboseOption,
-)
+from .logs import is_quiet
+from .options import BackendArg, DeviceArg, FaissArg, FusionArg, ModelArg, ReasonerArg, RerankArg, RerankDepthArg
 
 
 @reports_user_errors
@@ -40,30 +25,27 @@ def bench(
     ),
     ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: adds the hybrid+knowledge mode."),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
-    reasoner: ReasonerName = ReasonerOption,
-    model: Optional[Path] = ModelOption,
+    reasoner: ReasonerArg = "auto",
+    model: ModelArg = None,
     compare_models: Optional[str] = typer.Option(
         None, "--compare-models", help="Comma-separated model folders ('default' = packaged MiniLM), e.g. default,models/tuned: one table and plot."
     ),
-    rerank: Optional[Path] = RerankOption,
-    rerank_depth: int = RerankDepthOption,
+    rerank: RerankArg = None,
+    rerank_depth: RerankDepthArg = 50,
     rerank_modes: str = typer.Option("hybrid", "--rerank-modes", help="--rerank: comma-separated modes that also run re-ranked, as MODE+rerank."),
     out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
     index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
-    fusion: FusionMethod = FusionOption,
-    faiss_factory: Optional[str] = FaissOption,
+    fusion: FusionArg = "wsum",
+    faiss_factory: FaissArg = None,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
-    device: Device = DeviceOption,
-    backend: Backend = BackendOption,
-    verbose: bool = VerboseOption,
-    quiet: bool = QuietOption,
+    device: DeviceArg = "auto",
+    backend: BackendArg = "torch",
 ) -> None:
     """Score DATASET: nDCG@10, Recall@100, MRR@10, build time, throughput, latency, memory.
 
     Builds or reuses an index of the collection, runs every judged query of the split through
     each mode, and writes report.json, report.md and report.png to --out.
     """
-    configure_logging(verbose, quiet)
     if str(dataset) == "lubm":
         _bench_lubm(lubm_dir, universities, out or Path("bench-out") / "lubm", reasoner)
         return
@@ -87,7 +69,7 @@ def bench(
         cache_dir=cache_dir,
         device=device,
         backend=backend,
-        show_progress=not quiet,
+        show_progress=not is_quiet(),
         ontologies=list(ontology),
         ontology_paths=list(ontology_path),
         reasoner=reasoner,
@@ -113,7 +95,7 @@ def bench(
 
 def _bench_lubm(lubm_dir: Path, universities: str, out: Path, reasoner: str) -> None:
     from scientia.benchmarks.lubm import run_lubm
-    from scientia.indexers.errors import InvalidArgumentError, OntologyError
+    from scientia.common.errors import InvalidArgumentError, OntologyError
 
     if not (lubm_dir / "data").is_dir():
         raise OntologyError(f"{lubm_dir}: no LUBM(1,0) here (expected data/, queries/, answers/); pass --lubm-dir")

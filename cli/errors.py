@@ -25,7 +25,7 @@ def reports_user_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from scientia.indexers.errors import ScientiaError
+        from scientia.common.errors import ScientiaError
 
         try:
             return command(*args, **kwargs)

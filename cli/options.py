@@ -1,35 +1,65 @@
-"""Options shared by several commands, declared once. Fixed choices are the library's own ``Literal``s."""
+"""Options shared by several commands, declared once as ``Annotated`` aliases. Fixed choices
+(modes, fusion methods, reasoners, encoder backends, devices) come from the library's
+registries: the help lists them, and a value outside them is a usage error (exit 2) naming them.
+
+Importing the registries costs no heavy import: torch, faiss and owlready2 load on first use only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
-from scientia.reasoners.knowledge_base import REASONER_HELP
+from scientia.common.models import DEVICES
+from scientia.engine.fusion import FUSION_METHODS
+from scientia.engine.modes import MODES
+from scientia.indexers.encoding import BACKENDS
+from scientia.reasoners.knowledge_base import REASONER_HELP, REASONER_NAMES
 
-__all__ = ["RerankOption", "RerankDepthOption", "ReasonerOption", "ModelOption", "DeviceOption", "BackendOption", "ModeOption", "FusionOption", "FaissOption", "VerboseOption", "QuietOption"]
+__all__ = [
+    "BackendArg", "DeviceArg", "FaissArg", "FusionArg", "ModeArg", "ModelArg", "ReasonerArg", "RerankArg",
+    "RerankDepthArg", "choice",
+]
 
-ModelOption = typer.Option(
-    None, "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2)."
-)
-DeviceOption = typer.Option("auto", "--device", help="Where the encoder runs.")
-BackendOption = typer.Option(
-    "torch", "--backend",
-    help="Encoder runtime: torch (fp32 reference), onnx (ONNX Runtime fp32) or onnx-int8 (about 4x faster on CPU). "
-    "Recorded in the manifest; queries use the same.",
-)
-ModeOption = typer.Option(
-    None, "--mode", help="Which signals rank the documents (default: hybrid+knowledge where the index has an ontology, else hybrid)."
-)
-FusionOption = typer.Option(
-    "wsum", "--fusion", help="How hybrid fuses: min-max normalized weighted sum, or reciprocal rank fusion."
-)
-FaissOption = typer.Option(
-    None, "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size)."
-)
-RerankOption = typer.Option(
-    None, "--rerank", help="Cross-encoder folder (from 'scientia train --cross-encoder') that re-scores the fused top --rerank-depth."
-)
-RerankDepthOption = typer.Option(50, "--rerank-depth", min=1, help="How many fused hits the cross-encoder re-scores.")
-ReasonerOption = typer.Option("auto", "--reasoner", help=REASONER_HELP)
-VerboseOption = typer.Option(False, "--verbose", "-v", help="Print debug diagnostics to stderr.")
-QuietOption = typer.Option(False, "--quiet", "-q", help="Print only warnings and errors to stderr.")
+
+def choice(names: Callable[[], Iterable[str]], option: str) -> Callable[[Optional[str]], Optional[str]]:
+    """A callback accepting only ``names()`` (read when the command runs, so plugins count)."""
+
+    def check(value: Optional[str]) -> Optional[str]:
+        allowed = list(names())
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}", param_hint=option)
+        return value
+
+    return check
+
+
+ModelArg = Annotated[Optional[Path], typer.Option(
+    "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2).")]
+DeviceArg = Annotated[str, typer.Option(
+    "--device", help=f"Where the encoder runs: {', '.join(DEVICES)}.", callback=choice(lambda: DEVICES, "--device"))]
+BackendArg = Annotated[str, typer.Option(
+    "--backend",
+    help=f"Encoder runtime, one of {', '.join(BACKENDS)}: torch is the fp32 reference, onnx runs ONNX Runtime fp32, "
+    "onnx-int8 quantizes it (about 4x faster on CPU). Recorded in the manifest; queries use the same.",
+    callback=choice(BACKENDS.names, "--backend"))]
+ModeArg = Annotated[Optional[str], typer.Option(
+    "--mode",
+    help=f"Which signals rank the documents, one of {', '.join(MODES)} "
+    "(default: hybrid+knowledge where the index has an ontology, else hybrid).",
+    callback=choice(MODES.names, "--mode"))]
+FusionArg = Annotated[str, typer.Option(
+    "--fusion",
+    help=f"How several signals fuse, one of {', '.join(FUSION_METHODS)}: wsum is the weighted sum of normalized "
+    "scores, rrf reciprocal rank fusion.",
+    callback=choice(FUSION_METHODS.names, "--fusion"))]
+FaissArg = Annotated[Optional[str], typer.Option(
+    "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size).")]
+RerankArg = Annotated[Optional[Path], typer.Option(
+    "--rerank", help="Cross-encoder folder (from 'scientia train --cross-encoder') that re-scores the fused top --rerank-depth.")]
+RerankDepthArg = Annotated[int, typer.Option("--rerank-depth", min=1, help="How many fused hits the cross-encoder re-scores.")]
+ReasonerArg = Annotated[str, typer.Option(
+    "--reasoner", help=REASONER_HELP, callback=choice(lambda: REASONER_NAMES, "--reasoner"))]

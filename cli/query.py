@@ -7,11 +7,8 @@ from typing import Optional
 
 import typer
 
-from scientia.engine import FusionMethod, SearchMode
-from scientia.indexers.encoder import Device
-
 from .errors import reports_user_errors
-from .options import DeviceOption, FusionOption, ModeOption, ModelOption, RerankDepthOption, RerankOption
+from .options import DeviceArg, FusionArg, ModeArg, ModelArg, RerankArg, RerankDepthArg
 
 
 @reports_user_errors
@@ -19,16 +16,16 @@ def query(
     index: Path = typer.Argument(..., help="Index folder made by 'scientia index build'."),
     text: str = typer.Argument(..., help="The query."),
     k: int = typer.Option(10, "-k", "--top-k", min=1, help="How many results."),
-    mode: Optional[SearchMode] = ModeOption,
-    fusion: FusionMethod = FusionOption,
+    mode: ModeArg = None,
+    fusion: FusionArg = "wsum",
     filters: list[str] = typer.Option(
         [], "--filter", help="Metadata condition FIELD=VALUE, FIELD!=VALUE or, on numbers, FIELD>=X (>, <, <=); repeatable."
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, one per line."),
-    rerank: Optional[Path] = RerankOption,
-    rerank_depth: int = RerankDepthOption,
-    model: Optional[Path] = ModelOption,
-    device: Device = DeviceOption,
+    rerank: RerankArg = None,
+    rerank_depth: RerankDepthArg = 50,
+    model: ModelArg = None,
+    device: DeviceArg = "auto",
 ) -> None:
     """Search INDEX for TEXT: one fused ranking with per-signal evidence and inference chains."""
     from scientia.engine import MODES, CrossEncoderReranker, Engine

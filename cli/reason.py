@@ -8,24 +8,24 @@ from pathlib import Path
 import typer
 
 from .errors import reports_user_errors
+from .logs import AnswerCommand
 
 app = typer.Typer(help="Query and explain the knowledge graph of an index built with --ontology.", no_args_is_help=True)
 
 
 def _open(index: Path):
-    from scientia.indexers.errors import InvalidArgumentError
+    from scientia.common.errors import InvalidArgumentError
+    from scientia.indexers.generation import Generation
     from scientia.indexers.knowledge_store import ONTOLOGY_FILE
-    from scientia.indexers.layout import IndexLayout
     from scientia.reasoners import KnowledgeBase
 
-    layout = IndexLayout(index)
-    manifest = layout.read_manifest()
-    if not manifest.get("knowledge"):
+    generation = Generation.open(index)
+    if not generation.has("knowledge"):
         raise InvalidArgumentError(f"{index}: this index has no knowledge graph (build it with --ontology)")
-    return KnowledgeBase.open(layout.data_dir(manifest) / ONTOLOGY_FILE)
+    return KnowledgeBase.open(generation.folder / ONTOLOGY_FILE)
 
 
-@app.command()
+@app.command(cls=AnswerCommand)
 @reports_user_errors
 def sparql(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),
@@ -50,7 +50,7 @@ def sparql(
     Console().print(table)
 
 
-@app.command()
+@app.command(cls=AnswerCommand)
 @reports_user_errors
 def explain(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),

@@ -12,6 +12,8 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from scientia.engine import Hit
+    from scientia.indexers.components import KnowledgeSection
+    from scientia.indexers.manifest import Manifest
 
 __all__ = ["render_hits", "hits_as_json_lines", "render_info", "render_benchmark"]
 
@@ -39,23 +41,25 @@ def render_hits(query: str, hits: list[Hit], signal_names: tuple[str, ...], cons
     console.print(table)
 
 
-def render_info(index: Path, manifest: dict[str, Any], sizes: dict[str, int], console: Console | None = None) -> None:
+def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], console: Console | None = None) -> None:
     console = console or Console()
-    encoder, dense, lexical = manifest["encoder"], manifest["dense"], manifest["lexical"]
+    encoder, dense, lexical = manifest.encoder, manifest.section("dense"), manifest.section("lexical")
     table = Table(title=f"index {index}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     rows = [
-        ("documents", f"{manifest['documents']['count']:,}"),
-        ("generation", str(manifest["generation"])),
-        ("created", manifest["created"]),
-        ("scientia", f"{manifest['scientia_version']} (format {manifest['format_version']})"),
-        ("encoder", f"{encoder['name']}  dim {encoder['dimension']}  sha256 {encoder['checksum'][:12]}"),
-        ("encoder path", encoder["path"]),
-        ("FAISS", f"{dense['factory']} ({dense['metric']}, faiss {dense['faiss_version']})"),
-        ("BM25", f"{lexical['method']} k1={lexical['k1']} b={lexical['b']} stemmer={lexical['stemmer']}"),
-        ("corpus", manifest["documents"]["corpus"] or "(the ontology's entities)"),
-        *_knowledge_rows(manifest.get("knowledge")),
+        ("documents", f"{manifest.documents.count:,}"),
+        ("generation", str(manifest.generation)),
+        ("created", manifest.created),
+        ("scientia", f"{manifest.scientia_version} (format {manifest.format_version})"),
+        ("encoder", f"{encoder.name}  dim {encoder.dimension}  sha256 {encoder.checksum[:12]}  {encoder.backend}"),
+        ("encoder path", encoder.path),
+        ("FAISS", f"{dense.factory} ({dense.metric}, faiss {dense.faiss_version})"),
+        ("BM25", f"{lexical.method} k1={lexical.k1} b={lexical.b} stemmer={lexical.stemmer}"),
+        ("corpus", manifest.documents.corpus or "(the ontology's entities)"),
+        *_knowledge_rows(manifest.section("knowledge")),
+        *((f"component {name}", "present") for name in manifest.components
+          if name not in ("dense", "lexical", "knowledge") and manifest.has(name)),
         *((f"size {name}", _human_bytes(size)) for name, size in sizes.items()),
         ("size total", _human_bytes(sum(sizes.values()))),
     ]
@@ -64,16 +68,16 @@ def render_info(index: Path, manifest: dict[str, Any], sizes: dict[str, int], co
     console.print(table)
 
 
-def _knowledge_rows(knowledge: dict[str, Any] | None) -> list[tuple[str, str]]:
+def _knowledge_rows(knowledge: KnowledgeSection | None) -> list[tuple[str, str]]:
     if not knowledge:
         return [("knowledge", "none (build with --ontology)")]
-    reasoning = knowledge["reasoning"]
+    reasoning = knowledge.reasoning
     unsatisfiable = reasoning["unsatisfiable_classes"]
     return [
-        ("ontologies", ", ".join(knowledge["ontologies"])),
+        ("ontologies", ", ".join(knowledge.ontologies)),
         ("reasoner", f"{reasoning['reasoner']}: {reasoning['inferred_triples']:,} inferred facts, "
                      f"{sum(reasoning['seconds'].values()):.1f} s"),
-        ("entities", f"{knowledge['entities']:,} ({knowledge['mentions']:,} mentions in documents)"),
+        ("entities", f"{knowledge.entities:,} ({knowledge.mentions:,} mentions in documents)"),
         *([("unsatisfiable", ", ".join(c.rsplit("#", 1)[-1] for c in unsatisfiable))] if unsatisfiable else []),
     ]
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from .errors import reports_user_errors
-from .logs import configure_logging
 
 
 @reports_user_errors
@@ -18,7 +17,6 @@ def serve(
     workers_threads: int = typer.Option(16, "--threads", min=1, help="Request threads sharing the engine."),
 ) -> None:
     """Serve INDEX over HTTP: POST /search, GET /documents/{id}, POST /sparql, GET /health, /docs."""
-    configure_logging()
     import anyio.to_thread
     import uvicorn
 

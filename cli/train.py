@@ -7,11 +7,9 @@ from typing import Optional
 
 import typer
 
-from scientia.reasoners.knowledge_base import ReasonerName
-
 from .errors import fail, reports_user_errors
-from .logs import configure_logging
-from .options import QuietOption, ReasonerOption, VerboseOption
+from .logs import is_quiet
+from .options import ReasonerArg
 
 
 @reports_user_errors
@@ -23,7 +21,7 @@ def train(
     split: str = typer.Option("train", "--split", help="--beir: the split to learn from; queries of the 'test' split are always left out."),
     ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: pairs from synonyms, definitions, parents and mentions."),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
-    reasoner: ReasonerName = ReasonerOption,
+    reasoner: ReasonerArg = "auto",
     pair_kinds: Optional[str] = typer.Option(
         None, "--pair-kinds", help="--ontology: comma-separated kinds to use (default all: synonym,definition,parent,mention)."
     ),
@@ -36,8 +34,6 @@ def train(
     hard_negatives: bool = typer.Option(True, "--hard-negatives/--no-hard-negatives", help="Mine one hard negative per pair with the base model."),
     eval_fraction: float = typer.Option(0.1, "--eval-fraction", min=0.0, max=0.5, help="Share of the training queries held out to pick the best epoch."),
     seed: int = typer.Option(42, "--seed", help="Seed for the held-out split, mining, shuffling and initialization."),
-    verbose: bool = VerboseOption,
-    quiet: bool = QuietOption,
 ) -> None:
     """Fine-tune a sentence-transformers encoder on labelled pairs, a BEIR training split or an ontology.
 
@@ -45,7 +41,7 @@ def train(
     uses it. Held-out queries are scored before and after; the best epoch is kept. With
     --cross-encoder the same pairs train a re-ranker for 'query --rerank' and 'bench --rerank'.
     """
-    configure_logging(verbose, quiet)
+    quiet = is_quiet()
     sources = [name for name, given in (("--pairs", pairs), ("--beir", beir), ("--ontology", ontology)) if given]
     if len(sources) != 1:
         raise fail(f"give exactly one of --pairs, --beir, --ontology (got {', '.join(sources) or 'none'})")

@@ -8,14 +8,17 @@
 
 from __future__ import annotations
 
-from scientia.indexers.errors import ScientiaError
+from scientia.common.errors import ScientiaError
 
-from .engine import DEFAULT_DEPTH, MODES, Engine, SearchMode
-from .fusion import FusionMethod
+from .engine import DEFAULT_DEPTH, Engine
+from .fusion import FUSION_METHODS, FusionMethod
 from .hits import Hit, SignalEvidence
+from .modes import MODES, SearchMode, register_mode
 from .rerank import DEFAULT_RERANK_DEPTH, CrossEncoderReranker
+from .signals import SIGNALS, Signal, SignalOptions, SignalResult, register_signal
 
 __all__ = [
     "Engine", "Hit", "SignalEvidence", "SearchMode", "FusionMethod", "MODES", "DEFAULT_DEPTH", "ScientiaError",
-    "CrossEncoderReranker", "DEFAULT_RERANK_DEPTH",
+    "CrossEncoderReranker", "DEFAULT_RERANK_DEPTH", "FUSION_METHODS", "SIGNALS", "Signal", "SignalOptions",
+    "SignalResult", "register_mode", "register_signal",
 ]

@@ -8,57 +8,40 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
 
-from scientia.indexers.builder import BM25_DIR, DOCUMENTS_FILE, VECTORS_FILE
+from scientia.common.errors import InvalidArgumentError
+from scientia.common.models import Device
+from scientia.indexers.components import COMPONENTS
 from scientia.indexers.docstore import DocumentStore
-from scientia.indexers.encoder import Device, Encoder, checked_model_path
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.indexers.encoding import Encoder, checked_model_path
 from scientia.indexers.filters import filters_to_sql, parse_filter
-from scientia.indexers.knowledge_store import KNOWLEDGE_FILE, KnowledgeStore
-from scientia.indexers.layout import IndexLayout
-from scientia.indexers.lexical import BM25Params
+from scientia.indexers.generation import Generation
+from scientia.indexers.manifest import Manifest
 
-from .fusion import FUSION_METHODS, FusionMethod, fuse
+from .fusion import FUSION_METHODS, NORMALIZATIONS, FusionMethod, fuse
 from .hits import Hit, SignalEvidence
+from .modes import MODES, SearchMode
 from .rerank import CrossEncoderReranker
-from .signals import DenseSignal, KnowledgeSignal, LexicalSignal, Restriction, Signal, SignalResult
+from .signals import SIGNALS, Ranking, Restriction, Signal, SignalOptions, SignalResult
 
-__all__ = ["Engine", "SearchMode", "MODES", "DEFAULT_DEPTH"]
+__all__ = ["Engine", "SearchMode", "MODES", "DEFAULT_DEPTH", "MAX_QUERY_CHARS"]
 
 logger = logging.getLogger(__name__)
 
-SearchMode = Literal["dense", "lexical", "hybrid", "knowledge", "hybrid+knowledge"]
-MODES: dict[str, tuple[str, ...]] = {
-    "dense": ("dense",),
-    "lexical": ("lexical",),
-    "hybrid": ("dense", "lexical"),
-    "knowledge": ("knowledge",),
-    "hybrid+knowledge": ("dense", "lexical", "knowledge"),
-}
 # Candidates each signal contributes before fusion; at least Recall@100's cut-off.
 DEFAULT_DEPTH = 100
-# Entailment outranks similarity: with the knowledge signal weighted as much as the two text
-# signals together, a document the reasoner connects to the query comes before one that only
-# resembles it, and the text signals order the documents within each group. Equal weights let
-# text-similar non-answers (a topping described as hot, for "spicy pizza") push answers down:
-# on the pizza benchmark hybrid+knowledge then scored below knowledge alone (README, Choices).
-SIGNAL_WEIGHTS = {"dense": 0.25, "lexical": 0.25, "knowledge": 0.5}
-# The knowledge signal's 2^-depth scores are absolute; the others' only mean something ranked.
-ABSOLUTE_SCORES = frozenset({"knowledge"})
 MAX_QUERY_CHARS = 10_000
 
 
 class Engine:
-    """Searches one index. Signals load on first use, so a lexical query never loads the encoder."""
+    """Searches one index generation. Signals load on first use, so a lexical query never loads the encoder."""
 
-    def __init__(self, root: Path, manifest: dict[str, Any], store: DocumentStore, signal_loaders: dict[str, Callable[[], Signal]]):
-        self.root = root
-        self.manifest = manifest
+    def __init__(self, generation: Generation, store: DocumentStore, options: SignalOptions) -> None:
+        self.generation = generation
         self.store = store
-        self._signal_loaders = signal_loaders
+        self._options = options
         self._signals: dict[str, Signal] = {}
         self._loading = threading.Lock()  # a server's threads may ask for a signal at once
         # A generation never changes once committed, so its tombstones are read once.
@@ -74,31 +57,29 @@ class Engine:
         ``encoder``: an already loaded encoder to reuse (a server reopening a newer generation),
         used when it is the index's own.
         """
-        layout = IndexLayout(path)
-        manifest = layout.read_manifest()
-        data = layout.data_dir(manifest)
-        store = DocumentStore.open(data / DOCUMENTS_FILE)
-        model_path = checked_model_path(layout.root, manifest["encoder"], model)
+        generation = Generation.open(path)
+        model_path = checked_model_path(generation.root, generation.manifest.encoder, model)
+        store = generation.open_documents()
+        return cls(generation, store, SignalOptions(model_path, device, encoder))
 
-        def load_dense() -> Signal:
-            from scientia.indexers.dense import DenseIndex
+    @property
+    def root(self) -> Path:
+        return self.generation.root
 
-            recorded = manifest["encoder"]
-            backend = recorded.get("backend", "torch")  # queries run on the backend the documents did
-            reusable = encoder is not None and encoder.cache_key == Encoder.key_for(recorded["checksum"], backend)
-            chosen = encoder if reusable else Encoder(model_path, device, checksum=recorded["checksum"], backend=backend)
-            return DenseSignal(chosen, DenseIndex.load(data / VECTORS_FILE, manifest["dense"]["factory"]))
+    @property
+    def manifest(self) -> Manifest:
+        return self.generation.manifest
 
-        def load_lexical() -> Signal:
-            from scientia.indexers.lexical import LexicalIndex
+    @property
+    def available_signals(self) -> list[str]:
+        """Signals this index can run: those whose components it has."""
+        return [name for name, signal in SIGNALS.items() if all(self.generation.has(c) for c in signal.requires)]
 
-            params = {k: v for k, v in manifest["lexical"].items() if k in BM25Params.__dataclass_fields__}
-            return LexicalSignal(LexicalIndex.load(data / BM25_DIR, BM25Params(**params)))
-
-        loaders = {"dense": load_dense, "lexical": load_lexical}
-        if manifest.get("knowledge"):
-            loaders["knowledge"] = lambda: KnowledgeSignal(KnowledgeStore.open(data / KNOWLEDGE_FILE))
-        return cls(layout.root, manifest, store, loaders)
+    @property
+    def modes(self) -> list[str]:
+        """Modes this index offers: those whose every signal it can run."""
+        available = set(self.available_signals)
+        return [name for name, signals in MODES.items() if set(signals) <= available]
 
     @property
     def loaded_signals(self) -> list[str]:
@@ -107,7 +88,7 @@ class Engine:
 
     @property
     def has_knowledge(self) -> bool:
-        return "knowledge" in self._signal_loaders
+        return "knowledge" in self.available_signals
 
     @property
     def default_mode(self) -> SearchMode:
@@ -115,19 +96,19 @@ class Engine:
         return "hybrid+knowledge" if self.has_knowledge else "hybrid"
 
     def signal(self, name: str) -> Signal:
-        if name not in self._signal_loaders:
-            raise InvalidArgumentError(
-                f"{self.root}: this index has no knowledge graph (build it with --ontology) for the {name} signal"
-            )
+        signal = SIGNALS[name]
+        missing = [COMPONENTS[c].absent_hint for c in signal.requires if not self.generation.has(c)]
+        if missing:
+            raise InvalidArgumentError(f"{self.root}: this index has no {' and no '.join(missing)} for the {name} signal")
         if name not in self._signals:
             with self._loading:
                 if name not in self._signals:
-                    self._signals[name] = self._signal_loaders[name]()
+                    self._signals[name] = signal.open(self.generation, self._options)
         return self._signals[name]
 
     def __len__(self) -> int:
         """Live documents."""
-        return int(self.manifest["documents"]["count"])
+        return self.manifest.documents.count
 
     def search(
         self,
@@ -157,9 +138,8 @@ class Engine:
         reranker: CrossEncoderReranker | None = None,
     ) -> list[list[Hit]]:
         """:meth:`search` for many queries at once; signals batch their work (one encoder call, one FAISS call)."""
-        mode = mode or self.default_mode
-        _check_arguments(queries, k, mode, fusion)
-        names = MODES[mode]
+        names = MODES[mode or self.default_mode]  # an unknown mode fails here, listing the known ones
+        _check_arguments(queries, k, fusion)
         restriction = self._restriction(filters)
         wanted = max(k, reranker.depth) if reranker else k
         per_signal = {name: self.signal(name).rank(queries, max(wanted, depth), restriction) for name in names}
@@ -180,13 +160,18 @@ class Engine:
             self._metadata_fields = self.store.metadata_fields()
         return self._metadata_fields
 
-    def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
-        rankings = {name: result.ranking for name, result in results.items()}
+    @staticmethod
+    def fuse_rankings(rankings: Mapping[str, Ranking], fusion: str = "wsum") -> Ranking:
+        """One ranking from the signals' rankings: each normalized as its signal says, then
+        combined by ``fusion`` with the signals' relative weights. One signal's ranking stands as is."""
         if len(rankings) == 1:
-            fused = next(iter(rankings.values()))
-        else:
-            weights = {name: SIGNAL_WEIGHTS[name] for name in rankings} if "knowledge" in rankings else None
-            fused = fuse(fusion, rankings, weights, ABSOLUTE_SCORES)
+            return list(next(iter(rankings.values())))
+        signals = {name: SIGNALS[name] for name in rankings}
+        normalized = {name: NORMALIZATIONS[signals[name].normalization](ranking) for name, ranking in rankings.items()}
+        return fuse(fusion, normalized, {name: signal.weight for name, signal in signals.items()})
+
+    def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
+        fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, fusion)
         top = fused[:k]
         evidence = {
             name: {
@@ -213,11 +198,8 @@ class Engine:
         self.close()
 
 
-def _check_arguments(queries: list[str], k: int, mode: str, fusion: str) -> None:
-    if mode not in MODES:
-        raise InvalidArgumentError(f"unknown mode {mode!r} (allowed: {', '.join(MODES)})")
-    if fusion not in FUSION_METHODS:
-        raise InvalidArgumentError(f"unknown fusion method {fusion!r} (allowed: {', '.join(FUSION_METHODS)})")
+def _check_arguments(queries: list[str], k: int, fusion: str) -> None:
+    FUSION_METHODS[fusion]  # an unknown method fails here, listing the known ones
     if not isinstance(k, int) or k < 1:
         raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
     for query in queries:

@@ -13,8 +13,8 @@ import os
 import threading
 from pathlib import Path
 
-from scientia.indexers.encoder import Device, quiet_model_loading, resolve_device
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.common.models import Device, quiet_model_loading, resolve_device
+from scientia.common.errors import InvalidArgumentError
 
 from .hits import Hit, SignalEvidence
 

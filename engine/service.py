@@ -14,14 +14,16 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
-from scientia.indexers.errors import ScientiaError
+from scientia.common.errors import ScientiaError
 from scientia.indexers.layout import IndexLayout
 
 from .engine import MAX_QUERY_CHARS, Engine
+from .fusion import FUSION_METHODS
+from .modes import MODES
 
-__all__ = ["LiveEngine", "create_app", "SearchRequest", "SparqlRequest", "MAX_BODY_BYTES"]
+__all__ = ["LiveEngine", "create_app", "search_request_model", "SparqlRequest", "MAX_BODY_BYTES"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ class LiveEngine:
     def _reload(self) -> None:
         try:
             old = self._engine
-            if IndexLayout(self.layout.root).read_manifest()["generation"] == old.manifest["generation"]:
+            if self.layout.read_manifest().generation == old.manifest.generation:
                 return
             new = Engine.open(self.layout.root, encoder=old.signal("dense").encoder)
             for name in old.loaded_signals:
@@ -63,7 +65,7 @@ class LiveEngine:
             self._engine = new
             with self._knowledge_lock:
                 self._knowledge = None
-            logger.info("serving generation %d", new.manifest["generation"])
+            logger.info("serving generation %d", new.manifest.generation)
             # `old` is not closed: requests already running on it finish; the GC frees it.
         except Exception:  # keep serving the old generation; the next change retries
             logger.exception("could not open the new generation")
@@ -71,7 +73,7 @@ class LiveEngine:
             self._reloading.release()
 
     def sparql(self, query: str) -> tuple[list[str], list[list[Any]]]:
-        from scientia.indexers.errors import InvalidArgumentError
+        from scientia.common.errors import InvalidArgumentError
         from scientia.indexers.knowledge_store import ONTOLOGY_FILE
         from scientia.reasoners import KnowledgeBase
 
@@ -80,16 +82,20 @@ class LiveEngine:
             raise InvalidArgumentError("this index has no knowledge graph (build it with --ontology)")
         with self._knowledge_lock:  # owlready2's World is not thread-safe
             if self._knowledge is None:
-                self._knowledge = KnowledgeBase.open(engine.root / engine.manifest["data_dir"] / ONTOLOGY_FILE)
+                self._knowledge = KnowledgeBase.open(engine.generation.folder / ONTOLOGY_FILE)
             return self._knowledge.sparql(query)
 
 
-class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
-    k: int = Field(10, ge=1, le=MAX_K)
-    mode: Literal["dense", "lexical", "hybrid", "knowledge", "hybrid+knowledge"] | None = None
-    fusion: Literal["wsum", "rrf"] = "wsum"
-    filters: list[str] = Field(default_factory=list, max_length=20)
+def search_request_model() -> type[BaseModel]:
+    """The body of ``POST /search``; its modes and fusion methods are those registered now."""
+    return create_model(
+        "SearchRequest",
+        query=(str, Field(min_length=1, max_length=MAX_QUERY_CHARS)),
+        k=(int, Field(10, ge=1, le=MAX_K)),
+        mode=(Literal[MODES.names()] | None, None),  # type: ignore[valid-type]
+        fusion=(Literal[FUSION_METHODS.names()], "wsum"),  # type: ignore[valid-type]
+        filters=(list[str], Field(default_factory=list, max_length=20)),
+    )
 
 
 class SparqlRequest(BaseModel):
@@ -106,8 +112,9 @@ def create_app(index: str | Path):
     app = FastAPI(
         title="scientia",
         description="Semantic search fused with OWL reasoning; each hit with its evidence.",
-        version=live.engine.manifest["scientia_version"],
+        version=live.engine.manifest.scientia_version,
     )
+    SearchRequest = search_request_model()
 
     @app.middleware("http")
     async def bounded_bodies(request: Request, call_next):
@@ -123,13 +130,16 @@ def create_app(index: str | Path):
     @app.get("/health")
     def health() -> dict[str, Any]:
         engine = live.engine
-        return {"status": "ok", "generation": engine.manifest["generation"], "documents": len(engine)}
+        return {"status": "ok", "generation": engine.manifest.generation, "documents": len(engine)}
 
-    @app.post("/search")
-    def search(request: SearchRequest) -> dict[str, Any]:
+    def search(request) -> dict[str, Any]:
         engine = live.engine
         hits = engine.search(request.query, k=request.k, mode=request.mode, fusion=request.fusion, filters=request.filters)
-        return {"generation": engine.manifest["generation"], "hits": [hit.to_dict() for hit in hits]}
+        return {"generation": engine.manifest.generation, "hits": [hit.to_dict() for hit in hits]}
+
+    # The model is made here, so FastAPI must see the class itself, not a name it would look up in this module.
+    search.__annotations__ = {"request": SearchRequest, "return": dict[str, Any]}
+    app.post("/search")(search)
 
     @app.get("/documents/{doc_id:path}")
     def document(doc_id: str) -> dict[str, Any]:

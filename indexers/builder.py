@@ -1,37 +1,36 @@
-"""Build an index folder from a corpus: documents, dense vectors, BM25, and the manifest.
+"""Build an index folder from a corpus: documents, then every registered component, then the manifest.
 
 The build reads and validates the whole corpus before it writes anything, writes a new
-generation beside the live one, and commits it atomically (see :mod:`.layout`).
+generation beside the live one (:class:`~.generation.StagedGeneration`), and commits it
+atomically (see :mod:`.layout`). What goes into the generation besides the document store is
+whatever :data:`~.components.COMPONENTS` holds: FAISS vectors, BM25, the knowledge graph, and
+any component a plugin registered.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-from .dense import DenseIndex, gpu_count
-from .docstore import DocumentStore
+from scientia.common.errors import CorpusError, IndexFormatError, InvalidArgumentError
+from scientia.common.models import Device
+
+from .components import COMPONENTS, BuildContext
+from .docstore import DOCUMENTS_FILE, DocumentStore
 from .documents import CorpusDigest, Document
-from .embedding_cache import EmbeddingCache
-from .encoder import Backend, Device, Encoder
-from .errors import CorpusError, IndexFormatError, InvalidArgumentError
-from .knowledge_builder import KnowledgeOptions, build_knowledge
-from .layout import FORMAT_NAME, FORMAT_VERSION, IndexLayout, scientia_version
-from .lexical import BM25Params, LexicalIndex
+from .encoding import Encoder
+from .generation import StagedGeneration, now
+from .knowledge_builder import KnowledgeOptions
+from .layout import IndexLayout, scientia_version
+from .lexical import BM25Params
+from .manifest import BuildSection, DocumentsSection, EncoderSection, Manifest
 from .readers import CorpusFormat, open_corpus
 
-__all__ = ["BuildOptions", "build_index", "build_index_from_documents", "load_documents", "DOCUMENTS_FILE", "VECTORS_FILE", "BM25_DIR"]
+__all__ = ["BuildOptions", "build_index", "build_index_from_documents", "load_documents"]
 
 logger = logging.getLogger(__name__)
-
-DOCUMENTS_FILE = "documents.sqlite"
-VECTORS_FILE = "vectors.faiss"
-BM25_DIR = "bm25"
 
 
 @dataclass
@@ -40,7 +39,7 @@ class BuildOptions:
 
     model: str | Path | None = None
     device: Device = "auto"
-    backend: Backend = "torch"
+    backend: str = "torch"  # a name in scientia.indexers.encoding.BACKENDS
     batch_size: int = 64
     faiss_factory: str | None = None
     bm25: BM25Params = field(default_factory=BM25Params)
@@ -86,7 +85,7 @@ def load_documents(
     return documents, digest.hexdigest()
 
 
-def build_index(corpus: str | Path | None, output: str | Path, options: BuildOptions | None = None) -> dict[str, Any]:
+def build_index(corpus: str | Path | None, output: str | Path, options: BuildOptions | None = None) -> Manifest:
     """Build the index of ``corpus`` (and of ``options.knowledge.ontologies``) into ``output``; return its manifest.
 
     With ontologies and no corpus, the ontology's entities become the documents.
@@ -105,7 +104,7 @@ def build_index(corpus: str | Path | None, output: str | Path, options: BuildOpt
     return build_index_from_documents(documents, corpus_checksum, corpus, output, options, read_seconds)
 
 
-def _check_output(layout: IndexLayout) -> dict[str, Any] | None:
+def _check_output(layout: IndexLayout) -> Manifest | None:
     """The live manifest at the output, if any; refuses a folder that holds something else."""
     if layout.is_foreign_folder():
         raise IndexFormatError(f"{layout.root}: exists and is not a scientia index; refusing to overwrite it")
@@ -119,7 +118,7 @@ def build_index_from_documents(
     output: str | Path,
     options: BuildOptions,
     read_seconds: float = 0.0,
-) -> dict[str, Any]:
+) -> Manifest:
     """Build from documents already read by :func:`load_documents` (``corpus`` is recorded as their source).
 
     ``documents`` may be ``None`` where ontologies are given: their entities become the documents.
@@ -128,113 +127,40 @@ def build_index_from_documents(
     previous = _check_output(layout)
     started = time.perf_counter() - read_seconds
     encoder = Encoder(options.model, options.device, backend=options.backend)  # a bad --model fails before any work
-
-    with layout.writer_lock():
-        generation = (previous or {}).get("generation", 0) + 1
-        staging = layout.staging_dir(generation)
-        source = _Source(documents, corpus_checksum, corpus, read_seconds, started)
-        try:
-            return _build_generation(layout, staging, generation, source, encoder, options)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-
-
-@dataclass
-class _Source:
-    """The corpus side of a build: its documents (``None``: the ontology's entities), where from, and when."""
-
-    documents: list[Document] | None
-    checksum: str | None
-    path: str | Path | None
-    read_seconds: float
-    started: float
-
-
-def _build_generation(
-    layout: IndexLayout, staging: Path, generation: int, source: _Source, encoder: Encoder, options: BuildOptions
-) -> dict[str, Any]:
-    documents, corpus_checksum, corpus = source.documents, source.checksum, source.path
-    read_seconds, started = source.read_seconds, source.started
-    knowledge = None
-    if options.knowledge.ontologies:
-        documents, knowledge = build_knowledge(staging, documents, options.knowledge)
-    if corpus_checksum is None:
-        digest = CorpusDigest()
-        digest.update_all(documents)
-        corpus_checksum = digest.hexdigest()
-    vectors, encode_seconds = _embed(encoder, documents, corpus_checksum, options)
-    texts = [doc.searchable_text() for doc in documents]
-    store = DocumentStore.create(staging / DOCUMENTS_FILE)
-    store.add(documents)
-    store.close()
-    dense = DenseIndex.build(vectors, options.faiss_factory)
-    dense.save(staging / VECTORS_FILE)
-    lexical = LexicalIndex.build(texts, options.bm25)
-    lexical.save(staging / BM25_DIR)
-
-    info = encoder.info()
-    manifest = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "scientia_version": scientia_version(),
-        "generation": generation,
-        "data_dir": layout.generation_dir_name(generation),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "documents": {
-            "count": len(documents),
-            "corpus": str(Path(corpus).resolve()) if corpus is not None else None,
-            "corpus_format": options.corpus_format,
-            "corpus_checksum": corpus_checksum,
-            "positions": len(documents),
-            "tombstones": 0,
-            "metadata_fields": sorted({key for doc in documents for key in doc.metadata}),
-        },
-        "encoder": {**asdict(info), "batch_size": options.batch_size, "normalized": True},
-        "dense": {
-            "factory": dense.factory,
-            "metric": "inner_product",
-            "dimension": dense.dimension,
-            "built_on_gpu": gpu_count() > 0,
-            "faiss_version": _faiss_version(),
-        },
-        "lexical": lexical.describe(),
-        "knowledge": knowledge,
-        "build": {
-            "dedupe": options.dedupe,
-            "read_seconds": round(read_seconds, 3),
-            "encode_seconds": None if encode_seconds is None else round(encode_seconds, 3),
-            "encoded_from_cache": encode_seconds is None,
-            "total_seconds": round(time.perf_counter() - started, 3),
-        },
-        "files": layout.describe_files(staging),
-    }
-    layout.commit(staging, manifest)
-    logger.info("index generation %d with %d documents committed to %s", generation, len(documents), layout.root)
+    build = BuildContext(documents, options, encoder, corpus_checksum)
+    components = sorted((c for c in COMPONENTS.values() if c.wanted(options)), key=lambda c: c.build_order)
+    with layout.writer_lock(), StagedGeneration.begin(layout, previous) as staged:
+        sections = {component.name: component.create(staged.folder, build) for component in components}
+        store = DocumentStore.create(staged.folder / DOCUMENTS_FILE)
+        store.add(build.documents)
+        store.close()
+        documents = build.documents
+        encode_seconds = build.timings.get("encode")
+        manifest = staged.commit(Manifest(
+            scientia_version=scientia_version(),
+            generation=staged.number,
+            data_dir=staged.data_dir,
+            created=now(),
+            documents=DocumentsSection(
+                count=len(documents),
+                corpus=str(Path(corpus).resolve()) if corpus is not None else None,
+                corpus_format=options.corpus_format,
+                corpus_checksum=build.checksum(),
+                positions=len(documents),
+                tombstones=0,
+                metadata_fields=sorted({key for doc in documents for key in doc.metadata}),
+            ),
+            encoder=EncoderSection(**asdict(encoder.info()), batch_size=options.batch_size, normalized=True),
+            # every registered component has a section, null where this build has none of it
+            components={name: sections.get(name) for name in COMPONENTS},
+            build=BuildSection(
+                dedupe=options.dedupe,
+                read_seconds=round(read_seconds, 3),
+                encode_seconds=None if encode_seconds is None else round(encode_seconds, 3),
+                encoded_from_cache="encode" in build.timings and encode_seconds is None,
+                total_seconds=round(time.perf_counter() - started, 3),
+            ),
+            files={},
+        ))
+    logger.info("index generation %d with %d documents committed to %s", manifest.generation, len(documents), layout.root)
     return manifest
-
-
-def _embed(encoder: Encoder, documents: list[Document], corpus_checksum: str, options: BuildOptions):
-    """Vectors for ``documents`` and the seconds spent encoding (``None`` when read from the cache)."""
-    cache = EmbeddingCache(options.cache_dir) if options.cache_dir else None
-    if cache is not None:
-        cached = cache.get(encoder.cache_key, corpus_checksum, len(documents))
-        if cached is not None:
-            return cached, None
-    encoder.load()
-    started = time.perf_counter()
-    vectors = encoder.encode(
-        [doc.searchable_text() for doc in documents],
-        batch_size=options.batch_size,
-        show_progress_bar=options.show_progress,
-    )
-    seconds = time.perf_counter() - started
-    if cache is not None:
-        cache.put(encoder.cache_key, corpus_checksum, vectors)
-    return vectors, seconds
-
-
-def _faiss_version() -> str:
-    import faiss
-
-    return faiss.__version__

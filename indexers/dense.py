@@ -12,8 +12,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import IndexFormatError, InvalidArgumentError
-from .threads import available_cores
+from scientia.common.errors import IndexFormatError, InvalidArgumentError
+from scientia.common.threads import available_cores
 
 if TYPE_CHECKING:
     import numpy as np
@@ -143,6 +143,27 @@ class DenseIndex:
         params.sel = selector
         params._keep = (ids, selector)  # the selector reads `ids`; keep both alive with the params
         return params
+
+    def append(self, vectors: np.ndarray) -> None:
+        """Add rows at the end: row ``len(self)`` is the next document position."""
+        import numpy as np
+
+        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def reconstruct(self, positions) -> np.ndarray:
+        """The stored vectors of ``positions`` (exact for Flat and HNSW; IVF-PQ gives back its
+        approximations). Raises :class:`IndexFormatError` where the index type keeps none."""
+        import faiss
+        import numpy as np
+
+        index = faiss.downcast_index(self.index)
+        if isinstance(index, faiss.IndexIVF):
+            index.make_direct_map()
+            logger.warning("reading vectors back from %s: an IVF index gives back its approximations", self.factory)
+        try:
+            return index.reconstruct_batch(np.asarray(positions, dtype=np.int64))
+        except RuntimeError as error:
+            raise IndexFormatError(f"a {self.factory} index cannot give its vectors back ({str(error).strip().splitlines()[-1]})") from None
 
     def save(self, path: Path) -> None:
         import faiss

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .documents import Document
-from .errors import CorpusError
+from scientia.common.errors import CorpusError
 from .sqlite_files import open_read_only
 
-__all__ = ["DocumentStore"]
+__all__ = ["DocumentStore", "DOCUMENTS_FILE"]
+
+DOCUMENTS_FILE = "documents.sqlite"
 
 _SCHEMA = """
 CREATE TABLE documents (

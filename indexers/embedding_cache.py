@@ -2,7 +2,7 @@
 corpus with the same encoder does not encode it again.
 
 The encoder key is the model's checksum, followed by ``-BACKEND`` where the vectors come from
-another backend than torch (see :attr:`scientia.indexers.encoder.Encoder.cache_key`): int8
+another backend than torch (see :attr:`scientia.indexers.encoding.Encoder.cache_key`): int8
 vectors are not torch vectors, so they live in their own file.
 """
 
@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scientia.common.cache import cache_root
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -22,8 +24,8 @@ logger = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("SCIENTIA_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scientia"
-    return Path(base) / "embeddings"
+    """``<user cache>/embeddings`` (see :func:`scientia.common.cache.cache_root`)."""
+    return cache_root() / "embeddings"
 
 
 class EmbeddingCache:

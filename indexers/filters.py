@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .errors import InvalidArgumentError
+from scientia.common.errors import InvalidArgumentError
 
 __all__ = ["MetadataFilter", "parse_filter", "filters_to_sql", "OPERATORS"]
 

@@ -23,14 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
-from .errors import IndexFormatError, IndexNotFoundError
+from scientia.common.errors import IndexFormatError, IndexNotFoundError
+
+from .manifest import FORMAT_NAME, FORMAT_VERSION, FileDigest, Manifest
 
 __all__ = ["IndexLayout", "FORMAT_NAME", "FORMAT_VERSION", "scientia_version", "file_sha256"]
 
-FORMAT_NAME = "scientia-index"
-FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 _GENERATION_PREFIX = "gen-"
 _STAGING_PREFIX = ".staging-"
@@ -64,27 +63,22 @@ class IndexLayout:
     def exists(self) -> bool:
         return self.manifest_path.is_file()
 
-    def read_manifest(self) -> dict[str, Any]:
+    def read_manifest(self) -> Manifest:
         if not self.root.exists():
             raise IndexNotFoundError(f"{self.root}: no such index folder")
         if not self.exists():
             raise IndexNotFoundError(f"{self.root}: not a scientia index (no {MANIFEST})")
         try:
-            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise IndexFormatError(f"{self.manifest_path}: damaged manifest ({error})") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-            raise IndexFormatError(f"{self.manifest_path}: not a scientia manifest (field 'format')")
-        found = manifest.get("format_version")
-        if not isinstance(found, int) or found > FORMAT_VERSION:
-            raise IndexFormatError(
-                f"{self.manifest_path}: field 'format_version' is {found!r}; this scientia "
-                f"({scientia_version()}) reads format {FORMAT_VERSION} and older: upgrade scientia"
-            )
-        return manifest
+        from .components import COMPONENTS
 
-    def data_dir(self, manifest: dict[str, Any]) -> Path:
-        path = self.root / manifest["data_dir"]
+        types = {name: component.Section for name, component in COMPONENTS.items()}
+        return Manifest.from_json(data, str(self.manifest_path), types)
+
+    def data_dir(self, manifest: Manifest) -> Path:
+        path = self.root / manifest.data_dir
         if not path.is_dir():
             raise IndexFormatError(f"{path}: data folder named by the manifest is missing")
         return path
@@ -111,16 +105,16 @@ class IndexLayout:
         path.mkdir()
         return path
 
-    def commit(self, staging: Path, manifest: dict[str, Any]) -> None:
+    def commit(self, staging: Path, manifest: Manifest) -> None:
         """Publish ``staging`` as the live generation: rename, then atomically replace the manifest."""
-        final = self.root / manifest["data_dir"]
+        final = self.root / manifest.data_dir
         if final.exists():
             shutil.rmtree(final)
         _fsync_tree(staging)
         staging.rename(final)
         temporary = self.root / f".{MANIFEST}.tmp"
         with temporary.open("w", encoding="utf-8") as stream:
-            json.dump(manifest, stream, indent=2, sort_keys=False)
+            json.dump(manifest.to_json(), stream, indent=2, sort_keys=False)
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
@@ -145,7 +139,7 @@ class IndexLayout:
             p.name not in {".lock"} and not p.name.startswith(_STAGING_PREFIX) for p in self.root.iterdir()
         )
 
-    def sizes(self, manifest: dict[str, Any]) -> dict[str, int]:
+    def sizes(self, manifest: Manifest) -> dict[str, int]:
         """Bytes on disk of each file or folder of the live generation."""
         return {
             path.name: path.stat().st_size
@@ -159,18 +153,18 @@ class IndexLayout:
         return how many were checked, or raise naming the first damaged or missing one."""
         manifest = self.read_manifest()
         data = self.data_dir(manifest)
-        for name, expected in manifest["files"].items():
+        for name, expected in manifest.files.items():
             path = data / name
             if not path.is_file():
                 raise IndexFormatError(f"{path}: missing (the manifest lists it)")
-            if path.stat().st_size != expected["bytes"] or file_sha256(path) != expected["sha256"]:
+            if path.stat().st_size != expected.bytes or file_sha256(path) != expected.sha256:
                 raise IndexFormatError(f"{path}: damaged (its checksum differs from the manifest's)")
-        return len(manifest["files"])
+        return len(manifest.files)
 
-    def describe_files(self, data_dir: Path) -> dict[str, dict[str, Any]]:
+    def describe_files(self, data_dir: Path) -> dict[str, FileDigest]:
         """Size and SHA-256 of every file of a generation, keyed by path relative to ``data_dir``."""
         return {
-            file.relative_to(data_dir).as_posix(): {"bytes": file.stat().st_size, "sha256": file_sha256(file)}
+            file.relative_to(data_dir).as_posix(): FileDigest(file.stat().st_size, file_sha256(file))
             for file in sorted(data_dir.rglob("*"))
             if file.is_file()
         }

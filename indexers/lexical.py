@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .errors import IndexFormatError
+from scientia.common.errors import IndexFormatError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,8 +108,3 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError) as error:
             raise IndexFormatError(f"{folder}: unreadable BM25 index ({error})") from None
         return cls(retriever, params)
-
-    def describe(self) -> dict:
-        import bm25s
-
-        return {"backend": "bm25s", "bm25s_version": bm25s.__version__, **asdict(self.params)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .errors import IndexFormatError
+from scientia.common.errors import IndexFormatError
 
 __all__ = ["open_read_only"]
 

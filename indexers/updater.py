@@ -16,25 +16,22 @@ positions renumbered, mentions moved with them.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .builder import BM25_DIR, DOCUMENTS_FILE, VECTORS_FILE, load_documents
-from .dense import DenseIndex
-from .docstore import DocumentStore
-from .encoder import Device, Encoder, checked_model_path
-from .errors import InvalidArgumentError
-from .knowledge_builder import link_documents
-from .knowledge_store import KNOWLEDGE_FILE, KnowledgeStore
+from scientia.common.errors import IndexFormatError, InvalidArgumentError
+from scientia.common.models import Device
+
+from .builder import load_documents
+from .components import COMPONENTS, Change
+from .docstore import DOCUMENTS_FILE, DocumentStore
+from .encoding import Encoder, checked_model_path
+from .generation import Generation, StagedGeneration, now
 from .layout import IndexLayout
-from .lexical import BM25Params, LexicalIndex
-from .linking import EntityMatcher
+from .manifest import Manifest
 from .readers import CorpusFormat
 
 __all__ = ["UpdateOptions", "add_documents", "delete_documents", "compact", "COMPACT_RATIO"]
@@ -42,9 +39,6 @@ __all__ = ["UpdateOptions", "add_documents", "delete_documents", "compact", "COM
 logger = logging.getLogger(__name__)
 
 COMPACT_RATIO = 0.25
-# Files a change rewrites in place must be real copies; the rest are hard links, and a step
-# that replaces one removes the link first (see _replace).
-_COPIED = (DOCUMENTS_FILE, KNOWLEDGE_FILE)
 
 
 @dataclass
@@ -58,158 +52,119 @@ class UpdateOptions:
     compact_ratio: float = COMPACT_RATIO
 
 
-def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions | None = None) -> dict[str, Any]:
+def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions | None = None) -> Manifest:
     """Add the corpus's documents to the index; a document whose id is already there replaces it."""
     options = options or UpdateOptions()
     documents, _ = load_documents(corpus, options.corpus_format, False, **options.reader_options)
-    layout = IndexLayout(index)
-    manifest = layout.read_manifest()
-    encoder = Encoder(checked_model_path(layout.root, manifest["encoder"], options.model), options.device,
-                      checksum=manifest["encoder"]["checksum"], backend=manifest["encoder"].get("backend", "torch"))
-    vectors = encoder.encode([d.searchable_text() for d in documents], options.batch_size, options.show_progress)
+    live = Generation.open(index)
+    recorded = live.manifest.encoder
+    # checked now, so that a wrong --model fails before the index is locked
+    model = checked_model_path(live.root, recorded, options.model)
+    encoder = Encoder(model, options.device, checksum=recorded.checksum, backend=recorded.backend)
 
-    def change(previous: Path, staging: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-        store = DocumentStore.open_for_update(staging / DOCUMENTS_FILE)
-        replaced = store.tombstone(d.id for d in documents)
-        first = store.positions()
-        store.add(documents)
-        dense = DenseIndex.load(previous / VECTORS_FILE, manifest["dense"]["factory"], use_gpu=False)
-        if len(dense) != first:
-            raise InvalidArgumentError(f"{previous}: FAISS holds {len(dense)} vectors for {first} positions; run index verify")
-        dense.index.add(vectors)
-        _replace(staging / VECTORS_FILE, dense.save)
-        _rebuild_lexical(store, staging, manifest)
-        if manifest.get("knowledge"):
-            knowledge = KnowledgeStore.open_for_update(staging / KNOWLEDGE_FILE)
-            matcher = EntityMatcher(knowledge.labels())
-            knowledge.add_mentions(link_documents(documents, matcher, knowledge.entity_ids(), first))
-            knowledge.commit()
-        store.close()
+    def change(step: Change) -> dict[str, Any]:
+        replaced = step.store.tombstone(d.id for d in documents)
+        step.first_position = step.store.positions()
+        step.store.add(documents)
+        step.added = documents
+        step.encoder = lambda: encoder
+        _each_component(step, "append")
         return {"kind": "add", "added": len(documents) - len(replaced), "replaced": len(replaced)}
 
-    return _next_generation(layout, change, options.compact_ratio)
+    return _next_generation(IndexLayout(index), change, options.compact_ratio, options)
 
 
-def delete_documents(index: str | Path, ids: Iterable[str], compact_ratio: float = COMPACT_RATIO) -> dict[str, Any]:
+def delete_documents(index: str | Path, ids: Iterable[str], compact_ratio: float = COMPACT_RATIO) -> Manifest:
     """Delete documents by id; an id not in the index is an error and nothing is deleted."""
     wanted = list(dict.fromkeys(str(i).strip() for i in ids if str(i).strip()))
     if not wanted:
         raise InvalidArgumentError("no ids to delete")
 
-    def change(previous: Path, staging: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-        store = DocumentStore.open_for_update(staging / DOCUMENTS_FILE)
-        missing = [doc_id for doc_id in wanted if store.get(doc_id) is None]
+    def change(step: Change) -> dict[str, Any]:
+        missing = [doc_id for doc_id in wanted if step.store.get(doc_id) is None]
         if missing:
             shown = ", ".join(repr(m) for m in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             raise InvalidArgumentError(f"{len(missing)} ids are not in the index: {shown}; nothing was deleted")
-        store.tombstone(wanted)
-        _rebuild_lexical(store, staging, manifest)
-        store.close()
+        step.store.tombstone(wanted)
+        _each_component(step, "tombstone")
         return {"kind": "delete", "deleted": len(wanted)}
 
     return _next_generation(IndexLayout(index), change, compact_ratio)
 
 
-def compact(index: str | Path) -> dict[str, Any]:
+def compact(index: str | Path) -> Manifest:
     """Rewrite the index without tombstones, whatever their share."""
-    return _next_generation(IndexLayout(index), lambda previous, staging, manifest: {"kind": "compact"}, 0.0, force=True)
+    return _next_generation(IndexLayout(index), lambda step: {"kind": "compact"}, 0.0, force=True)
+
+
+def _each_component(step: Change, method: str, *arguments: Any) -> None:
+    """Let every component of the index take the change, updating its manifest section."""
+    components = step.manifest.components
+    for name, section in components.items():
+        if section is not None:
+            components[name] = getattr(COMPONENTS[name], method)(step, section, *arguments)
 
 
 def _next_generation(
     layout: IndexLayout,
-    change: Callable[[Path, Path, dict[str, Any]], dict[str, Any]],
+    change: Callable[[Change], dict[str, Any]],
     compact_ratio: float,
+    options: UpdateOptions | None = None,
     force: bool = False,
-) -> dict[str, Any]:
+) -> Manifest:
     started = time.perf_counter()
+    options = options or UpdateOptions()
     with layout.writer_lock():
-        previous_manifest = layout.read_manifest()
-        previous = layout.data_dir(previous_manifest)
-        generation = previous_manifest["generation"] + 1
-        staging = layout.staging_dir(generation)
-        try:
-            _copy_generation(previous, staging)
-            summary = change(previous, staging, previous_manifest)
-            store = DocumentStore.open_for_update(staging / DOCUMENTS_FILE)
-            positions, tombstones = store.positions(), len(store.deleted_positions())
-            store.close()
-            if tombstones and (force or tombstones > compact_ratio * positions):
-                _compact(staging, previous_manifest)
-                summary["compacted"] = tombstones
-            store = DocumentStore.open_for_update(staging / DOCUMENTS_FILE)
-            counts = {"count": len(store), "positions": store.positions(), "tombstones": len(store.deleted_positions())}
-            fields = store.metadata_fields()
-            store.close()
-            manifest = {
-                **previous_manifest,
-                "generation": generation,
-                "data_dir": layout.generation_dir_name(generation),
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "documents": {**previous_manifest["documents"], **counts, "metadata_fields": fields},
-                "last_change": {**summary, "seconds": round(time.perf_counter() - started, 3)},
-                "files": layout.describe_files(staging),
-            }
-            layout.commit(staging, manifest)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    logger.info("generation %d committed: %s", generation, manifest["last_change"])
+        live = Generation.open(layout.root)
+        unknown = live.unknown_components()
+        if unknown:
+            raise IndexFormatError(
+                f"{layout.root}: has components this process does not know ({', '.join(unknown)}); "
+                "register them before changing the index"
+            )
+        with StagedGeneration.begin(layout, live) as staged:
+            staged.copy_previous()
+            store = DocumentStore.open_for_update(staged.folder / DOCUMENTS_FILE)
+            manifest = replace(live.manifest, components=dict(live.manifest.components))
+            step = Change(staged.folder, live.folder, manifest, store, encoder=_no_encoder,
+                          batch_size=options.batch_size, show_progress=options.show_progress)
+            try:
+                summary = change(step)
+                positions, tombstones = store.positions(), len(store.deleted_positions())
+                if tombstones and (force or tombstones > compact_ratio * positions):
+                    step.store = store = _compact(step)
+                    summary["compacted"] = tombstones
+                counts = {"count": len(store), "positions": store.positions(), "tombstones": len(store.deleted_positions())}
+                fields = store.metadata_fields()
+            finally:
+                store.close()
+            manifest = staged.commit(replace(
+                manifest,
+                created=now(),
+                documents=replace(manifest.documents, **counts, metadata_fields=fields),
+                last_change={**summary, "seconds": round(time.perf_counter() - started, 3)},
+            ))
+    logger.info("generation %d committed: %s", manifest.generation, _describe(manifest.last_change))
     return manifest
 
 
-def _copy_generation(source: Path, target: Path) -> None:
-    for path in sorted(source.rglob("*")):
-        destination = target / path.relative_to(source)
-        if path.is_dir():
-            destination.mkdir(parents=True, exist_ok=True)
-        elif path.name in _COPIED:
-            shutil.copy2(path, destination)
-        else:
-            try:
-                os.link(path, destination)
-            except OSError:  # another file system, or no hard links: copy
-                shutil.copy2(path, destination)
+def _no_encoder() -> Encoder:
+    raise InvalidArgumentError("this change encodes no documents")
 
 
-def _replace(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a new file (or folder) at ``path`` without touching a hard-linked previous version."""
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
-    write(path)
-
-
-def _rebuild_lexical(store: DocumentStore, staging: Path, manifest: dict[str, Any]) -> None:
-    params = BM25Params(**{k: v for k, v in manifest["lexical"].items() if k in BM25Params.__dataclass_fields__})
-    _replace(staging / BM25_DIR, LexicalIndex.build(store.all_texts(), params).save)
-
-
-def _compact(staging: Path, manifest: dict[str, Any]) -> None:
-    import numpy as np
-
-    store = DocumentStore.open_for_update(staging / DOCUMENTS_FILE)
-    live = store.live_documents()
-    store.close()
-    dense = DenseIndex.load(staging / VECTORS_FILE, manifest["dense"]["factory"], use_gpu=False)
-    vectors = _reconstruct(dense, np.array([position for position, _ in live], dtype=np.int64))
-    (staging / DOCUMENTS_FILE).unlink()
-    store = DocumentStore.create(staging / DOCUMENTS_FILE)
+def _compact(step: Change) -> DocumentStore:
+    """Rewrite the store without tombstones, then let each component follow the renumbering."""
+    live = step.store.live_documents()
+    step.store.close()
+    (step.folder / DOCUMENTS_FILE).unlink()
+    store = DocumentStore.create(step.folder / DOCUMENTS_FILE)
     store.add(document for _, document in live)
-    _replace(staging / VECTORS_FILE, DenseIndex.build(vectors, dense.factory, use_gpu=False).save)
-    _rebuild_lexical(store, staging, manifest)
-    store.close()
-    if manifest.get("knowledge"):
-        knowledge = KnowledgeStore.open_for_update(staging / KNOWLEDGE_FILE)
-        knowledge.renumber_mentions({old: new for new, (old, _) in enumerate(live)})
-        knowledge.commit()
+    step.store = store
+    _each_component(step, "compact", [position for position, _ in live])
+    return store
 
 
-def _reconstruct(dense: DenseIndex, positions):
-    import faiss
-
-    index = faiss.downcast_index(dense.index)
-    if isinstance(index, faiss.IndexIVF):
-        index.make_direct_map()
-        logger.warning("compacting %s: vectors read back from an IVF index are its approximations", dense.factory)
-    return index.reconstruct_batch(positions)
+def _describe(change: dict[str, Any]) -> str:
+    """``{"kind": "add", "added": 2, ...}`` → ``add: 2 added, ...``."""
+    details = ", ".join(f"{value} {key}" for key, value in change.items() if key not in ("kind", "seconds"))
+    return f"{change['kind']}" + (f": {details}" if details else "") + f" in {change['seconds']:.2f} s"

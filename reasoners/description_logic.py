@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from scientia.indexers.errors import InconsistentOntologyError
+from scientia.common.errors import InconsistentOntologyError
 
 from .base import Reasoner, ReasoningReport
 from .java import find_java

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.common.errors import InvalidArgumentError
 
 from .base import INFERRED_ONTOLOGY
 from .render import display_name, render_expression

@@ -13,7 +13,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from scientia.indexers.errors import JavaNotFoundError
+from scientia.common.errors import JavaNotFoundError
 
 __all__ = ["find_java", "JAVA_ENV"]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from scientia.indexers.errors import InvalidArgumentError, JavaNotFoundError
+from scientia.common.errors import InvalidArgumentError, JavaNotFoundError
 
 from .base import INFERRED_ONTOLOGY, Reasoner, ReasoningReport
 from .description_logic import HermitReasoner, PelletReasoner
@@ -22,12 +22,14 @@ from .loading import load_ontologies
 from .owl_rl import OwlRlReasoner, check_consistency
 from .sparql import run_select
 
-__all__ = ["KnowledgeBase", "REASONERS", "REASONER_HELP", "ReasonerName", "AUTO_DL_LIMIT"]
+__all__ = ["KnowledgeBase", "REASONERS", "REASONER_HELP", "REASONER_NAMES", "ReasonerName", "AUTO_DL_LIMIT"]
 
 logger = logging.getLogger(__name__)
 
 ReasonerName = Literal["auto", "hermit", "pellet", "rl"]
 REASONERS: dict[str, type[Reasoner]] = {r.name: r for r in (HermitReasoner, PelletReasoner, OwlRlReasoner)}
+# What --reasoner accepts: "auto" picks one of REASONERS by the ontology's size and Java.
+REASONER_NAMES: tuple[str, ...] = ("auto", *REASONERS)
 # Up to this many triples HermiT classifies in seconds; above it, instance data dominates and
 # OWL 2 RL is about 10x faster (TOOLCHAIN.md: HermiT 53 s at 50k individuals, reasonable 5 s).
 AUTO_DL_LIMIT = 20_000
@@ -77,7 +79,7 @@ class KnowledgeBase:
                 logger.warning("%s; reasoning with OWL 2 RL instead", error)
                 return OwlRlReasoner()
         if name not in REASONERS:
-            raise InvalidArgumentError(f"unknown reasoner {name!r} (allowed: auto, {', '.join(REASONERS)})")
+            raise InvalidArgumentError(f"unknown reasoner {name!r} (allowed: {', '.join(REASONER_NAMES)})")
         reasoner = REASONERS[name]
         return reasoner(java) if reasoner.needs_java else reasoner()
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scientia.indexers.errors import OntologyError
+from scientia.common.errors import OntologyError
 
 __all__ = ["ONTOLOGY_SUFFIXES", "OntologyFile", "collect_ontology_files", "load_ontologies"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 
-from scientia.indexers.errors import InconsistentOntologyError
+from scientia.common.errors import InconsistentOntologyError
 
 from .base import Reasoner, ReasoningReport
 from .swrl import apply_rules, chain_rules, rules_of

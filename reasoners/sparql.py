@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scientia.indexers.errors import SparqlError
+from scientia.common.errors import SparqlError
 
 __all__ = ["run_select", "to_json_value"]
 

@@ -53,7 +53,7 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def encoder():
-    from scientia.indexers.encoder import Encoder
+    from scientia.indexers.encoding import Encoder
 
     return Encoder()
 

@@ -11,7 +11,7 @@ import pytest
 
 from scientia.engine import Engine
 from scientia.indexers import BuildOptions, InvalidArgumentError, build_index
-from scientia.indexers.encoder import Encoder
+from scientia.indexers.encoding import Encoder
 
 from conftest import SMALL_CORPUS, write_jsonl
 
@@ -60,7 +60,7 @@ def test_onnx_batches_by_token_count_and_keeps_input_order():
     texts = [d["title"] + " " + d["text"] for d in SMALL_CORPUS][:12] + ["short", "word " * 120, "word " * 30]
     one_by_one = np.vstack([fp32.encode([t]) for t in texts])
     for workers in (1, 2):  # one session on every core, and small batches side by side
-        fp32.onnx.workers = workers
+        fp32.runtime.workers = workers
         batched = fp32.encode(texts, batch_size=4)
         assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.9999
 

@@ -94,7 +94,7 @@ def test_compare_models_reports_each_model_in_one_table(tmp_path: Path, beir_fol
     from typer.testing import CliRunner
 
     from scientia.cli.app import app
-    from scientia.indexers.encoder import default_model_path
+    from scientia.common.models import default_model_path
 
     out = tmp_path / "cmp"
     # The packaged model twice, under two labels: identical weights must give identical figures.
@@ -114,7 +114,7 @@ def test_compare_models_reports_each_model_in_one_table(tmp_path: Path, beir_fol
 
 def test_compare_models_needs_two_real_folders(tmp_path: Path):
     from scientia.benchmarks.compare import parse_models
-    from scientia.indexers.errors import InvalidArgumentError
+    from scientia.common.errors import InvalidArgumentError
 
     with pytest.raises(InvalidArgumentError, match="at least two models"):
         parse_models("default")
@@ -126,7 +126,7 @@ def test_encode_probes_cut_passages_to_words_and_tokens():
     from tokenizers import Tokenizer
 
     from scientia.benchmarks.encode import PROBES, SHORT_TOKENS, probe_texts
-    from scientia.indexers.encoder import default_model_path
+    from scientia.common.models import default_model_path
 
     tokenizer_file = default_model_path() / "tokenizer.json"
     texts = [d["title"] + " " + d["text"] for d in SMALL_CORPUS] + ["Pneumonoultramicroscopic " * 80]
@@ -144,7 +144,7 @@ def test_encode_probes_cut_passages_to_words_and_tokens():
 
 def test_onnx_profile_splits_int8_time_into_quantized_gemms_and_the_rest():
     from scientia.benchmarks.onnx_profile import QUANTIZED_GEMMS, operator_profile
-    from scientia.indexers.encoder import Encoder
+    from scientia.indexers.encoding import Encoder
 
     profile = operator_profile(Encoder(backend="onnx-int8"), [d["text"] for d in SMALL_CORPUS])
     assert QUANTIZED_GEMMS & set(profile) and "Softmax" in profile

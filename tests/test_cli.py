@@ -116,7 +116,7 @@ def test_help_does_not_import_heavy_libraries():
 def test_more_bad_inputs_exit_2_with_one_line(tmp_path: Path, small_index: Path):
     import shutil
 
-    from scientia.indexers.encoder import default_model_path
+    from scientia.common.models import default_model_path
 
     other = tmp_path / "other-model"
     shutil.copytree(default_model_path(), other)
@@ -145,3 +145,57 @@ def test_a_ten_megabyte_document_is_indexed_and_its_truncation_stated(tmp_path: 
     assert "1 texts are longer than 20,000 characters: the encoder embeds only their beginning" in result.stderr
     result = invoke("query", tmp_path / "idx", "glacier", "-k", "1", "--json", "--mode", "lexical")
     assert json.loads(result.stdout)["id"] == "big"
+
+
+def _leaf_commands(command, path=()):
+    import typer.main
+
+    command = command if path else typer.main.get_command(app)
+    children = getattr(command, "commands", None)
+    if not children:
+        yield " ".join(path), command
+        return
+    for name, child in children.items():
+        yield from _leaf_commands(child, (*path, name))
+
+
+def test_version_and_short_help():
+    from scientia.indexers.layout import scientia_version
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"scientia {scientia_version()}"
+    assert invoke("-h").exit_code == 0 and "index" in invoke("-h").stdout
+    assert invoke("index", "build", "-h").exit_code == 0
+
+
+def test_every_command_takes_verbose_quiet_and_short_help():
+    leaves = dict(_leaf_commands(None))
+    assert {"query", "bench", "serve", "train", "index build", "index info", "index add", "index delete",
+            "index verify", "reason sparql", "reason explain"} <= set(leaves)
+    for name, command in leaves.items():
+        options = {opt for param in command.params for opt in param.opts}
+        assert {"-v", "--verbose", "-q", "--quiet"} <= options, name
+        result = invoke(*name.split(), "-h")
+        assert result.exit_code == 0 and "--quiet" in result.stdout, name
+
+
+def test_choices_come_from_the_registries(small_index: Path):
+    from scientia.engine import MODES
+
+    result = invoke("query", small_index, "cats", "--mode", "telepathy")
+    assert result.exit_code == 2 and all(mode in result.output for mode in MODES)
+    result = invoke("index", "build", small_index, "-o", small_index, "--backend", "tensorrt")
+    assert result.exit_code == 2 and "onnx-int8" in result.output
+
+
+def test_a_warning_inside_a_command_reaches_stderr(tmp_path: Path):
+    """index delete on an IVF index compacts it and warns that IVF vectors come back approximate;
+    before logging was configured for every command, that warning was lost."""
+    corpus = write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)
+    index = tmp_path / "idx"
+    assert invoke("index", "build", corpus, "-o", index, "--faiss", "IVF2,Flat", "-q").exit_code == 0
+    result = invoke("index", "delete", index, "--ids", "cats,bread")
+    assert result.exit_code == 0 and "compacted" in result.stderr
+    assert "IVF index gives back its approximations" in result.stderr
+    quiet = invoke("index", "verify", index, "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -20,10 +20,10 @@ def committed_documents(index: Path) -> tuple[int, set[str]]:
     """Generation and ids of the live index, after checking every signal still answers."""
     with Engine.open(index) as engine:
         ids = set(engine.store.ids())
-        assert len(ids) == engine.manifest["documents"]["count"]
+        assert len(ids) == engine.manifest.documents.count
         for mode in ("dense", "lexical", "hybrid"):
             assert engine.search("rocket engine", k=3, mode=mode)
-        return engine.manifest["generation"], ids
+        return engine.manifest.generation, ids
 
 
 @pytest.fixture

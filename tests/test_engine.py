@@ -18,7 +18,7 @@ from scientia.indexers import (
     InvalidArgumentError,
     build_index,
 )
-from scientia.indexers.encoder import default_model_path
+from scientia.common.models import default_model_path
 from scientia.indexers.layout import FORMAT_VERSION
 
 from conftest import SMALL_CORPUS, write_jsonl
@@ -103,11 +103,11 @@ def test_rebuild_makes_a_new_generation_and_removes_older_ones(tmp_path: Path, s
     first = build_index(small_corpus, target)
     build_index(small_corpus, target)
     third = build_index(small_corpus, target, BuildOptions(faiss_factory="HNSW32"))
-    assert (first["generation"], third["generation"]) == (1, 3)
+    assert (first.generation, third.generation) == (1, 3)
     # the generation just replaced stays for readers that opened it; older ones go
     assert sorted(p.name for p in target.glob("gen-*")) == ["gen-000002", "gen-000003"]
     with Engine.open(target) as engine:
-        assert engine.manifest["dense"]["factory"] == "HNSW32"
+        assert engine.manifest.section("dense").factory == "HNSW32"
         assert engine.search("yeast", k=1)[0].id == "bread"
 
 

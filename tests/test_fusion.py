@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from scientia.engine.fusion import fuse, min_max_normalize, min_max_weighted_sum, reciprocal_rank_fusion
+from scientia.engine.fusion import fuse, max_normalize, min_max_normalize, reciprocal_rank_fusion, weighted_sum
 from scientia.indexers import InvalidArgumentError
 
 RUNS = {
@@ -32,19 +32,23 @@ def test_rrf_weights_scale_each_run():
 
 def test_min_max_by_hand():
     assert min_max_normalize(RUNS["lexical"]) == {"b": 1.0, "d": 0.6, "a": 0.0}
-    fused = dict(min_max_weighted_sum(RUNS))
+    normalized = {name: min_max_normalize(run) for name, run in RUNS.items()}
+    fused = dict(weighted_sum(normalized))
     # dense normalized: a 1, b 0.6, c 0 ; lexical: b 1, d 0.6, a 0 ; equal weights 0.5
     assert fused["a"] == pytest.approx(0.5)
     assert fused["b"] == pytest.approx(0.8)
     assert fused["c"] == pytest.approx(0.0)
     assert fused["d"] == pytest.approx(0.3)
-    weighted = dict(min_max_weighted_sum(RUNS, weights={"dense": 0.8, "lexical": 0.2}))
+    weighted = dict(weighted_sum(normalized, weights={"dense": 0.8, "lexical": 0.2}))
     assert weighted["b"] == pytest.approx(0.8 * 0.6 + 0.2 * 1.0)
+    # weights are relative: 4 to 1 is 0.8 to 0.2
+    assert dict(weighted_sum(normalized, weights={"dense": 4.0, "lexical": 1.0}))["b"] == pytest.approx(weighted["b"])
 
 
 def test_absolute_runs_are_scaled_not_shifted():
     runs = {"dense": RUNS["dense"], "knowledge": [("x", 0.5), ("a", 0.25)]}
-    fused = dict(min_max_weighted_sum(runs, weights={"dense": 0.5, "knowledge": 0.5}, scale_only={"knowledge"}))
+    normalized = {"dense": min_max_normalize(runs["dense"]), "knowledge": max_normalize(runs["knowledge"])}
+    fused = dict(weighted_sum(normalized, weights={"dense": 0.5, "knowledge": 0.5}))
     # knowledge divided by its max (0.5): x 1, a 0.5 — a keeps half its credit instead of 0
     assert fused["x"] == pytest.approx(0.5)
     assert fused["a"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.5)
@@ -87,7 +91,7 @@ def test_weighted_sum_matches_ranx():
         "dense": [(f"d{i}", 0.95 - i / 37) for i in range(30)],
         "lexical": [(f"d{(i * 3) % 50}", 25.0 - i * 0.7) for i in range(35)],
     }
-    ours = dict(min_max_weighted_sum(runs, weights={"dense": 0.7, "lexical": 0.3}))
+    ours = dict(weighted_sum({n: min_max_normalize(r) for n, r in runs.items()}, weights={"dense": 0.7, "lexical": 0.3}))
     theirs = _ranx_fuse("wsum", runs, weights=[0.7, 0.3])
     assert set(ours) == set(theirs)
     for doc, score in ours.items():

@@ -98,7 +98,7 @@ def test_knowledge_signal_follows_rules_and_metadata_links(small_index_with_fami
 
 def test_ontology_alone_makes_an_index(tmp_path: Path):
     manifest = build_index(None, tmp_path / "idx", BuildOptions(knowledge=KnowledgeOptions([FAMILY], reasoner="rl")))
-    assert manifest["documents"]["count"] == manifest["knowledge"]["entities"]
+    assert manifest.documents.count == manifest.section("knowledge").entities
     with Engine.open(tmp_path / "idx") as engine:
         assert engine.search("Carol", k=1, mode="lexical")[0].id == f"{F}carol"
 

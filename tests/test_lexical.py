@@ -38,4 +38,7 @@ def test_save_load_round_trip(tmp_path):
     loaded = LexicalIndex.load(tmp_path / "bm25", params)
     for query in ["yeast bread", "purring cats", "rocketry"]:
         assert loaded.search([query], 4)[1].tolist() == index.search([query], 4)[1].tolist()
-    assert loaded.describe()["k1"] == 1.2
+    from scientia.indexers.components import LexicalSection
+
+    section = LexicalSection.of(loaded.params)  # what the manifest records
+    assert section.k1 == 1.2 and section.backend == "bm25s" and section.params == params

@@ -49,8 +49,8 @@ def test_add_new_and_replace_known_documents(tmp_path: Path, index: Path):
         {"id": "cats", "text": "Lions are big cats that live in prides on the savanna."},  # replaces
     ])
     manifest = add_documents(index, more)
-    assert manifest["generation"] == 2 and manifest["last_change"]["added"] == 1 and manifest["last_change"]["replaced"] == 1
-    assert manifest["documents"]["count"] == len(SMALL_CORPUS) + 1 and manifest["documents"]["tombstones"] == 1
+    assert manifest.generation == 2 and manifest.last_change["added"] == 1 and manifest.last_change["replaced"] == 1
+    assert manifest.documents.count == len(SMALL_CORPUS) + 1 and manifest.documents.tombstones == 1
     with Engine.open(index) as engine:
         for mode in ("dense", "lexical", "hybrid"):
             assert engine.search("steeping green tea", k=1, mode=mode)[0].id == "tea"
@@ -62,7 +62,7 @@ def test_add_new_and_replace_known_documents(tmp_path: Path, index: Path):
 
 def test_delete_removes_from_every_signal_and_unknown_ids_change_nothing(index: Path):
     manifest = delete_documents(index, ["volcano", "chess"])
-    assert manifest["documents"]["count"] == len(SMALL_CORPUS) - 2
+    assert manifest.documents.count == len(SMALL_CORPUS) - 2
     for mode in ("dense", "lexical", "hybrid"):
         found = ids_of(index, "magma lava eruption sicilian chess", mode=mode)
         assert "volcano" not in found and "chess" not in found
@@ -78,7 +78,7 @@ def test_compaction_renumbers_and_keeps_results(tmp_path: Path, index: Path):
         before = {q: [h.id for h in engine.search(q, k=10, mode="dense")] for q in ("bread and yeast", "space travel")}
     delete_documents(index, ["cats", "chess"], compact_ratio=0.9)  # below the threshold: tombstones stay
     manifest = compact(index)
-    assert manifest["documents"]["tombstones"] == 0 and manifest["documents"]["positions"] == len(SMALL_CORPUS) - 2
+    assert manifest.documents.tombstones == 0 and manifest.documents.positions == len(SMALL_CORPUS) - 2
     with Engine.open(index) as engine:
         for query, expected in before.items():
             assert [h.id for h in engine.search(query, k=3, mode="dense")] == [i for i in expected if i not in ("cats", "chess")][:3]
@@ -156,7 +156,7 @@ def test_sigkill_during_a_change_keeps_the_last_generation(tmp_path: Path, index
     else:
         killed = kill_when(process, lambda: any(index.glob(".staging-*")))
     with Engine.open(index) as engine:
-        generation, ids = engine.manifest["generation"], set(engine.store.ids())
+        generation, ids = engine.manifest.generation, set(engine.store.ids())
         assert engine.search("tea", k=3)  # every signal loads and answers
     original = {d["id"] for d in SMALL_CORPUS}
     if killed and generation == 1:

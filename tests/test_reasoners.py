@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scientia.indexers.errors import (
+from scientia.common.errors import (
     InconsistentOntologyError,
     InvalidArgumentError,
     JavaNotFoundError,

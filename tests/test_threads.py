@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from scientia.indexers.threads import THREADS_ENV, available_cores
+from scientia.common.threads import THREADS_ENV, available_cores
 
 
 def test_available_cores_within_affinity(monkeypatch):

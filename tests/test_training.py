@@ -62,7 +62,7 @@ def _mrr(model_path, pairs) -> float:
 def test_tiny_training_run_changes_weights_improves_retrieval_and_indexes(tmp_path: Path) -> None:
     from safetensors.numpy import load_file
 
-    from scientia.indexers.encoder import default_model_path, model_checksum
+    from scientia.common.models import default_model_path, model_checksum
 
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in INVENTED])
     model_dir = tmp_path / "tuned"
@@ -196,7 +196,7 @@ def test_cross_encoder_trains_and_reranks_the_fused_head(tmp_path: Path, small_i
     from sentence_transformers import CrossEncoder
 
     from scientia.engine import CrossEncoderReranker, Engine
-    from scientia.indexers.encoder import default_model_path
+    from scientia.common.models import default_model_path
 
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in QUESTIONS])
     model_dir = tmp_path / "reranker"

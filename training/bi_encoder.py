@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scientia.indexers.encoder import model_checksum
+from scientia.common.models import model_checksum
 
 from .common import (
     TRAINING_RECORD,

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scientia.indexers.encoder import default_model_path
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.common.models import default_model_path
+from scientia.common.errors import InvalidArgumentError
 
 from .mining import MiningOptions
 from .output import ModelFolder

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from scientia.indexers.encoder import model_checksum
+from scientia.common.models import model_checksum
 
 from .common import TRAINING_RECORD, TrainerConfig, checked_base, cuda_available, held_out_curve, split_for_training, trainer_arguments
 from .evaluation import EVALUATOR_NAME, base_candidates, held_out_queries

@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.common.errors import InvalidArgumentError
 
 from .pairs import TrainingPair
 
@@ -61,27 +61,23 @@ class MiningOptions:
 def corpus_from_index(index_dir: str | Path, model_checksum: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The live documents of an index (id → text) and, when the index was built with the model
     whose checksum is given, each document's stored vector (text → vector); else no vectors."""
-    from scientia.indexers.builder import DOCUMENTS_FILE, VECTORS_FILE
-    from scientia.indexers.dense import DenseIndex
-    from scientia.indexers.docstore import DocumentStore
-    from scientia.indexers.layout import IndexLayout
+    from scientia.common.errors import IndexFormatError
+    from scientia.indexers.generation import Generation
 
-    layout = IndexLayout(index_dir)
-    manifest = layout.read_manifest()
-    data = layout.data_dir(manifest)
-    store = DocumentStore.open(data / DOCUMENTS_FILE)
+    generation = Generation.open(index_dir)
+    store = generation.open_documents()
     try:
         live = store.live_documents()
     finally:
         store.close()
     corpus = {document.id: document.searchable_text() for _, document in live}
-    if manifest["encoder"]["checksum"] != model_checksum:
+    if generation.manifest.encoder.checksum != model_checksum:
         logger.info("index %s was built with another encoder: mining encodes the corpus with the base model", index_dir)
         return corpus, {}
-    dense = DenseIndex.load(data / VECTORS_FILE, manifest["dense"]["factory"], use_gpu=False)
+    dense = generation.open_component("dense", use_gpu=False)
     try:
-        vectors = dense.index.reconstruct_batch([position for position, _ in live])
-    except RuntimeError:  # index types without stored vectors (IVF without a direct map)
+        vectors = dense.reconstruct([position for position, _ in live])
+    except IndexFormatError:  # index types without stored vectors
         logger.info("index %s can't give its vectors back: mining encodes the corpus", index_dir)
         return corpus, {}
     return corpus, {document.searchable_text(): vector for (_, document), vector in zip(live, vectors)}

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from scientia.indexers.documents import Document
-from scientia.indexers.errors import InvalidArgumentError, OntologyError
+from scientia.common.errors import InvalidArgumentError, OntologyError
 
 from .pairs import TrainingData, TrainingPair, text_id
 

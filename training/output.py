@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.common.errors import InvalidArgumentError
 
 __all__ = ["ModelFolder", "tensorboard_callback"]
 

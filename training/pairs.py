@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scientia.indexers.errors import CorpusError
+from scientia.common.errors import CorpusError
 from scientia.indexers.readers import read_qrels, read_queries
 from scientia.indexers.readers.beir import BeirCorpusReader
 from scientia.indexers.readers.lines import iter_utf8_lines

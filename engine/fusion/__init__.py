@@ -1,40 +1,43 @@
-"""Rank fusion methods, one per module, and the registry the engine picks from."""
+"""Rank fusion: normalization methods and fusion methods, one per module, each in a registry.
+
+The engine normalizes each signal's run by the method the signal names, then hands the
+normalized runs and the signals' relative weights to the fusion method asked for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from typing import Literal
 
-from scientia.indexers.errors import InvalidArgumentError
+from scientia.common.registry import Registry
 
+from .normalize import NORMALIZATIONS, max_normalize, min_max_normalize
 from .rrf import reciprocal_rank_fusion
-from .weighted_sum import max_normalize, min_max_normalize, min_max_weighted_sum
+from .weighted_sum import weighted_sum
 
 __all__ = [
-    "FusionMethod",
     "FUSION_METHODS",
+    "FusionMethod",
+    "NORMALIZATIONS",
     "fuse",
-    "reciprocal_rank_fusion",
-    "min_max_weighted_sum",
-    "min_max_normalize",
     "max_normalize",
+    "min_max_normalize",
+    "reciprocal_rank_fusion",
+    "weighted_sum",
 ]
 
-FusionMethod = Literal["rrf", "wsum"]
-Run = Sequence[tuple[Hashable, float]]
+# The built-in methods, for type checkers; FUSION_METHODS is what the code consults.
+FusionMethod = Literal["wsum", "rrf"]
 
-FUSION_METHODS: dict[str, Callable[..., list[tuple[Hashable, float]]]] = {
-    "rrf": reciprocal_rank_fusion,
-    "wsum": min_max_weighted_sum,
-}
+FUSION_METHODS: Registry[Callable[..., list[tuple[Hashable, float]]]] = Registry("fusion method")
+FUSION_METHODS.register("rrf", reciprocal_rank_fusion)
+FUSION_METHODS.register("wsum", weighted_sum)
 
 
 def fuse(
     method: str,
-    runs: Mapping[str, Run],
+    runs: Mapping[str, Mapping[Hashable, float]],
     weights: Mapping[str, float] | None = None,
-    scale_only: Collection[str] = (),
 ) -> list[tuple[Hashable, float]]:
-    if method not in FUSION_METHODS:
-        raise InvalidArgumentError(f"unknown fusion method {method!r} (allowed: {', '.join(FUSION_METHODS)})")
-    return FUSION_METHODS[method](runs, weights=weights, scale_only=scale_only)
+    """Combine normalized runs (``doc → score``, each in its rank order) with ``method``."""
+    return FUSION_METHODS[method](runs, weights=weights)

@@ -1,12 +1,25 @@
-"""A signal ranks documents for a query on its own; the engine fuses the signals' rankings."""
+"""A signal ranks documents for a query on its own; the engine fuses the signals' rankings.
+
+Each signal class says which index components it reads (``requires``), how much it weighs in a
+fusion (``weight``, relative to the other signals of the mode) and how its scores are put on a
+common scale before fusing (``normalization``, a name in
+:data:`scientia.engine.fusion.NORMALIZATIONS`). The engine asks the registered signals
+(:data:`SIGNALS`) and knows none of them by name.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
-__all__ = ["Signal", "Ranking", "SignalResult", "Restriction", "rankings_from_arrays"]
+from scientia.common.registry import Registry
+
+if TYPE_CHECKING:
+    from scientia.indexers.generation import Generation
+
+__all__ = ["Signal", "SignalOptions", "Ranking", "SignalResult", "Restriction", "rankings_from_arrays", "SIGNALS", "register_signal"]
 
 # Best-first (document position, score) pairs.
 Ranking = list[tuple[int, float]]
@@ -37,8 +50,27 @@ class Restriction:
         return self.allowed is None and not self.excluded
 
 
+@dataclass(frozen=True)
+class SignalOptions:
+    """How the engine was asked to open the index: an encoder folder to use instead of the
+    recorded one, the device, and an already loaded encoder a signal may reuse."""
+
+    model: str | Path | None = None
+    device: str = "auto"
+    encoder: Any = None  # scientia.indexers.encoding.Encoder
+
+
 class Signal(ABC):
     name: ClassVar[str]
+    # Index components the signal reads; an index without them does not offer the signal.
+    requires: ClassVar[tuple[str, ...]] = ()
+    weight: ClassVar[float] = 1.0
+    normalization: ClassVar[str] = "min-max"
+
+    @classmethod
+    @abstractmethod
+    def open(cls, generation: Generation, options: SignalOptions) -> Signal:
+        """The signal over one committed generation."""
 
     @abstractmethod
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
@@ -51,3 +83,11 @@ def rankings_from_arrays(scores, positions) -> list[SignalResult]:
         SignalResult([(int(p), float(s)) for s, p in zip(row_scores, row_positions) if p >= 0])
         for row_scores, row_positions in zip(scores, positions)
     ]
+
+
+SIGNALS: Registry[type[Signal]] = Registry("signal")
+
+
+def register_signal(signal: type[Signal]) -> type[Signal]:
+    """Make ``signal`` available to every engine under its ``name`` (usable as a class decorator)."""
+    return SIGNALS.register(signal.name, signal)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scientia.indexers.lexical import LexicalIndex
 
-from .base import Restriction, Signal, SignalResult, rankings_from_arrays
+from .base import Restriction, Signal, SignalOptions, SignalResult, rankings_from_arrays
+
+if TYPE_CHECKING:
+    from scientia.indexers.generation import Generation
 
 __all__ = ["LexicalSignal"]
 
 
 class LexicalSignal(Signal):
     name = "lexical"
+    requires = ("lexical",)
+
+    @classmethod
+    def open(cls, generation: Generation, options: SignalOptions) -> LexicalSignal:
+        return cls(generation.open_component("lexical"))
 
     def __init__(self, index: LexicalIndex) -> None:
         self.index = index

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from ..errors import CorpusError, InvalidArgumentError
+from scientia.common.errors import CorpusError, InvalidArgumentError
 from .base import CorpusReader
 from .beir import BeirCorpusReader, available_splits, read_qrels, read_queries
 from .csvfile import CsvCorpusReader

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..documents import Document
-from ..errors import CorpusError
+from scientia.common.errors import CorpusError
 
 __all__ = ["CorpusReader", "document_from_record"]
 

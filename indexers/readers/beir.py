@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..documents import Document
-from ..errors import CorpusError
+from scientia.common.errors import CorpusError
 from .base import CorpusReader
 from .jsonl import JsonlCorpusReader
 from .lines import iter_utf8_lines

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..documents import Document
-from ..errors import CorpusError
+from scientia.common.errors import CorpusError
 from .base import CorpusReader, document_from_record
 from .lines import iter_utf8_lines
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import CorpusError
+from scientia.common.errors import CorpusError
 
 __all__ = ["iter_utf8_lines", "decode_utf8"]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..documents import Document
-from ..errors import CorpusError
+from scientia.common.errors import CorpusError
 from .base import CorpusReader
 from .lines import decode_utf8
 

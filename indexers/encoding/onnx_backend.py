@@ -4,8 +4,10 @@ The local sentence-transformers model is exported once with ``torch.onnx.export`
 attention, opset 17) and, for ``onnx-int8``, quantized per channel on its MatMuls with
 ``onnxruntime.quantization.quantize_dynamic`` (Jacob et al., "Quantization and Training of
 Neural Networks for Efficient Integer-Arithmetic-Only Inference", CVPR 2018). The files are
-cached in the model folder's ``onnx/`` (or the user cache where that is read-only) and reused.
-Tokenization, mean pooling and normalization follow the model's sentence-transformers config.
+cached in the user cache folder (``SCIENTIA_CACHE``, by default ``~/.cache/scientia/onnx/``),
+keyed by the model's checksum, and reused; nothing is written into the model folder, which may
+be an installed package. Tokenization, mean pooling and normalization follow the model's
+sentence-transformers config.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InvalidArgumentError
-from .threads import available_cores
+from scientia.common.cache import cache_root
+from scientia.common.errors import InvalidArgumentError
+from scientia.common.threads import available_cores
+
+from .backend import EncoderBackend
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["PARALLEL_BATCH", "OnnxEncoderModel", "onnx_files_dir", "open_session"]
+__all__ = ["PARALLEL_BATCH", "OnnxBackend", "OnnxInt8Backend", "onnx_files_dir", "open_session"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,43 +36,39 @@ logger = logging.getLogger(__name__)
 PARALLEL_BATCH = 8
 
 
-def onnx_files_dir(model_path: Path, checksum: str) -> Path:
-    """``model/onnx/`` where writable, else ``~/.cache/scientia/onnx/<checksum>``."""
-    beside = model_path / "onnx"
-    try:
-        beside.mkdir(exist_ok=True)
-        probe = beside / ".write-test"
-        probe.touch()
-        probe.unlink()
-        return beside
-    except OSError:
-        from .embedding_cache import default_cache_dir
-
-        folder = default_cache_dir().parent / "onnx" / checksum[:20]
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+def onnx_files_dir(checksum: str) -> Path:
+    """Where the exports of the model with this checksum are kept: ``<cache>/onnx/<checksum[:20]>``."""
+    folder = cache_root() / "onnx" / checksum[:20]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
-class OnnxEncoderModel:
-    def __init__(self, model_path: Path, checksum: str, quantized: bool) -> None:
-        self.model_path = model_path
-        self.quantized = quantized
-        folder = onnx_files_dir(model_path, checksum)
+class OnnxBackend(EncoderBackend):
+    """ONNX Runtime, fp32: reproduces torch to cosine > 0.9999."""
+
+    name = "onnx"
+    quantized = False
+
+    _session = None
+
+    def load(self) -> None:
+        if self._session is not None:
+            return
+        folder = onnx_files_dir(self.checksum)
         fp32 = folder / "model.onnx"
         if not fp32.is_file():
-            _export(model_path, fp32)
+            _export(self.model_path, fp32)
         path = fp32
-        if quantized:
+        if self.quantized:
             path = folder / "model-int8.onnx"
             if not path.is_file():
                 _quantize(fp32, path)
         self.model_file = path
         self.workers = available_cores()
-        self.session = open_session(path, threads=self.workers)
         self._single_threaded = None
-        self.input_names = {i.name for i in self.session.get_inputs()}
+        model_path = self.model_path
         config = json.loads((model_path / "sentence_bert_config.json").read_text()) if (model_path / "sentence_bert_config.json").is_file() else {}
-        self.max_seq_length = int(config.get("max_seq_length", 256))
+        self._max_seq_length = int(config.get("max_seq_length", 256))
         pooling = model_path / "1_Pooling" / "config.json"
         pooling_config = json.loads(pooling.read_text()) if pooling.is_file() else {"pooling_mode_mean_tokens": True}
         if pooling_config.get("pooling_mode_cls_token"):
@@ -79,15 +80,34 @@ class OnnxEncoderModel:
         from tokenizers import Tokenizer
 
         self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_seq_length)
+        self.tokenizer.enable_truncation(self._max_seq_length)
         # tokenizer.json may pad every text to a fixed length (MiniLM's: 128); batches pad themselves.
         self.pad_id = int((self.tokenizer.padding or {}).get("pad_id", 0))
         self.tokenizer.no_padding()
-        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+        session = open_session(path, threads=self.workers)
+        self.input_names = {i.name for i in session.get_inputs()}
+        self._dimension = int(session.get_outputs()[0].shape[-1])
+        self._session = session
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    @property
+    def session(self):
+        self.load()
+        return self._session
+
+    @property
+    def dimension(self) -> int:
+        self.load()
+        return self._dimension
+
+    @property
+    def max_seq_length(self) -> int:
+        self.load()
+        return self._max_seq_length
+
+    def encode(self, texts: list[str], batch_size: int, show_progress_bar: bool = False) -> np.ndarray:
         import numpy as np
 
+        self.load()
         encodings = self.tokenizer.encode_batch(texts)
         # Batches of texts with the same number of tokens pad nothing; sorting by characters
         # (sentence-transformers' heuristic) padded 35-word SciFact batches to 76 tokens for 55.
@@ -152,6 +172,18 @@ class OnnxEncoderModel:
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = types
         return feeds, mask
+
+
+class OnnxInt8Backend(OnnxBackend):
+    """ONNX Runtime with the MatMuls quantized to int8 (dynamic, per channel).
+
+    Dynamic quantization picks one activation scale per batch (from the range of every token in
+    it), so a text's vector moves by about 1e-2 in cosine with its batch-mates.
+    """
+
+    name = "onnx-int8"
+    quantized = True
+    batch_invariant = False
 
 
 def open_session(path: Path, threads: int, profile_prefix: str | None = None):

@@ -1,0 +1,56 @@
+"""The lexical component: BM25 over each position's title and text (``bm25/``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..lexical import BM25Params, LexicalIndex
+from .base import BuildContext, Change, Component
+
+__all__ = ["LexicalComponent", "LexicalSection", "BM25_DIR"]
+
+BM25_DIR = "bm25"
+
+
+@dataclass
+class LexicalSection:
+    backend: str
+    bm25s_version: str
+    k1: float
+    b: float
+    method: str
+    stopwords: str
+    stemmer: str | None
+
+    @property
+    def params(self) -> BM25Params:
+        return BM25Params(k1=self.k1, b=self.b, method=self.method, stopwords=self.stopwords, stemmer=self.stemmer)  # type: ignore[arg-type]
+
+    @classmethod
+    def of(cls, params: BM25Params) -> LexicalSection:
+        import bm25s
+
+        return cls(backend="bm25s", bm25s_version=bm25s.__version__, **asdict(params))
+
+
+class LexicalComponent(Component):
+    name = "lexical"
+    Section = LexicalSection
+    files = (BM25_DIR,)
+
+    def create(self, folder: Path, build: BuildContext) -> LexicalSection:
+        params = build.options.bm25
+        LexicalIndex.build([doc.searchable_text() for doc in build.documents], params).save(folder / BM25_DIR)
+        return LexicalSection.of(params)
+
+    def open(self, folder: Path, section: LexicalSection) -> LexicalIndex:
+        return LexicalIndex.load(folder / BM25_DIR, section.params)
+
+    def refresh(self, change: Change, section: LexicalSection) -> LexicalSection:
+        # BM25's document frequencies and average length change with every document added or
+        # removed, so the index is rebuilt from the store (tombstones index as empty texts).
+        change.replace(BM25_DIR, LexicalIndex.build(change.store.all_texts(), section.params).save)
+        return section
+
+

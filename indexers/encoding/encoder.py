@@ -1,0 +1,172 @@
+"""The encoder the index and its queries use: a local model folder run by one backend.
+
+:class:`Encoder` knows what the manifest records (the folder, its checksum, the backend) and
+delegates the computing to the :class:`~.backend.EncoderBackend` registered under the backend's
+name. Nothing here downloads: models load from local folders with the Hugging Face hub offline.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from scientia.common.errors import EncoderMismatchError
+from scientia.common.models import DEFAULT_MODEL_NAME, Device, default_model_path, local_model_folder, model_checksum, resolve_device
+
+from .backend import BACKENDS, EncoderBackend
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["Encoder", "EncoderInfo", "Backend", "MAX_INPUT_CHARS", "checked_model_path"]
+
+logger = logging.getLogger(__name__)
+
+# Far beyond any encoder window (256 tokens ≈ 1,500 characters), so cutting here changes no
+# embedding; it spares tokenizing a 10 MB document only to throw nearly all of it away.
+MAX_INPUT_CHARS = 20_000
+# The built-in backends, for type checkers; the registry (BACKENDS) is what the code consults.
+Backend = Literal["torch", "onnx", "onnx-int8"]
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """What the manifest records about an encoder, and what a reopened index checks."""
+
+    name: str
+    path: str
+    checksum: str
+    dimension: int
+    max_seq_length: int
+    is_default: bool
+    backend: str = "torch"
+
+
+class Encoder:
+    """Normalized sentence embeddings from a local sentence-transformers model folder.
+
+    The library shows no progress bar unless ``show_progress_bar=True`` is passed to :meth:`encode`.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        device: Device = "auto",
+        checksum: str | None = None,
+        backend: str = "torch",
+    ):
+        backend_class = BACKENDS[backend]  # an unknown name fails here, listing the known ones
+        self.is_default = model_path is None
+        self.path = local_model_folder(model_path, "not a local model folder (a sentence-transformers folder)")
+        self.backend = backend
+        self.device = resolve_device(device) if backend_class.uses_device else "cpu"
+        self._backend_class = backend_class
+        self._checksum = checksum
+        self._runtime: EncoderBackend | None = None
+
+    @property
+    def runtime(self) -> EncoderBackend:
+        """The backend instance that computes the vectors (made on first use)."""
+        if self._runtime is None:
+            self._runtime = self._backend_class(self.path, self.checksum, self.device)
+        return self._runtime
+
+    @property
+    def cache_key(self) -> str:
+        """What the embeddings depend on: the weights, and how they run."""
+        return self.key_for(self.checksum, self.backend)
+
+    @staticmethod
+    def key_for(checksum: str, backend: str) -> str:
+        return checksum if backend == "torch" else f"{checksum}-{backend}"
+
+    def load(self) -> None:
+        """Load the weights now, so that later timings measure encoding alone."""
+        self.runtime.load()
+
+    @property
+    def checksum(self) -> str:
+        if self._checksum is None:
+            self._checksum = model_checksum(self.path)
+        return self._checksum
+
+    @property
+    def dimension(self) -> int:
+        return self.runtime.dimension
+
+    @property
+    def max_seq_length(self) -> int:
+        return self.runtime.max_seq_length
+
+    @property
+    def batch_invariant(self) -> bool:
+        """Whether a text's vector is the same whatever other texts share its batch (not so on int8)."""
+        return self._backend_class.batch_invariant
+
+    def info(self) -> EncoderInfo:
+        return EncoderInfo(
+            name=DEFAULT_MODEL_NAME if self.is_default else self.path.name,
+            path=str(self.path),
+            checksum=self.checksum,
+            dimension=self.dimension,
+            max_seq_length=self.max_seq_length,
+            is_default=self.is_default,
+            backend=self.backend,
+        )
+
+    def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
+        """Return a float32 ``(len(texts), dimension)`` array of unit-length rows.
+
+        The model sees at most its window (256 tokens for all-MiniLM-L6-v2) of each text; a text
+        longer than :data:`MAX_INPUT_CHARS` is cut there first, and the cut is logged, not silent.
+        """
+        long_texts = sum(len(text) > MAX_INPUT_CHARS for text in texts)
+        if long_texts:
+            logger.warning(
+                "%d texts are longer than %s characters: the encoder embeds only their beginning "
+                "(its window is %d tokens); lexical search still indexes all of their text",
+                long_texts, f"{MAX_INPUT_CHARS:,}", self.max_seq_length,
+            )
+            texts = [text[:MAX_INPUT_CHARS] for text in texts]
+        return self.runtime.encode(texts, batch_size, show_progress_bar)
+
+    def encode_queries(self, queries: list[str]) -> np.ndarray:
+        """Query vectors that do not depend on which queries are asked together.
+
+        Where the backend is not batch-invariant each query is encoded alone, so ``scientia
+        query`` and a batched benchmark rank with the same vector (a short query takes under a
+        millisecond on int8); otherwise in batches of up to 256.
+        """
+        import numpy as np
+
+        if self.batch_invariant or len(queries) <= 1:
+            return self.encode(queries, batch_size=max(1, min(len(queries), 256)))
+        return np.vstack([self.encode([query], batch_size=1) for query in queries])
+
+
+def checked_model_path(root: Path, recorded, model: str | Path | None) -> Path:
+    """The encoder folder to use for queries, after checking it is the one the index was built with.
+
+    ``recorded`` is the manifest's encoder section (anything with ``name``, ``path``,
+    ``checksum`` and ``is_default``).
+    """
+    if model is not None:
+        path = Path(model).expanduser().resolve()
+    elif recorded.is_default:
+        path = default_model_path()
+    else:
+        path = Path(recorded.path)
+    if not path.is_dir():
+        raise EncoderMismatchError(
+            f"{root}: built with encoder {recorded.name!r} from {recorded.path}, which is not a folder "
+            "here; pass --model with a copy of that encoder"
+        )
+    found = model_checksum(path)
+    if found != recorded.checksum:
+        raise EncoderMismatchError(
+            f"{root}: built with encoder {recorded.name!r} (checksum {recorded.checksum[:12]}), "
+            f"but {path} has checksum {found[:12]}; query with the same encoder or rebuild the index"
+        )
+    return path

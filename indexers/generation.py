@@ -1,0 +1,130 @@
+"""One generation of an index as one object: the committed one that readers open, and the next
+one while it is being written.
+
+:class:`Generation` is a committed generation: its typed :class:`~.manifest.Manifest`, its data
+folder, its document store and its components. :class:`StagedGeneration` is the next one: a
+staging folder beside the live generation that either commits, by one atomic manifest swap
+(:meth:`IndexLayout.commit <.layout.IndexLayout.commit>`), or vanishes. Builds, updates, the
+engine, the server, training and the benchmarks all open an index through these two classes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scientia.common.errors import IndexFormatError
+
+from .components import COMPONENTS, Component
+from .docstore import DOCUMENTS_FILE, DocumentStore
+from .layout import IndexLayout
+from .manifest import Manifest
+
+__all__ = ["Generation", "StagedGeneration", "now"]
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Generation:
+    """The live generation of an index folder, read-only."""
+
+    def __init__(self, layout: IndexLayout, manifest: Manifest) -> None:
+        self.layout = layout
+        self.manifest = manifest
+        self.folder = layout.data_dir(manifest)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Generation:
+        layout = IndexLayout(path)
+        return cls(layout, layout.read_manifest())
+
+    @property
+    def root(self) -> Path:
+        return self.layout.root
+
+    @property
+    def number(self) -> int:
+        return self.manifest.generation
+
+    def has(self, component: str) -> bool:
+        """Whether this generation holds ``component`` and this process can open it (it is registered)."""
+        return self.manifest.has(component) and component in COMPONENTS
+
+    def component(self, name: str) -> Component:
+        """The registered component ``name``, after checking this generation has it."""
+        if not self.has(name):
+            raise IndexFormatError(f"{self.root}: this index has no {name} component")
+        return COMPONENTS[name]
+
+    def open_component(self, name: str, **options: Any) -> Any:
+        """Component ``name`` ready to search (for example the FAISS index of ``dense``)."""
+        return self.component(name).open(self.folder, self.manifest.section(name), **options)
+
+    def open_documents(self) -> DocumentStore:
+        return DocumentStore.open(self.folder / DOCUMENTS_FILE)
+
+    def unknown_components(self) -> list[str]:
+        """Components this index has that no registered component can open or update."""
+        return [name for name in self.manifest.components if self.manifest.has(name) and name not in COMPONENTS]
+
+
+class StagedGeneration:
+    """The next generation of an index while it is written; use under the layout's writer lock.
+
+    ``with StagedGeneration.begin(layout, previous) as staged: ... staged.commit(manifest)``:
+    leaving the block by an exception (or a kill) before the commit leaves the live generation
+    as it was, and the staging folder is removed (by the next writer, after a kill).
+    """
+
+    def __init__(self, layout: IndexLayout, number: int, previous: Generation | None) -> None:
+        self.layout = layout
+        self.number = number
+        self.previous = previous
+        self.folder = layout.staging_dir(number)
+
+    @classmethod
+    def begin(cls, layout: IndexLayout, previous: Manifest | Generation | None) -> StagedGeneration:
+        if isinstance(previous, Manifest):
+            previous = Generation(layout, previous)
+        return cls(layout, (previous.number if previous else 0) + 1, previous)
+
+    @property
+    def data_dir(self) -> str:
+        return self.layout.generation_dir_name(self.number)
+
+    def copy_previous(self) -> None:
+        """Fill the staging folder from the live generation: files that a change rewrites in place
+        (the document store, SQLite tables of components) are copied, the rest hard-linked."""
+        copied = {DOCUMENTS_FILE} | {name for component in COMPONENTS.values() for name in component.rewritten_in_place}
+        source = self.previous.folder
+        for path in sorted(source.rglob("*")):
+            destination = self.folder / path.relative_to(source)
+            if path.is_dir():
+                destination.mkdir(parents=True, exist_ok=True)
+            elif path.name in copied:
+                shutil.copy2(path, destination)
+            else:
+                try:
+                    os.link(path, destination)
+                except OSError:  # another file system, or no hard links: copy
+                    shutil.copy2(path, destination)
+
+    def commit(self, manifest: Manifest) -> Manifest:
+        """Describe every file of the staging folder in ``manifest`` and make it the live generation."""
+        manifest = replace(manifest, generation=self.number, data_dir=self.data_dir,
+                           files=self.layout.describe_files(self.folder))
+        self.layout.commit(self.folder, manifest)
+        return manifest
+
+    def __enter__(self) -> StagedGeneration:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,91 @@
+"""The typed manifest: the same JSON on disk, key for key, and indexes written before the
+Generation/Manifest classes (format 1, kept in tests/data) open, answer and update as before."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from scientia.common.errors import IndexFormatError
+from scientia.indexers.components import COMPONENTS
+from scientia.indexers.manifest import Manifest
+
+from conftest import SMALL_CORPUS, write_jsonl
+
+LEGACY = Path(__file__).parent / "data" / "legacy-v1-indexes.tar.gz"
+FAMILY = Path(__file__).parent / "data" / "family.ttl"
+TYPES = {name: component.Section for name, component in COMPONENTS.items()}
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory) -> Path:
+    """legacy-small (SMALL_CORPUS) and legacy-family (family.ttl alone, OWL 2 RL), written by
+    scientia 0.1.0 before this module's classes existed."""
+    folder = tmp_path_factory.mktemp("legacy")
+    with tarfile.open(LEGACY) as archive:
+        archive.extractall(folder, filter="data")
+    return folder
+
+
+def test_manifest_json_round_trips_key_for_key(legacy: Path, small_index: Path):
+    for index in (legacy / "legacy-small", legacy / "legacy-family", small_index):
+        data = json.loads((index / "manifest.json").read_text())
+        manifest = Manifest.from_json(data, "manifest.json", TYPES)
+        assert json.dumps(manifest.to_json()) == json.dumps(data)  # same keys, same order, same values
+
+
+def test_a_missing_field_is_named(small_index: Path):
+    data = json.loads((small_index / "manifest.json").read_text())
+    del data["encoder"]["checksum"]
+    with pytest.raises(IndexFormatError, match="field 'encoder': field 'checksum' is missing"):
+        Manifest.from_json(data, "manifest.json", TYPES)
+
+
+def _answers(index: Path, queries: list[str]) -> dict:
+    from scientia.engine import Engine
+
+    answers = {}
+    with Engine.open(index) as engine:
+        for mode in engine.modes:
+            for query in queries:
+                hits = engine.search(query, k=10, mode=mode)
+                answers[mode, query] = [(hit.id, round(hit.score, 5), {n: e.rank for n, e in hit.signals.items()}) for hit in hits]
+    return answers
+
+
+@pytest.mark.slow
+def test_legacy_indexes_answer_as_freshly_built_ones(legacy: Path, tmp_path: Path):
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.knowledge_builder import KnowledgeOptions
+
+    small = build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), tmp_path / "small")
+    family = build_index(None, tmp_path / "family", BuildOptions(knowledge=KnowledgeOptions([FAMILY], reasoner="rl")))
+    assert small.documents.count == len(SMALL_CORPUS) and family.has("knowledge")
+    small_queries = ["a pet that purrs", "rocket thrust in space", "yeast"]
+    assert _answers(legacy / "legacy-small", small_queries) == _answers(tmp_path / "small", small_queries)
+    family_queries = ["parent", "Bob and his parent Carol", "who is a person"]
+    legacy_answers = _answers(legacy / "legacy-family", family_queries)
+    assert legacy_answers == _answers(tmp_path / "family", family_queries)
+    assert any(legacy_answers[mode, q] for mode, q in legacy_answers if mode == "knowledge")
+
+
+@pytest.mark.slow
+def test_legacy_index_takes_changes_and_verifies(legacy: Path, tmp_path: Path):
+    from scientia.engine import Engine
+    from scientia.indexers.layout import IndexLayout
+    from scientia.indexers.updater import add_documents, delete_documents
+
+    index = Path(shutil.copytree(legacy / "legacy-family", tmp_path / "family"))
+    manifest = add_documents(index, write_jsonl(tmp_path / "more.jsonl", [{"id": "note", "text": "A note about a parent."}]))
+    assert manifest.generation == 2 and manifest.documents.count == 8
+    manifest = delete_documents(index, ["note"])
+    assert manifest.generation == 3 and manifest.documents.count == 7
+    assert IndexLayout(index).verify() == len(manifest.files)
+    on_disk = json.loads((index / "manifest.json").read_text())
+    assert on_disk["format_version"] == 1 and on_disk["knowledge"]["entities"] == manifest.section("knowledge").entities
+    with Engine.open(index) as engine:
+        assert engine.search("parent", k=3, mode="knowledge")
