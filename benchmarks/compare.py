@@ -19,6 +19,7 @@ DEFAULT_MODEL_LABEL = "default"  # the packaged all-MiniLM-L6-v2
 def parse_models(spec: str) -> list[tuple[str, Path | None]]:
     """``"default,models/tuned"`` → ``[("default", None), ("tuned", Path("models/tuned"))]``."""
     from scientia.common.errors import InvalidArgumentError
+    from scientia.common.models import local_model_folder
 
     models: list[tuple[str, Path | None]] = []
     for item in (part.strip() for part in spec.split(",")):
@@ -26,8 +27,8 @@ def parse_models(spec: str) -> list[tuple[str, Path | None]]:
             continue
         path = None if item == DEFAULT_MODEL_LABEL else Path(item)
         label = DEFAULT_MODEL_LABEL if path is None else path.resolve().name
-        if path is not None and not (path / "config.json").is_file():
-            raise InvalidArgumentError(f"--compare-models: {item}: not a local model folder (expected config.json; or 'default')")
+        if path is not None:
+            local_model_folder(path, "not a local model folder", "--compare-models takes model folders or 'default'")
         if any(label == known for known, _ in models):
             label = f"{label}-{len(models) + 1}"
         models.append((label, path))

@@ -151,7 +151,7 @@ def _echo_generation(manifest, what: str) -> None:
 @reports_user_errors
 def verify(index: Path = typer.Argument(..., help="Index folder.")) -> None:
     """Check every file of INDEX against the checksums in its manifest."""
-    from scientia.indexers.layout import IndexLayout
+    from scientia.indexers.generation import Generation
 
-    checked = IndexLayout(index).verify()
+    checked = Generation.open(index).verify()
     typer.echo(f"{index}: {checked} files match the manifest")

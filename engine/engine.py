@@ -114,13 +114,16 @@ class Engine:
         self,
         query: str,
         k: int = 10,
-        mode: SearchMode | None = None,
-        fusion: FusionMethod = "wsum",
+        mode: SearchMode | str | None = None,
+        fusion: FusionMethod | str = "wsum",
         depth: int = DEFAULT_DEPTH,
         filters: Sequence[str] = (),
         reranker: CrossEncoderReranker | None = None,
     ) -> list[Hit]:
         """The top ``k`` documents for ``query``, each with its per-signal evidence.
+
+        ``mode`` is a name in :data:`~.modes.MODES` (default: :attr:`default_mode`), ``fusion`` one
+        in :data:`~.fusion.FUSION_METHODS`; plugins may have registered more of either.
 
         ``filters`` (``"year>=2020"``, ``"lang=en"``) restrict every signal's search to documents
         whose metadata matches all of them. A ``reranker`` re-scores the fused head of the list.
@@ -131,8 +134,8 @@ class Engine:
         self,
         queries: list[str],
         k: int = 10,
-        mode: SearchMode | None = None,
-        fusion: FusionMethod = "wsum",
+        mode: SearchMode | str | None = None,
+        fusion: FusionMethod | str = "wsum",
         depth: int = DEFAULT_DEPTH,
         filters: Sequence[str] = (),
         reranker: CrossEncoderReranker | None = None,

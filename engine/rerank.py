@@ -9,11 +9,10 @@ only re-orders the head of the fused list. Documents below the head keep their f
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
-from scientia.common.models import Device, quiet_model_loading, resolve_device
+from scientia.common.models import Device, hub_offline, local_model_folder, quiet_model_loading, resolve_device
 from scientia.common.errors import InvalidArgumentError
 
 from .hits import Hit, SignalEvidence
@@ -29,9 +28,7 @@ RERANK_SIGNAL = "rerank"
 class CrossEncoderReranker:
     def __init__(self, model_path: str | Path, depth: int = DEFAULT_RERANK_DEPTH, device: Device = "auto",
                  batch_size: int = 32) -> None:
-        path = Path(model_path).expanduser().resolve()
-        if not (path / "config.json").is_file():
-            raise InvalidArgumentError(f"{path}: not a local cross-encoder folder (expected config.json; train one with 'scientia train --cross-encoder')")
+        path = local_model_folder(model_path, "not a local cross-encoder folder", "train one with 'scientia train --cross-encoder'")
         if depth < 1:
             raise InvalidArgumentError(f"--rerank-depth must be at least 1 (got {depth})")
         self.path = path
@@ -44,7 +41,7 @@ class CrossEncoderReranker:
     @property
     def model(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            hub_offline()
             from sentence_transformers import CrossEncoder
 
             logger.info("loading cross-encoder %s on %s", self.path, self.device)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scientia.common.errors import CorpusError, IndexFormatError, InvalidArgumentError
@@ -25,7 +25,7 @@ from .generation import StagedGeneration, now
 from .knowledge_builder import KnowledgeOptions
 from .layout import IndexLayout, scientia_version
 from .lexical import BM25Params
-from .manifest import BuildSection, DocumentsSection, EncoderSection, Manifest
+from .manifest import BuildSection, DocumentsSection, Manifest
 from .readers import CorpusFormat, open_corpus
 
 __all__ = ["BuildOptions", "build_index", "build_index_from_documents", "load_documents"]
@@ -150,7 +150,7 @@ def build_index_from_documents(
                 tombstones=0,
                 metadata_fields=sorted({key for doc in documents for key in doc.metadata}),
             ),
-            encoder=EncoderSection(**asdict(encoder.info()), batch_size=options.batch_size, normalized=True),
+            encoder=encoder.info(options.batch_size),
             # every registered component has a section, null where this build has none of it
             components={name: sections.get(name) for name in COMPONENTS},
             build=BuildSection(

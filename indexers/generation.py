@@ -69,6 +69,18 @@ class Generation:
     def open_documents(self) -> DocumentStore:
         return DocumentStore.open(self.folder / DOCUMENTS_FILE)
 
+    def verify(self) -> int:
+        """Check that the document store and every component's files are listed in the manifest,
+        then every listed file against its size and SHA-256; return how many files were checked."""
+        listed = set(self.manifest.files)
+        owners = [("document store", DOCUMENTS_FILE)] + [
+            (f"{name} component", file) for name in self.manifest.components if self.has(name) for file in COMPONENTS[name].files
+        ]
+        for owner, name in owners:
+            if name not in listed and not any(path.startswith(f"{name}/") for path in listed):
+                raise IndexFormatError(f"{self.folder / name}: the {owner} owns it, but the manifest lists no such file")
+        return self.layout.verify(self.manifest)
+
     def unknown_components(self) -> list[str]:
         """Components this index has that no registered component can open or update."""
         return [name for name in self.manifest.components if self.manifest.has(name) and name not in COMPONENTS]

@@ -4,8 +4,11 @@
 
     INDEX/
       manifest.json        the commit point: describes the index and names its live generation
-      gen-000002/          documents.sqlite, vectors.faiss, bm25/ of generation 2
+      gen-000002/          generation 2: documents.sqlite and its components' files
       .lock                held while a build writes
+
+The files inside a generation belong to the document store (:mod:`.docstore`) and to the
+components (:mod:`.components`), each of which names its own.
 
 A build writes a new ``gen-*`` folder beside the live one and then replaces ``manifest.json``
 with ``os.replace``, which is atomic: a build killed at any moment leaves the previous manifest,
@@ -148,10 +151,10 @@ class IndexLayout:
             for path in sorted(self.data_dir(manifest).iterdir())
         }
 
-    def verify(self) -> int:
+    def verify(self, manifest: Manifest | None = None) -> int:
         """Check every file of the live generation against the manifest's size and SHA-256;
         return how many were checked, or raise naming the first damaged or missing one."""
-        manifest = self.read_manifest()
+        manifest = manifest or self.read_manifest()
         data = self.data_dir(manifest)
         for name, expected in manifest.files.items():
             path = data / name

@@ -70,20 +70,30 @@ def test_the_import_check_catches_an_import_back_up(tmp_path: Path):
     assert _imported_folders(module, tree) == {"indexers", "engine"}
 
 
+def _reads_raw_manifest_keys(tree: ast.AST) -> bool:
+    """Whether code subscripts (or ``.get``s) a manifest-like object by one of its JSON keys."""
+    for node in ast.walk(tree):
+        key = target = None
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            key, target = node.slice.value, node.value
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+              and node.args and isinstance(node.args[0], ast.Constant)):
+            key, target = node.args[0].value, node.func.value
+        if key in MANIFEST_KEYS and "manifest" in ast.unparse(target).lower():
+            return True
+    return False
+
+
 def test_raw_manifest_keys_are_read_in_one_module():
-    readers = set()
-    for _, path, tree in _modules():
-        for node in ast.walk(tree):
-            key = target = None
-            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-                key, target = node.slice.value, node.value
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-                  and node.args and isinstance(node.args[0], ast.Constant)):
-                key, target = node.args[0].value, node.func.value
-            if key in MANIFEST_KEYS and "manifest" in ast.unparse(target).lower():
-                readers.add(path.relative_to(REPO).as_posix())
+    readers = {path.relative_to(REPO).as_posix() for _, path, tree in _modules() if _reads_raw_manifest_keys(tree)}
     readers.add("indexers/manifest.py")  # the one module that parses manifest.json
     assert readers == {"indexers/manifest.py"}
+
+
+def test_the_manifest_check_catches_a_raw_read():
+    assert _reads_raw_manifest_keys(ast.parse('factory = engine.manifest["dense"]["factory"]'))
+    assert _reads_raw_manifest_keys(ast.parse('knowledge = manifest.get("knowledge")'))
+    assert not _reads_raw_manifest_keys(ast.parse('factory = engine.manifest.section("dense").factory'))
 
 
 # -- a plugin: title matching, from outside the package ------------------------------------------

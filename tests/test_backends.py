@@ -76,3 +76,14 @@ def test_embedding_cache_keeps_each_backends_vectors_apart(tmp_path: Path, encod
     np.testing.assert_array_equal(cache.get(keys[0], "corpus", 3), torch_vectors)
     cache.put(keys[2], "corpus", torch_vectors * 2)
     assert len(list(tmp_path.glob("*.npy"))) == 2
+
+
+def test_onnx_exports_go_to_the_user_cache_not_the_model_folder(tmp_path: Path, monkeypatch):
+    from scientia.common.models import default_model_path
+
+    monkeypatch.setenv("SCIENTIA_CACHE", str(tmp_path / "cache"))
+    before = sorted(p.name for p in default_model_path().iterdir())
+    onnx = Encoder(backend="onnx")
+    onnx.encode(["a short text"])
+    assert (tmp_path / "cache" / "onnx" / onnx.checksum[:20] / "model.onnx").is_file()
+    assert sorted(p.name for p in default_model_path().iterdir()) == before

@@ -96,3 +96,22 @@ def test_weighted_sum_matches_ranx():
     assert set(ours) == set(theirs)
     for doc, score in ours.items():
         assert math.isclose(score, theirs[doc], rel_tol=1e-6, abs_tol=1e-9)
+
+
+def test_engine_normalizes_each_signal_its_own_way_and_weighs_them_relatively():
+    from scientia.engine import Engine
+
+    rankings = {
+        "dense": [(1, 0.9), (2, 0.5), (3, 0.1)],
+        "lexical": [(2, 6.0), (4, 2.0)],
+        "knowledge": [(3, 0.5), (4, 0.25)],
+    }
+    fused = dict(Engine.fuse_rankings(rankings, "wsum"))
+    # weights 1, 1, 2 → 0.25, 0.25, 0.5; dense and lexical min-max, knowledge divided by its max
+    assert fused[1] == pytest.approx(0.25 * 1.0)
+    assert fused[2] == pytest.approx(0.25 * 0.5 + 0.25 * 1.0)
+    assert fused[3] == pytest.approx(0.25 * 0.0 + 0.5 * 1.0)
+    assert fused[4] == pytest.approx(0.25 * 0.0 + 0.5 * 0.5)
+    rrf = dict(Engine.fuse_rankings(rankings, "rrf"))
+    assert rrf[3] == pytest.approx(1 / 63 + 2 / 61)  # ranks only; the knowledge run weighs 2
+    assert Engine.fuse_rankings({"dense": rankings["dense"]}) == rankings["dense"]  # one signal stands as is

@@ -89,3 +89,15 @@ def test_legacy_index_takes_changes_and_verifies(legacy: Path, tmp_path: Path):
     assert on_disk["format_version"] == 1 and on_disk["knowledge"]["entities"] == manifest.section("knowledge").entities
     with Engine.open(index) as engine:
         assert engine.search("parent", k=3, mode="knowledge")
+
+
+def test_verify_names_a_component_file_missing_from_the_manifest(tmp_path: Path, small_index: Path):
+    from scientia.indexers.generation import Generation
+
+    index = Path(shutil.copytree(small_index, tmp_path / "copy"))
+    assert Generation.open(index).verify() == len(json.loads((index / "manifest.json").read_text())["files"])
+    data = json.loads((index / "manifest.json").read_text())
+    del data["files"]["vectors.faiss"]
+    (index / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(IndexFormatError, match="vectors.faiss: the dense component owns it"):
+        Generation.open(index).verify()

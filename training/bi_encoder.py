@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scientia.common.models import model_checksum
+from scientia.common.models import cuda_available, hub_offline, model_checksum
 
 from .common import (
     TRAINING_RECORD,
     TrainerConfig,
     checked_base,
     count_kinds,
-    cuda_available,
     held_out_curve,
     split_for_training,
     trainer_arguments,
@@ -69,7 +67,7 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
     from transformers import set_seed
 
     started = time.perf_counter()
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    hub_offline()
     set_seed(config.seed)
     model = SentenceTransformer(str(base), device="cuda" if cuda_available() else "cpu", local_files_only=True,
                                 config_kwargs={"attention_probs_dropout_prob": config.attention_dropout})

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scientia.common.models import default_model_path
+from scientia.common.models import cuda_available, local_model_folder
 from scientia.common.errors import InvalidArgumentError
 
 from .mining import MiningOptions
 from .output import ModelFolder
 from .pairs import TrainingData, TrainingPair, split_held_out
 
-__all__ = ["TRAINING_RECORD", "TrainerConfig", "checked_base", "count_kinds", "cuda_available", "held_out_curve", "split_for_training",
+__all__ = ["TRAINING_RECORD", "TrainerConfig", "checked_base", "count_kinds", "held_out_curve", "split_for_training",
            "trainer_arguments"]
 
 TRAINING_RECORD = "training.json"  # what was trained from what, and the held-out scores
@@ -41,16 +41,7 @@ class TrainerConfig:
     show_progress: bool = True
 
 def checked_base(base: Path | None) -> Path:
-    path = default_model_path() if base is None else Path(base).expanduser().resolve()
-    if not (path / "config.json").is_file():
-        raise InvalidArgumentError(f"{path}: no such model folder (--base must be a local sentence-transformers folder with config.json)")
-    return path
-
-
-def cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
+    return local_model_folder(base, "no such model folder", "--base takes a local sentence-transformers folder")
 
 
 def count_kinds(pairs: list[TrainingPair]) -> dict[str, int]:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from scientia.common.models import model_checksum
+from scientia.common.models import cuda_available, hub_offline, model_checksum
 
-from .common import TRAINING_RECORD, TrainerConfig, checked_base, cuda_available, held_out_curve, split_for_training, trainer_arguments
+from .common import TRAINING_RECORD, TrainerConfig, checked_base, held_out_curve, split_for_training, trainer_arguments
 from .evaluation import EVALUATOR_NAME, base_candidates, held_out_queries
 from .mining import MiningOptions, mine_negatives
 from .output import ModelFolder, tensorboard_callback
@@ -46,7 +45,7 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
     started = time.perf_counter()
     base = checked_base(config.base)
     with ModelFolder(config.output) as folder:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        hub_offline()
         set_seed(config.seed)
         device = "cuda" if cuda_available() else "cpu"
         retriever = SentenceTransformer(str(base), device=device, local_files_only=True)  # mines, picks candidates

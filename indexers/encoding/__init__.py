@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .backend import BACKENDS, EncoderBackend, register_backend
-from .encoder import MAX_INPUT_CHARS, Backend, Encoder, EncoderInfo, checked_model_path
+from .encoder import MAX_INPUT_CHARS, Backend, Encoder, checked_model_path
 from .onnx_backend import OnnxBackend, OnnxInt8Backend
 from .torch_backend import TorchBackend
 
@@ -16,7 +16,6 @@ __all__ = [
     "Backend",
     "Encoder",
     "EncoderBackend",
-    "EncoderInfo",
     "MAX_INPUT_CHARS",
     "OnnxBackend",
     "OnnxInt8Backend",

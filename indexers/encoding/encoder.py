@@ -8,19 +8,19 @@ name. Nothing here downloads: models load from local folders with the Hugging Fa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from scientia.common.errors import EncoderMismatchError
 from scientia.common.models import DEFAULT_MODEL_NAME, Device, default_model_path, local_model_folder, model_checksum, resolve_device
 
+from ..manifest import EncoderSection
 from .backend import BACKENDS, EncoderBackend
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Encoder", "EncoderInfo", "Backend", "MAX_INPUT_CHARS", "checked_model_path"]
+__all__ = ["Encoder", "Backend", "MAX_INPUT_CHARS", "checked_model_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,19 +29,6 @@ logger = logging.getLogger(__name__)
 MAX_INPUT_CHARS = 20_000
 # The built-in backends, for type checkers; the registry (BACKENDS) is what the code consults.
 Backend = Literal["torch", "onnx", "onnx-int8"]
-
-
-@dataclass(frozen=True)
-class EncoderInfo:
-    """What the manifest records about an encoder, and what a reopened index checks."""
-
-    name: str
-    path: str
-    checksum: str
-    dimension: int
-    max_seq_length: int
-    is_default: bool
-    backend: str = "torch"
 
 
 class Encoder:
@@ -59,7 +46,7 @@ class Encoder:
     ):
         backend_class = BACKENDS[backend]  # an unknown name fails here, listing the known ones
         self.is_default = model_path is None
-        self.path = local_model_folder(model_path, "not a local model folder (a sentence-transformers folder)")
+        self.path = local_model_folder(model_path)
         self.backend = backend
         self.device = resolve_device(device) if backend_class.uses_device else "cpu"
         self._backend_class = backend_class
@@ -105,8 +92,9 @@ class Encoder:
         """Whether a text's vector is the same whatever other texts share its batch (not so on int8)."""
         return self._backend_class.batch_invariant
 
-    def info(self) -> EncoderInfo:
-        return EncoderInfo(
+    def info(self, batch_size: int = 64) -> EncoderSection:
+        """What the manifest records about this encoder, and what a reopened index checks."""
+        return EncoderSection(
             name=DEFAULT_MODEL_NAME if self.is_default else self.path.name,
             path=str(self.path),
             checksum=self.checksum,
@@ -114,6 +102,8 @@ class Encoder:
             max_seq_length=self.max_seq_length,
             is_default=self.is_default,
             backend=self.backend,
+            batch_size=batch_size,
+            normalized=True,
         )
 
     def encode(self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
@@ -146,12 +136,8 @@ class Encoder:
         return np.vstack([self.encode([query], batch_size=1) for query in queries])
 
 
-def checked_model_path(root: Path, recorded, model: str | Path | None) -> Path:
-    """The encoder folder to use for queries, after checking it is the one the index was built with.
-
-    ``recorded`` is the manifest's encoder section (anything with ``name``, ``path``,
-    ``checksum`` and ``is_default``).
-    """
+def checked_model_path(root: Path, recorded: EncoderSection, model: str | Path | None) -> Path:
+    """The encoder folder to use for queries, after checking it is the one the index was built with."""
     if model is not None:
         path = Path(model).expanduser().resolve()
     elif recorded.is_default:
