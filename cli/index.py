@@ -151,7 +151,7 @@ def _echo_generation(manifest, what: str) -> None:
 @reports_user_errors
 def verify(index: Path = typer.Argument(..., help="Index folder.")) -> None:
     """Check every file of INDEX against the checksums in its manifest."""
-    from scientia.indexers.generation import Generation
+    from scientia.indexers.generation import verify_index
 
-    checked = Generation.open(index).verify()
+    checked = verify_index(index)
     typer.echo(f"{index}: {checked} files match the manifest")

@@ -11,6 +11,7 @@ __all__ = [
     "CorpusError",
     "IndexFormatError",
     "IndexNotFoundError",
+    "IndexLockedError",
     "EncoderMismatchError",
     "InvalidArgumentError",
     "OntologyError",
@@ -34,6 +35,10 @@ class IndexFormatError(ScientiaError):
 
 class IndexNotFoundError(ScientiaError):
     """The path given as an index holds no scientia index."""
+
+
+class IndexLockedError(ScientiaError):
+    """Another process is writing the index (it holds the index's lock); try again when it is done."""
 
 
 class EncoderMismatchError(ScientiaError):

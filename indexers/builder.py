@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scientia.common.errors import CorpusError, IndexFormatError, InvalidArgumentError
+from scientia.common.faults import kill_point
 from scientia.common.models import Device
 
 from .components import COMPONENTS, BuildContext
@@ -63,6 +64,8 @@ def load_documents(
     first_seen: dict[str, int] = {}
     dropped = 0
     for document in reader:
+        if not documents:
+            kill_point("reading")
         if document.id in first_seen:
             if not dedupe:
                 raise CorpusError(
@@ -130,10 +133,14 @@ def build_index_from_documents(
     build = BuildContext(documents, options, encoder, corpus_checksum)
     components = sorted((c for c in COMPONENTS.values() if c.wanted(options)), key=lambda c: c.build_order)
     with layout.writer_lock(), StagedGeneration.begin(layout, previous) as staged:
-        sections = {component.name: component.create(staged.folder, build) for component in components}
+        sections = {}
+        for component in components:
+            sections[component.name] = component.create(staged.folder, build)
+            kill_point(f"writing-{component.name}")
         store = DocumentStore.create(staged.folder / DOCUMENTS_FILE)
         store.add(build.documents)
         store.close()
+        kill_point("writing-documents")
         documents = build.documents
         encode_seconds = build.timings.get("encode")
         manifest = staged.commit(Manifest(

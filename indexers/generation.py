@@ -10,6 +10,7 @@ engine, the server, training and the benchmarks all open an index through these 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from dataclasses import replace
@@ -17,14 +18,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scientia.common.errors import IndexFormatError
+from scientia.common.errors import IndexFormatError, IndexLockedError
 
 from .components import COMPONENTS, Component
 from .docstore import DOCUMENTS_FILE, DocumentStore
 from .layout import IndexLayout
 from .manifest import Manifest
 
-__all__ = ["Generation", "StagedGeneration", "now"]
+__all__ = ["Generation", "StagedGeneration", "now", "verify_index"]
+
+logger = logging.getLogger(__name__)
 
 
 def now() -> str:
@@ -102,6 +105,9 @@ class StagedGeneration:
 
     @classmethod
     def begin(cls, layout: IndexLayout, previous: Manifest | Generation | None) -> StagedGeneration:
+        """Stage the generation after ``previous``, first removing what interrupted writes left."""
+        for removed in layout.recover():
+            logger.warning("%s", removed)
         if isinstance(previous, Manifest):
             previous = Generation(layout, previous)
         return cls(layout, (previous.number if previous else 0) + 1, previous)
@@ -140,3 +146,27 @@ class StagedGeneration:
     def __exit__(self, kind, error, traceback) -> None:
         if kind is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def verify_index(path: str | Path) -> int:
+    """``index verify``: remove what interrupted writes left (unless a write holds the lock now),
+    then check the live generation's files; return how many were checked.
+
+    A folder with no committed generation, only what an interrupted first build left, is an error
+    that says so: there is nothing to recover, the index must be built again.
+    """
+    layout = IndexLayout(path)
+    if layout.root.is_dir() and not layout.exists() and not layout.is_foreign_folder() and any(layout.root.iterdir()):
+        left = ", ".join(p.name for p, _ in layout.leftovers())
+        raise IndexFormatError(
+            f"{layout.root}: no committed generation: an earlier build failed or was interrupted"
+            + (f" (it left {left})" if left else "") + "; build the index again"
+        )
+    generation = Generation.open(path)
+    try:
+        with layout.writer_lock():
+            for removed in layout.recover():
+                logger.warning("%s", removed)
+    except IndexLockedError:
+        logger.info("%s: a write is in progress; its staging folder is left alone", layout.root)
+    return generation.verify()

@@ -27,7 +27,8 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from scientia.common.errors import IndexFormatError, IndexNotFoundError
+from scientia.common.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
+from scientia.common.faults import kill_point
 
 from .manifest import FORMAT_NAME, FORMAT_VERSION, FileDigest, Manifest
 
@@ -36,6 +37,8 @@ __all__ = ["IndexLayout", "FORMAT_NAME", "FORMAT_VERSION", "scientia_version", "
 MANIFEST = "manifest.json"
 _GENERATION_PREFIX = "gen-"
 _STAGING_PREFIX = ".staging-"
+_TEMPORARY_MANIFEST = f".{MANIFEST}.tmp"
+_LOCK = ".lock"
 
 
 def scientia_version() -> str:
@@ -90,20 +93,18 @@ class IndexLayout:
     def writer_lock(self) -> Iterator[None]:
         """Hold an exclusive lock on the index folder so two builds can't interleave."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("w") as lock:
+        with (self.root / _LOCK).open("w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise IndexFormatError(f"{self.root}: another build is writing this index") from None
+                raise IndexLockedError(f"{self.root}: another build is writing this index; try again when it is done") from None
             try:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def staging_dir(self, generation: int) -> Path:
-        """An empty folder for a generation being written; call under :meth:`writer_lock`."""
-        for stale in self.root.glob(f"{_STAGING_PREFIX}*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by a killed build
+        """An empty folder for a generation being written; call under :meth:`writer_lock`, after :meth:`recover`."""
         path = self.root / f"{_STAGING_PREFIX}{_GENERATION_PREFIX}{generation:06d}"
         path.mkdir()
         return path
@@ -115,7 +116,8 @@ class IndexLayout:
             shutil.rmtree(final)
         _fsync_tree(staging)
         staging.rename(final)
-        temporary = self.root / f".{MANIFEST}.tmp"
+        kill_point("renamed")
+        temporary = self.root / _TEMPORARY_MANIFEST
         with temporary.open("w", encoding="utf-8") as stream:
             json.dump(manifest.to_json(), stream, indent=2, sort_keys=False)
             stream.write("\n")
@@ -123,6 +125,7 @@ class IndexLayout:
             os.fsync(stream.fileno())
         os.replace(temporary, self.manifest_path)
         _fsync_dir(self.root)
+        kill_point("committed")
         # The generation just replaced stays for readers that opened it a moment ago (a server
         # switches over on its next request); older ones go.
         for old in sorted(self.root.glob(f"{_GENERATION_PREFIX}*"))[:-2]:
@@ -133,14 +136,43 @@ class IndexLayout:
         return f"{_GENERATION_PREFIX}{generation:06d}"
 
     def is_foreign_folder(self) -> bool:
-        """True where the root exists, holds files and is not an index: a build must not overwrite it."""
+        """True where the root exists and holds something that is not scientia's: a build must not
+        overwrite it. A folder holding only scientia's own lock, staging folders, temporary manifest
+        and generation folders is an index whose first build was interrupted, not a foreign one."""
         if not self.root.exists():
             return False
         if not self.root.is_dir():
             return True
-        return not self.exists() and any(
-            p.name not in {".lock"} and not p.name.startswith(_STAGING_PREFIX) for p in self.root.iterdir()
-        )
+        return not self.exists() and not all(_is_own(path) for path in self.root.iterdir())
+
+    def leftovers(self) -> list[tuple[Path, str]]:
+        """What interrupted writes left beside the live generation, each with why it is not part
+        of the index: staging folders, a temporary manifest never put in place, and generation
+        folders newer than the one manifest.json names (any, where there is no manifest)."""
+        live = self.read_manifest().generation if self.exists() else 0
+        found = []
+        for path in sorted(self.root.iterdir()) if self.root.is_dir() else ():
+            if path.name.startswith(_STAGING_PREFIX):
+                found.append((path, "the staging folder of a write interrupted before its commit"))
+            elif path.name == _TEMPORARY_MANIFEST:
+                found.append((path, "a manifest that an interrupted commit never put in place"))
+            elif _generation_number(path) > live:
+                named = f"manifest.json names generation {live}" if live else "no manifest.json names it"
+                found.append((path, f"a generation whose commit was interrupted ({named})"))
+        return found
+
+    def recover(self) -> list[str]:
+        """Remove what interrupted writes left (see :meth:`leftovers`); call under :meth:`writer_lock`.
+        The live generation, and so every committed document, is untouched. Returns one line per
+        thing removed, saying what it was."""
+        removed = []
+        for path, why in self.leftovers():
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(f"{self.root}: removed {path.name}, {why}")
+        return removed
 
     def sizes(self, manifest: Manifest) -> dict[str, int]:
         """Bytes on disk of each file or folder of the live generation."""
@@ -171,6 +203,18 @@ class IndexLayout:
             for file in sorted(data_dir.rglob("*"))
             if file.is_file()
         }
+
+
+def _generation_number(path: Path) -> int:
+    """N of a ``gen-N`` folder; 0 for anything else."""
+    digits = path.name[len(_GENERATION_PREFIX):]
+    return int(digits) if path.name.startswith(_GENERATION_PREFIX) and digits.isdigit() and path.is_dir() else 0
+
+
+def _is_own(path: Path) -> bool:
+    """Whether ``path`` is one of the entries scientia itself makes in an index folder."""
+    return (path.name in (_LOCK, _TEMPORARY_MANIFEST, MANIFEST) or path.name.startswith(_STAGING_PREFIX)
+            or _generation_number(path) > 0)
 
 
 def _fsync_tree(folder: Path) -> None:

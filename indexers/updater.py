@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scientia.common.errors import IndexFormatError, InvalidArgumentError
+from scientia.common.faults import kill_point
 from scientia.common.models import Device
 
 from .builder import load_documents
@@ -66,6 +67,7 @@ def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions 
         replaced = step.store.tombstone(d.id for d in documents)
         step.first_position = step.store.positions()
         step.store.add(documents)
+        kill_point("writing-documents")
         step.added = documents
         step.encoder = lambda: encoder
         _each_component(step, "append")
@@ -86,6 +88,7 @@ def delete_documents(index: str | Path, ids: Iterable[str], compact_ratio: float
             shown = ", ".join(repr(m) for m in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
             raise InvalidArgumentError(f"{len(missing)} ids are not in the index: {shown}; nothing was deleted")
         step.store.tombstone(wanted)
+        kill_point("writing-documents")
         _each_component(step, "tombstone")
         return {"kind": "delete", "deleted": len(wanted)}
 
@@ -103,6 +106,7 @@ def _each_component(step: Change, method: str, *arguments: Any) -> None:
     for name, section in components.items():
         if section is not None:
             components[name] = getattr(COMPONENTS[name], method)(step, section, *arguments)
+            kill_point(f"writing-{name}")
 
 
 def _next_generation(

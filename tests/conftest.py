@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -64,28 +60,3 @@ def sample_documents():
 
     documents, _ = load_documents(SAMPLE_CORPUS)
     return documents
-
-
-def start_cli(*args: str) -> subprocess.Popen:
-    """`scientia ARGS...` in a subprocess that a test may kill."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "scientia.cli", *map(str, args)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
-    )
-
-
-def kill_when(process: subprocess.Popen, ready, timeout: float = 120.0) -> bool:
-    """SIGKILL ``process`` as soon as ``ready()`` holds; False if it finished first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        if ready():
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            return True
-        time.sleep(0.002)
-    process.kill()
-    raise AssertionError("the command neither finished nor reached the kill point in time")

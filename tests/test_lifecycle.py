@@ -4,8 +4,6 @@ and crash safety of every change."""
 from __future__ import annotations
 
 import json
-import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from scientia.engine import Engine
 from scientia.indexers import InvalidArgumentError, build_index
 from scientia.indexers.updater import add_documents, compact, delete_documents
 
-from conftest import SMALL_CORPUS, kill_when, start_cli, write_jsonl
+from conftest import SMALL_CORPUS, write_jsonl
 
 runner = CliRunner()
 
@@ -140,28 +138,3 @@ def test_cli_add_delete_and_filter(tmp_path: Path):
     assert result.exit_code == 2 and "not in the index" in result.stderr
     result = runner.invoke(app, ["query", str(index), "x", "--filter", "colour=red"])
     assert result.exit_code == 2 and "unknown field 'colour'" in result.stderr
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("command", "kill_point"), [("add", "encoding"), ("add", "staging"), ("delete", "staging")])
-def test_sigkill_during_a_change_keeps_the_last_generation(tmp_path: Path, index: Path, command: str, kill_point: str):
-    more = write_jsonl(tmp_path / "more.jsonl", [{"id": f"n{i}", "text": f"note number {i} about tea"} for i in range(300)])
-    args = {"add": ["add", index, more, "-q"], "delete": ["delete", index, "--ids", "cats,bread"]}[command]
-    process = start_cli("index", *args)
-    if kill_point == "encoding":  # before anything is written
-        time.sleep(4.0)
-        killed = process.poll() is None
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    else:
-        killed = kill_when(process, lambda: any(index.glob(".staging-*")))
-    with Engine.open(index) as engine:
-        generation, ids = engine.manifest.generation, set(engine.store.ids())
-        assert engine.search("tea", k=3)  # every signal loads and answers
-    original = {d["id"] for d in SMALL_CORPUS}
-    if killed and generation == 1:
-        assert ids == original
-    else:
-        changed = original | {f"n{i}" for i in range(300)} if command == "add" else original - {"cats", "bread"}
-        assert ids == changed
-    assert runner.invoke(app, ["index", "verify", str(index)]).exit_code == 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scientia.common.errors import IndexFormatError
+from scientia.common.faults import kill_point
 
 from ..dense import DenseIndex, gpu_count
 from ..embedding_cache import EmbeddingCache
@@ -47,6 +48,7 @@ class DenseComponent(Component):
 
     def append(self, change: Change, section: DenseSection) -> DenseSection:
         texts = [document.searchable_text() for document in change.added]
+        kill_point("encoding")
         vectors = change.encoder().encode(texts, change.batch_size, change.show_progress)
         dense = DenseIndex.load(change.previous / VECTORS_FILE, section.factory, use_gpu=False)
         if len(dense) != change.first_position:
@@ -78,6 +80,7 @@ def _embed(build: BuildContext) -> np.ndarray:
             build.timings["encode"] = None
             return cached
     encoder.load()
+    kill_point("encoding")
     started = time.perf_counter()
     vectors = encoder.encode(
         [doc.searchable_text() for doc in documents], batch_size=options.batch_size, show_progress_bar=options.show_progress
