@@ -5,8 +5,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SCIENTIA := $(VENV)/bin/scientia
 STAMP := $(VENV)/.installed
-SHARED ?= ../shared/datasets
-ONTOLOGIES ?= ../shared/ontologies
+SHARED_ROOT ?= ../shared
+SHARED ?= $(SHARED_ROOT)/datasets
+ONTOLOGIES ?= $(SHARED_ROOT)/ontologies
+# The tests read the shared data from here (tests/conftest.py).
+export SCIENTIA_SHARED := $(abspath $(SHARED_ROOT))
 # faiss-cpu and faiss-gpu overwrite each other's files: take the GPU build only where a GPU answers.
 FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 

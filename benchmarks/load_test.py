@@ -61,7 +61,10 @@ def post(port: int, path: str, body: dict[str, Any], timeout: float = 30) -> tup
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, {}
+        try:
+            return error.code, json.loads(error.read() or b"{}")
+        except ValueError:  # an error page that is not JSON
+            return error.code, {}
 
 
 def hammer(port: int, total: int, clients: int) -> dict[str, Any]:

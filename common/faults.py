@@ -3,7 +3,8 @@ prove that an interruption exactly there leaves the last committed index whole.
 
 With ``SCIENTIA_KILL_AT=<point>`` in its environment a process that reaches that point writes
 the point's name to ``SCIENTIA_KILL_MARKER`` (when set) and kills itself with SIGKILL: no
-clean-up handler runs, as after a power cut or the OOM killer. Without it, which is always the
+clean-up handler runs, as after a power cut or the OOM killer. ``SCIENTIA_KILL_SIGNAL=SIGINT``
+sends another signal instead (Ctrl-C, which scientia turns into exit code 130). Without it, which is always the
 case outside the crash tests, a kill point costs one dictionary lookup.
 
 :data:`KILL_POINTS` names the points and what is on disk when each is reached.
@@ -15,10 +16,11 @@ import os
 import signal
 from pathlib import Path
 
-__all__ = ["KILL_AT_ENV", "KILL_MARKER_ENV", "KILL_POINTS", "kill_point"]
+__all__ = ["KILL_AT_ENV", "KILL_MARKER_ENV", "KILL_POINTS", "KILL_SIGNAL_ENV", "kill_point"]
 
 KILL_AT_ENV = "SCIENTIA_KILL_AT"
 KILL_MARKER_ENV = "SCIENTIA_KILL_MARKER"
+KILL_SIGNAL_ENV = "SCIENTIA_KILL_SIGNAL"
 
 # In the order a build meets them; an update meets them from "encoding" on (add) or from
 # "writing-lexical" on (delete), with the document store written first.
@@ -41,4 +43,4 @@ def kill_point(name: str) -> None:
     marker = os.environ.get(KILL_MARKER_ENV)
     if marker:
         Path(marker).write_text(name)
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.Signals[os.environ.get(KILL_SIGNAL_ENV) or "SIGKILL"])

@@ -70,13 +70,7 @@ class DenseIndex:
 
         faiss.omp_set_num_threads(available_cores())
         factory = factory or default_factory(len(vectors))
-        try:
-            index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
-        except RuntimeError as error:
-            raise InvalidArgumentError(
-                f"invalid FAISS factory string {factory!r}: {str(error).strip().splitlines()[-1]} "
-                "(examples: Flat, HNSW32, IVF1024,PQ32x8)"
-            ) from None
+        index = cls.empty(factory, vectors.shape[1])
         use_gpu = gpu_count() > 0 if use_gpu is None else use_gpu
         gpu_index = _to_gpu(index) if use_gpu else None
         target = gpu_index if gpu_index is not None else index
@@ -90,6 +84,20 @@ class DenseIndex:
         if gpu_index is not None:
             dense._search_index = gpu_index
         return dense
+
+    @staticmethod
+    def empty(factory: str, dimension: int):
+        """An empty FAISS index of ``factory``; an invalid string is an error naming it (cheap, so
+        a build checks ``--faiss`` this way before it encodes anything)."""
+        import faiss
+
+        try:
+            return faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+        except RuntimeError as error:
+            raise InvalidArgumentError(
+                f"invalid FAISS factory string {factory!r}: {str(error).strip().splitlines()[-1]} "
+                "(examples: Flat, HNSW32, IVF1024,PQ32x8)"
+            ) from None
 
     def _configure_search(self) -> None:
         import faiss

@@ -13,7 +13,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO / "samples" / "corpus.jsonl"
-SHARED = REPO.parent / "shared"
+# The shared data (README: ../shared beside the repository); SCIENTIA_SHARED points elsewhere
+# (the Makefile exports it, so `make test SHARED_ROOT=...` reaches the tests).
+SHARED = Path(os.environ.get("SCIENTIA_SHARED") or REPO.parent / "shared").resolve()
 SHARED_DATASETS = SHARED / "datasets"
 
 SMALL_CORPUS = [
@@ -29,6 +31,21 @@ SMALL_CORPUS = [
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def write_beir(folder: Path) -> Path:
+    """A BEIR folder over SMALL_CORPUS: three judged queries with one obvious answer each, one unjudged."""
+    folder.mkdir(parents=True)
+    write_jsonl(folder / "corpus.jsonl", [{"_id": d["id"], "title": d["title"], "text": d["text"]} for d in SMALL_CORPUS])
+    write_jsonl(folder / "queries.jsonl", [
+        {"_id": "q1", "text": "how does a rocket make thrust"},
+        {"_id": "q2", "text": "lava and ash from eruptions"},
+        {"_id": "q3", "text": "training immunity against pathogens"},
+        {"_id": "q4", "text": "unjudged query"},
+    ])
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\trockets\t1\nq2\tvolcano\t1\nq3\tvaccines\t2\n")
+    return folder
 
 
 @pytest.fixture

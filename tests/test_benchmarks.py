@@ -10,7 +10,7 @@ import pytest
 from scientia.benchmarks.metrics import evaluate
 from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
 
-from conftest import SHARED_DATASETS, SMALL_CORPUS, write_jsonl
+from conftest import SHARED_DATASETS, SMALL_CORPUS, write_beir
 
 
 def test_metrics_by_hand():
@@ -25,18 +25,7 @@ def test_metrics_by_hand():
 
 @pytest.fixture
 def beir_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    write_jsonl(folder / "corpus.jsonl", [{"_id": d["id"], "title": d["title"], "text": d["text"]} for d in SMALL_CORPUS])
-    write_jsonl(folder / "queries.jsonl", [
-        {"_id": "q1", "text": "how does a rocket make thrust"},
-        {"_id": "q2", "text": "lava and ash from eruptions"},
-        {"_id": "q3", "text": "training immunity against pathogens"},
-        {"_id": "q4", "text": "unjudged query"},
-    ])
-    (folder / "qrels").mkdir()
-    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\trockets\t1\nq2\tvolcano\t1\nq3\tvaccines\t2\n")
-    return folder
+    return write_beir(tmp_path / "tiny")
 
 
 @pytest.mark.slow
@@ -142,6 +131,7 @@ def test_encode_probes_cut_passages_to_words_and_tokens():
     assert all(len(cut.split()) <= 50 for cut in probes[PROBES[1]])
 
 
+@pytest.mark.slow
 def test_onnx_profile_splits_int8_time_into_quantized_gemms_and_the_rest():
     from scientia.benchmarks.onnx_profile import QUANTIZED_GEMMS, operator_profile
     from scientia.indexers.encoding import Encoder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,8 +87,10 @@ def test_user_errors_exit_2(tmp_path: Path, small_index: Path):
     assert result.exit_code == 2
     result = invoke("index", "build", tmp_path / "missing.jsonl", "-o", tmp_path / "x")
     assert result.exit_code == 2 and "missing.jsonl: no such file or folder" in result.stderr
-    result = invoke("index", "build", tmp_path, "-o", tmp_path / "x", "--faiss", "Bogus99")
-    assert result.exit_code == 2
+    corpus = write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)
+    result = invoke("index", "build", corpus, "-o", tmp_path / "x", "--faiss", "Bogus99")
+    assert result.exit_code == 2 and "invalid FAISS factory string 'Bogus99'" in result.stderr
+    assert not (tmp_path / "x" / "manifest.json").exists()
     result = invoke("bench", tmp_path, "--modes", "dense,telepathy")
     assert result.exit_code == 2 and "telepathy" in result.stderr and "allowed: dense, lexical, hybrid, knowledge, hybrid+knowledge" in result.stderr
 
@@ -118,22 +121,27 @@ def test_more_bad_inputs_exit_2_with_one_line(tmp_path: Path, small_index: Path)
 
     from scientia.common.models import default_model_path
 
+    results = []
     other = tmp_path / "other-model"
     shutil.copytree(default_model_path(), other)
     (other / "config_sentence_transformers.json").write_text('{"note": "a different model"}')
-    result = invoke("query", small_index, "cats", "--model", other)
+    results.append(result := invoke("query", small_index, "cats", "--model", other))
     assert result.exit_code == 2 and "built with encoder 'all-MiniLM-L6-v2'" in result.stderr
 
     newer = Path(shutil.copytree(small_index, tmp_path / "newer"))
     manifest = json.loads((newer / "manifest.json").read_text())
     (newer / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
-    result = invoke("query", newer, "cats")
+    results.append(result := invoke("query", newer, "cats"))
     assert result.exit_code == 2 and "'format_version' is 99" in result.stderr and "upgrade scientia" in result.stderr
 
-    result = invoke("query", small_index, "word " * 20_000)
+    results.append(result := invoke("query", small_index, "word " * 20_000))
     assert result.exit_code == 2 and "exceeds the limit of 10,000" in result.stderr
-    for output in (result.stderr,):
-        assert output.count("\n") == 1 and "Traceback" not in result.output
+
+    (newer / "manifest.json").write_text('{"format": "scientia-index", "format_ver')  # cut off mid-write
+    results.append(result := invoke("query", newer, "cats"))
+    assert result.exit_code == 2 and "manifest.json: damaged manifest" in result.stderr
+    for result in results:
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.output, result.stderr
 
 
 @pytest.mark.slow
@@ -199,3 +207,66 @@ def test_a_warning_inside_a_command_reaches_stderr(tmp_path: Path):
     assert "IVF index gives back its approximations" in result.stderr
     quiet = invoke("index", "verify", index, "-q")
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+@pytest.mark.slow
+def test_plain_bench_prints_its_table_and_writes_the_report(tmp_path: Path):
+    from conftest import write_beir
+
+    dataset = write_beir(tmp_path / "tiny")
+    result = invoke("bench", dataset, "--out", tmp_path / "out", "--cache-dir", tmp_path / "cache", "-q")
+    assert result.exit_code == 0, result.output
+    table = result.stdout
+    assert "tiny (test, 3 queries)" in table and "nDCG@10" in table
+    for mode in ("dense", "lexical", "hybrid"):
+        assert re.search(rf"│ {mode}\s+│\s+1\.0000 │", table), mode  # one obvious answer per query
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["queries"] == 3
+    assert "report written to" in result.stderr
+
+
+def test_bench_lubm_refuses_bad_arguments(tmp_path: Path):
+    result = invoke("bench", "lubm", "--lubm-dir", tmp_path)
+    assert result.exit_code == 2 and "no LUBM(1,0) here (expected data/, queries/, answers/)" in result.stderr
+    (tmp_path / "data").mkdir()
+    result = invoke("bench", "lubm", "--lubm-dir", tmp_path, "--universities", "one,five")
+    assert result.exit_code == 2 and "--universities: expected numbers like 1,5, got 'one,five'" in result.stderr
+
+
+def test_delete_without_ids_and_reason_without_an_ontology(small_index: Path):
+    result = invoke("index", "delete", small_index)
+    assert result.exit_code == 2 and "give the ids to delete with --ids or --ids-file" in result.stderr
+    for args in (("sparql", "SELECT ?s WHERE { ?s ?p ?o }"), ("explain", "http://x#y")):
+        result = invoke("reason", args[0], small_index, args[1])
+        assert result.exit_code == 2 and "this index has no knowledge graph (build it with --ontology)" in result.stderr
+    result = invoke("query", small_index, "cats", "--mode", "knowledge")
+    assert result.exit_code == 2 and "no knowledge graph" in result.stderr
+
+
+def test_rrf_from_the_command_line_scores_each_hit_by_its_ranks(small_index: Path):
+    result = invoke("query", small_index, "rocket propellant", "--fusion", "rrf", "--json", "-k", "6")
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits[0]["id"] == "rockets" and len(hits) == 6
+    for hit in hits:  # RRF, k = 60, dense and lexical weighing 1 each (Cormack et al. 2009)
+        expected = sum(1 / (60 + evidence["rank"]) for evidence in hit["signals"].values())
+        assert hit["score"] == pytest.approx(expected)
+    assert [hit["score"] for hit in hits] == sorted((hit["score"] for hit in hits), reverse=True)
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_and_leaves_the_index_as_it_was(tmp_path: Path, small_index: Path):
+    import os
+    import shutil
+
+    from scientia.common.faults import KILL_AT_ENV, KILL_SIGNAL_ENV
+
+    index = Path(shutil.copytree(small_index, tmp_path / "idx"))
+    before = (index / "manifest.json").read_bytes()
+    more = write_jsonl(tmp_path / "more.jsonl", [{"id": "tea", "text": "Green tea."}])
+    process = subprocess.run(
+        [sys.executable, "-m", "scientia.cli", "index", "add", str(index), str(more)], capture_output=True, text=True,
+        env={**os.environ, KILL_AT_ENV: "encoding", KILL_SIGNAL_ENV: "SIGINT"}, timeout=300,
+    )
+    assert process.returncode == 130 and process.stderr.strip().endswith("interrupted")
+    assert "Traceback" not in process.stderr
+    assert (index / "manifest.json").read_bytes() == before and not list(index.glob(".staging-*"))

@@ -162,3 +162,40 @@ def test_bad_ontology_input_exits_2_and_keeps_the_old_index(tmp_path: Path, smal
         assert message in result.stderr and "Traceback" not in result.output
         assert (index / "manifest.json").read_bytes() == before
     assert not list(index.glob(".staging-*"))
+
+
+@pytest.mark.slow
+def test_query_prints_the_inference_chain_for_people(demo_index: Path):
+    """The demo's whole point, as a person reads it in the terminal."""
+    result = runner.invoke(app, ["query", str(demo_index), "spicy pizza", "-k", "5"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    row = next(i for i, line in enumerate(lines) if "Pollo Ad Astra  pizza/pollo-ad-astra" in line)
+    below = "\n".join(lines[row : row + 6])
+    assert 'query names "spicy pizza" → SpicyPizza' in below
+    assert "→ SpicyPizza ⊒ PolloAdAstra (inferred from SpicyPizza ≡ Pizza and (hasTopping some SpicyTopping))" in below
+    assert '→ document mentions "Pollo Ad Astra"' in below
+    assert "knowledge" in lines[1] + lines[2]  # a rank column per signal, the knowledge signal's too
+
+
+def test_compaction_keeps_every_mention_with_its_document(tmp_path: Path):
+    from scientia.indexers.updater import compact, delete_documents
+
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "d1", "text": "Dave coaches the football team every Saturday."},
+        {"id": "d2", "text": "Rocket engines burn propellant to produce thrust in space."},
+        {"id": "d3", "text": "Bob paints landscapes."},
+        {"id": "d4", "text": "Carol grows tomatoes in her garden."},
+    ])
+    index = tmp_path / "idx"
+    build_index(corpus, index, BuildOptions(knowledge=KnowledgeOptions([FAMILY], reasoner="rl")))
+    with Engine.open(index) as engine:
+        before = {h.id: h.signals["knowledge"].chain for h in engine.search("Alice", k=10, mode="knowledge")}
+    assert {"d1", "d3", "d4"} <= set(before)
+    delete_documents(index, ["d2"], compact_ratio=0.99)
+    manifest = compact(index)  # d3 and d4 move down a position; their mentions must follow
+    assert manifest.documents.positions == 3 and manifest.documents.tombstones == 0
+    with Engine.open(index) as engine:
+        after = {h.id: h.signals["knowledge"].chain for h in engine.search("Alice", k=10, mode="knowledge")}
+        assert engine.search("Carol", k=1, mode="knowledge")[0].id == "d4"
+    assert after == before

@@ -62,8 +62,9 @@ def test_delete_removes_from_every_signal_and_unknown_ids_change_nothing(index: 
     manifest = delete_documents(index, ["volcano", "chess"])
     assert manifest.documents.count == len(SMALL_CORPUS) - 2
     for mode in ("dense", "lexical", "hybrid"):
-        found = ids_of(index, "magma lava eruption sicilian chess", mode=mode)
-        assert "volcano" not in found and "chess" not in found
+        found = ids_of(index, "magma lava eruption sicilian chess cats", mode=mode)
+        assert found and "volcano" not in found and "chess" not in found, mode
+    assert set(ids_of(index, mode="dense")) == {d["id"] for d in SMALL_CORPUS} - {"volcano", "chess"}
     before = (index / "manifest.json").read_bytes()
     with pytest.raises(InvalidArgumentError, match=r"1 ids are not in the index: 'nope'; nothing was deleted"):
         delete_documents(index, ["cats", "nope"])
@@ -96,8 +97,10 @@ def test_tombstones_are_skipped_inside_faiss(tmp_path: Path, factory: str):
 
 def test_filters_apply_inside_each_search(tmp_path: Path):
     build_index(write_jsonl(tmp_path / "c.jsonl", DATED), tmp_path / "idx")
+    # dense ranks every permitted document; BM25 only those sharing a term ("ice": d2)
+    expected = {"dense": {"d2", "d3", "d4"}, "lexical": {"d2"}, "hybrid": {"d2", "d3", "d4"}}
     for mode in ("dense", "lexical", "hybrid"):
-        assert set(ids_of(tmp_path / "idx", "glaciers ice", mode=mode, filters=["lang=en", "year>=2017"])) <= {"d2", "d3", "d4"}
+        assert set(ids_of(tmp_path / "idx", "glaciers ice", mode=mode, filters=["lang=en", "year>=2017"])) == expected[mode]
         assert ids_of(tmp_path / "idx", "glaciers", k=1, mode=mode, filters=["lang=fr"]) == ["d1"]
     # a filter narrows the search itself: k results come back though most documents are excluded
     assert len(ids_of(tmp_path / "idx", "climate", k=2, mode="dense", filters=["year<2018"])) == 2
@@ -138,3 +141,46 @@ def test_cli_add_delete_and_filter(tmp_path: Path):
     assert result.exit_code == 2 and "not in the index" in result.stderr
     result = runner.invoke(app, ["query", str(index), "x", "--filter", "colour=red"])
     assert result.exit_code == 2 and "unknown field 'colour'" in result.stderr
+
+
+@pytest.mark.parametrize("factory", ["HNSW32", "IVF2,Flat"])
+def test_compaction_of_approximate_indexes_keeps_the_live_documents_findable(tmp_path: Path, factory: str):
+    from scientia.indexers import BuildOptions
+
+    build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), tmp_path / "idx", BuildOptions(faiss_factory=factory))
+    delete_documents(tmp_path / "idx", ["cats", "bread"], compact_ratio=0.99)
+    manifest = compact(tmp_path / "idx")
+    assert manifest.section("dense").factory == factory and manifest.documents.positions == len(SMALL_CORPUS) - 2
+    with Engine.open(tmp_path / "idx") as engine:
+        for document in SMALL_CORPUS:
+            if document["id"] not in ("cats", "bread"):  # each live document is still its own best match
+                assert engine.search(document["text"], k=1, mode="dense")[0].id == document["id"], factory
+        assert {h.id for h in engine.search("x", k=10, mode="dense")} == {d["id"] for d in SMALL_CORPUS} - {"cats", "bread"}
+
+
+@pytest.mark.parametrize("change", ["add to an index with an ontology", "delete"])
+def test_the_previous_generation_still_verifies_after_a_change_that_links_its_files(tmp_path: Path, change: str):
+    """A change hard-links the files it does not rewrite into the next generation (an add keeps
+    the reasoned ontology, a delete the FAISS vectors); replacing one must never write through
+    the link into the generation that readers may still be on."""
+    from scientia.indexers import BuildOptions
+    from scientia.indexers.knowledge_builder import KnowledgeOptions
+    from scientia.indexers.layout import IndexLayout
+
+    family = Path(__file__).parent / "data" / "family.ttl"
+    knowledge = KnowledgeOptions([family], reasoner="rl") if change.startswith("add") else KnowledgeOptions()
+    index = tmp_path / "idx"
+    build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), index, BuildOptions(knowledge=knowledge))
+    layout = IndexLayout(index)
+    first = layout.read_manifest()
+    if change.startswith("add"):
+        add_documents(index, write_jsonl(tmp_path / "more.jsonl", [{"id": "tea", "text": "Carol steeps green tea."}]))
+    else:
+        delete_documents(index, ["cats"])
+    second = layout.read_manifest()
+    assert second.generation == 2 and (index / first.data_dir).is_dir()
+    assert layout.verify(first) == len(first.files)  # every file of generation 1 as its manifest describes it
+    assert layout.verify(second) == len(second.files)
+    linked = [name for name in first.files
+              if (index / first.data_dir / name).stat().st_ino == (index / second.data_dir / name).stat().st_ino]
+    assert linked == (["ontology.sqlite3"] if change.startswith("add") else ["vectors.faiss"])

@@ -74,6 +74,7 @@ def test_owl_rl_infers_what_description_logic_reasoners_infer(tmp_path: Path, re
         reference.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not PIZZA.is_file(), reason="../shared/ontologies/pizza is absent")
 def test_pizza_unsatisfiable_classes_and_spicy_pizzas(tmp_path: Path):
     base = KnowledgeBase.create(tmp_path / "pizza.sqlite3")
@@ -151,7 +152,7 @@ INCONSISTENT = """@prefix : <http://scientia.example/bad#> .
 """
 
 
-@pytest.mark.parametrize("reasoner", ["rl", "hermit"])
+@pytest.mark.parametrize("reasoner", ["rl", pytest.param("hermit", marks=pytest.mark.slow)])
 def test_inconsistent_ontology_names_the_individual(tmp_path: Path, reasoner: str):
     path = tmp_path / "bad.ttl"
     path.write_text(INCONSISTENT)
@@ -215,3 +216,74 @@ def test_unknown_reasoner_lists_the_allowed_ones(tmp_path: Path):
     with pytest.raises(InvalidArgumentError, match=r"allowed: auto, hermit, pellet, rl"):
         base.reason("fact++")  # type: ignore[arg-type]
     base.close()
+
+
+# -- the zoo (tests/data): what only an OWL DL reasoner finds, with no ../shared needed --------------
+ZOO = DATA / "zoo.ttl"
+Z = "http://scientia.example/zoo#"
+
+
+@pytest.mark.slow
+def test_hermit_finds_the_unsatisfiable_class_and_evaluates_data_values(tmp_path: Path):
+    base = reasoned(tmp_path, [ZOO], "hermit")
+    try:
+        report_classes = {c.name for c in base.world.inconsistent_classes()} - {"Nothing"}
+        assert report_classes == {"Omnivore"}  # Herbivore ⊓ Carnivore, which are disjoint
+        heavy = base.world[f"{Z}HeavyAnimal"]
+        assert {i.name for i in heavy.instances()} == {"elephant"}  # weightKg 5400 ≥ 1000; the lion's 190 is not
+        assert base.world[f"{Z}Animal"] in base.world[f"{Z}ostrich"].is_a  # the domain of a data property
+    finally:
+        base.close()
+
+
+def test_owl_rl_uses_data_property_domains_but_leaves_datatype_restrictions_to_hermit(tmp_path: Path):
+    base = reasoned(tmp_path, [ZOO], "rl")
+    try:
+        assert base.world[f"{Z}Animal"] in base.world[f"{Z}ostrich"].is_a
+        assert list(base.world[f"{Z}HeavyAnimal"].instances()) == []  # beyond the OWL 2 RL rules
+    finally:
+        base.close()
+
+
+@pytest.mark.slow
+def test_a_data_value_clash_only_hermit_finds_refuses_the_build(tmp_path: Path):
+    """lion weighs 190 and 250 kg, but weightKg is functional: no model. The OWL 2 RL rules do not
+    compare data values, so only HermiT sees it; the build is refused with the reason, and the
+    index built before stays."""
+    from typer.testing import CliRunner
+
+    from scientia.cli.app import app
+
+    clash = DATA / "zoo-clash.ttl"
+    base = reasoned(tmp_path, [ZOO, clash], "rl")  # consistent as far as RL can tell
+    base.close()
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": "z1", "text": "The lion and the elephant."}\n')
+    runner = CliRunner()
+    index = tmp_path / "idx"
+    first = runner.invoke(app, ["index", "build", str(corpus), "-o", str(index), "--ontology", str(ZOO), "--reasoner", "hermit"])
+    assert first.exit_code == 0, first.output
+    assert "unsatisfiable classes: Omnivore" in first.stderr
+    info = runner.invoke(app, ["index", "info", str(index)])
+    assert "Omnivore" in info.stdout
+    before = (index / "manifest.json").read_bytes()
+    result = runner.invoke(app, ["index", "build", str(corpus), "-o", str(index), "--ontology", str(ZOO),
+                                 "--ontology", str(clash), "--reasoner", "hermit"])
+    assert result.exit_code == 2 and "inconsistent ontology: hermit finds no model" in result.stderr
+    assert (index / "manifest.json").read_bytes() == before
+
+
+def test_auto_takes_owl_rl_above_the_size_limit_or_without_java(tmp_path: Path, monkeypatch):
+    from scientia.reasoners import knowledge_base
+    from scientia.reasoners.description_logic import HermitReasoner
+    from scientia.reasoners.owl_rl import OwlRlReasoner
+
+    base = KnowledgeBase.create(tmp_path / "k.sqlite3")
+    try:
+        base.load([FAMILY])
+        assert isinstance(base.choose_reasoner("auto"), HermitReasoner)  # small, and Java is here
+        assert isinstance(base.choose_reasoner("auto", java="/nonexistent/java"), OwlRlReasoner)
+        monkeypatch.setattr(knowledge_base, "AUTO_DL_LIMIT", base.triple_count() - 1)
+        assert isinstance(base.choose_reasoner("auto"), OwlRlReasoner)
+    finally:
+        base.close()

@@ -15,8 +15,11 @@ def test_available_cores_within_affinity(monkeypatch):
 def test_explicit_thread_count_wins(monkeypatch):
     monkeypatch.setenv(THREADS_ENV, "1")
     assert available_cores() == 1
-    monkeypatch.setenv(THREADS_ENV, "not-a-number")
-    assert available_cores() >= 1
+    monkeypatch.delenv(THREADS_ENV)
+    detected = available_cores()
+    for unusable in ("not-a-number", "0", "-3", ""):
+        monkeypatch.setenv(THREADS_ENV, unusable)
+        assert available_cores() == detected, unusable  # an unusable value falls back to detection
 
 
 def test_faiss_uses_the_available_cores(monkeypatch, tmp_path):

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scientia.common.models import cuda_available, hub_offline, model_checksum
+from scientia.common.models import cuda_available, hub_offline, model_checksum, quiet_model_loading
 
 from .common import (
     TRAINING_RECORD,
@@ -26,6 +26,7 @@ from .common import (
     checked_base,
     count_kinds,
     held_out_curve,
+    run_trainer,
     split_for_training,
     trainer_arguments,
 )
@@ -69,8 +70,9 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
     started = time.perf_counter()
     hub_offline()
     set_seed(config.seed)
-    model = SentenceTransformer(str(base), device="cuda" if cuda_available() else "cpu", local_files_only=True,
-                                config_kwargs={"attention_probs_dropout_prob": config.attention_dropout})
+    with quiet_model_loading():
+        model = SentenceTransformer(str(base), device="cuda" if cuda_available() else "cpu", local_files_only=True,
+                                    config_kwargs={"attention_probs_dropout_prob": config.attention_dropout})
     if config.max_seq_length:
         model.max_seq_length = config.max_seq_length
 
@@ -104,7 +106,7 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
         callbacks=[tensorboard_callback(folder.staging / "runs")],
     )
     train_started = time.perf_counter()
-    trainer.train()
+    run_trainer(trainer, config.show_progress)
     train_seconds = time.perf_counter() - train_started
     per_epoch = held_out_curve(trainer, metric)
     after = max((entry[metric] for entry in per_epoch), default=None)

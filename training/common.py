@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scientia.common.models import cuda_available, local_model_folder
+from scientia.common.models import cuda_available, local_model_folder, quiet_model_loading
 from scientia.common.errors import InvalidArgumentError
 
 from .mining import MiningOptions
 from .output import ModelFolder
 from .pairs import TrainingData, TrainingPair, split_held_out
 
-__all__ = ["TRAINING_RECORD", "TrainerConfig", "checked_base", "count_kinds", "held_out_curve", "split_for_training",
+__all__ = ["TRAINING_RECORD", "TrainerConfig", "checked_base", "count_kinds", "held_out_curve", "run_trainer", "split_for_training",
            "trainer_arguments"]
 
 TRAINING_RECORD = "training.json"  # what was trained from what, and the held-out scores
@@ -60,6 +60,20 @@ def split_for_training(data: TrainingData, eval_fraction: float, seed: int) -> t
     held_out_positives = {p.positive for p in held_out}
     corpus = [text for text in data.corpus.values() if text not in held_out_positives] or [p.positive for p in train_pairs]
     return train_pairs, held_out, corpus
+
+
+def run_trainer(trainer, show_progress: bool) -> None:
+    """``trainer.train()``; without progress wanted, quiet: transformers then prints each log
+    dict to stdout instead of its bar (PrinterCallback), and draws a bar when it reloads the best
+    epoch's weights. The logs still reach TensorBoard."""
+    if show_progress:
+        trainer.train()
+        return
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
+    with quiet_model_loading():
+        trainer.train()
 
 
 def trainer_arguments(config: TrainerConfig, folder: ModelFolder, metric: str | None, logging_steps: int) -> dict[str, Any]:

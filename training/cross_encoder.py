@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from scientia.common.models import cuda_available, hub_offline, model_checksum
+from scientia.common.models import cuda_available, hub_offline, model_checksum, quiet_model_loading
 
-from .common import TRAINING_RECORD, TrainerConfig, checked_base, held_out_curve, split_for_training, trainer_arguments
+from .common import TRAINING_RECORD, TrainerConfig, checked_base, held_out_curve, run_trainer, split_for_training, trainer_arguments
 from .evaluation import EVALUATOR_NAME, base_candidates, held_out_queries
 from .mining import MiningOptions, mine_negatives
 from .output import ModelFolder, tensorboard_callback
@@ -48,7 +48,8 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
         hub_offline()
         set_seed(config.seed)
         device = "cuda" if cuda_available() else "cpu"
-        retriever = SentenceTransformer(str(base), device=device, local_files_only=True)  # mines, picks candidates
+        with quiet_model_loading():
+            retriever = SentenceTransformer(str(base), device=device, local_files_only=True)  # mines, picks candidates
         train_pairs, held_out, mining_corpus = split_for_training(data, config.eval_fraction, config.seed)
         triplets = mine_negatives(train_pairs, mining_corpus, retriever, config.mining, config.seed, known_vectors)
         texts, labels, queries = [], [], []
@@ -76,8 +77,9 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
                                                        always_rerank_positives=True, batch_size=32)
         del retriever
 
-        model = CrossEncoder(str(base), num_labels=1, max_length=config.max_length, device=device, local_files_only=True,
-                             config_kwargs={"attention_probs_dropout_prob": config.attention_dropout})
+        with quiet_model_loading():
+            model = CrossEncoder(str(base), num_labels=1, max_length=config.max_length, device=device, local_files_only=True,
+                                 config_kwargs={"attention_probs_dropout_prob": config.attention_dropout})
         metric = _metric_name(evaluator) if evaluator else None
         args = CrossEncoderTrainingArguments(**trainer_arguments(config, folder, metric, logging_steps=10))
         trainer = CrossEncoderTrainer(
@@ -86,7 +88,7 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
             callbacks=[tensorboard_callback(folder.staging / "runs")],
         )
         train_started = time.perf_counter()
-        trainer.train()
+        run_trainer(trainer, config.show_progress)
         train_seconds = time.perf_counter() - train_started
         per_epoch = held_out_curve(trainer, metric)
         # the evaluator also scores the candidates in the base model's order: the "before"

@@ -39,6 +39,8 @@ class DenseComponent(Component):
     def create(self, folder: Path, build: BuildContext) -> DenseSection:
         import faiss
 
+        if build.options.faiss_factory:  # a wrong --faiss fails before the documents are encoded
+            DenseIndex.empty(build.options.faiss_factory, build.encoder.dimension)
         dense = DenseIndex.build(_embed(build), build.options.faiss_factory)
         dense.save(folder / VECTORS_FILE)
         return DenseSection(dense.factory, "inner_product", dense.dimension, gpu_count() > 0, faiss.__version__)
