@@ -52,15 +52,18 @@ class Engine:
     def open(
         cls, path: str | Path, model: str | Path | None = None, device: Device = "auto", encoder: Encoder | None = None
     ) -> Engine:
-        """Open an index folder. ``model`` must be the encoder the index was built with (checked by checksum).
+        """Open an index folder. ``model`` must be the encoder the index was built with (checked by
+        checksum); without it the recorded one is found and checked when a query first encodes, so
+        lexical and knowledge queries need no model folder at all.
 
         ``encoder``: an already loaded encoder to reuse (a server reopening a newer generation),
         used when it is the index's own.
         """
         generation = Generation.open(path)
-        model_path = checked_model_path(generation.root, generation.manifest.encoder, model)
+        if model is not None:  # asked for by name: checked now; otherwise when a query first needs it
+            model = checked_model_path(generation.root, generation.manifest.encoder, model)
         store = generation.open_documents()
-        return cls(generation, store, SignalOptions(model_path, device, encoder))
+        return cls(generation, store, SignalOptions(model, device, encoder))
 
     @property
     def root(self) -> Path:

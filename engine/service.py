@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
+from starlette.exceptions import HTTPException
 
 from scientia.common.errors import ScientiaError
 from scientia.indexers.layout import IndexLayout
@@ -23,7 +24,8 @@ from .engine import MAX_QUERY_CHARS, Engine
 from .fusion import FUSION_METHODS
 from .modes import MODES
 
-__all__ = ["LiveEngine", "create_app", "search_request_model", "SparqlRequest", "MAX_BODY_BYTES"]
+__all__ = ["BoundedBodies", "LiveEngine", "MAX_BODY_BYTES", "SparqlRequest", "app_from_environment", "create_app",
+           "search_request_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +104,56 @@ class SparqlRequest(BaseModel):
     query: str = Field(min_length=1, max_length=100_000)
 
 
-def create_app(index: str | Path):
+class BoundedBodies:
+    """ASGI middleware: a request body over ``limit`` bytes gets 413, whether its length is
+    declared (refused before a byte is read) or it arrives in chunks (refused as soon as the
+    chunks pass the limit, without reading the rest)."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from fastapi.responses import JSONResponse
+
+        too_large = JSONResponse({"detail": f"request body over {self.limit} bytes"}, status_code=413)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await too_large(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:  # FastAPI passes an HTTPException on as the response
+                    raise _BodyTooLarge(413, f"request body over {self.limit} bytes")
+            return message
+
+        async def watched_send(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _BodyTooLarge:
+            if not started:
+                await too_large(scope, receive, send)
+
+
+class _BodyTooLarge(HTTPException):
+    pass
+
+
+def create_app(index: str | Path, threads: int | None = None):
+    """The FastAPI app serving ``index``; ``threads`` sizes the pool that runs requests."""
     from fastapi import FastAPI, HTTPException, Request
     from fastapi.responses import JSONResponse
 
@@ -115,13 +166,14 @@ def create_app(index: str | Path):
         version=live.engine.manifest.scientia_version,
     )
     SearchRequest = search_request_model()
+    app.add_middleware(BoundedBodies, limit=MAX_BODY_BYTES)
 
-    @app.middleware("http")
-    async def bounded_bodies(request: Request, call_next):
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-            return JSONResponse({"detail": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
-        return await call_next(request)
+    if threads is not None:
+        @app.on_event("startup")
+        async def size_thread_pool() -> None:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
 
     @app.exception_handler(ScientiaError)
     async def user_error(request: Request, error: ScientiaError):
@@ -154,3 +206,17 @@ def create_app(index: str | Path):
         return {"columns": columns, "rows": [{c: to_json_value(v) for c, v in zip(columns, row)} for row in rows]}
 
     return app
+
+
+SERVE_INDEX_ENV = "SCIENTIA_SERVE_INDEX"
+SERVE_THREADS_ENV = "SCIENTIA_SERVE_THREADS"
+
+
+def app_from_environment():
+    """The app factory that ``scientia serve --workers N`` hands uvicorn: each worker process
+    opens the index named by ``SCIENTIA_SERVE_INDEX`` itself (memory-mapped files are shared
+    through the page cache)."""
+    import os
+
+    threads = os.environ.get(SERVE_THREADS_ENV)
+    return create_app(os.environ[SERVE_INDEX_ENV], int(threads) if threads else None)

@@ -123,3 +123,43 @@ def test_a_new_generation_is_served_without_restart_or_failed_requests(server, t
     assert answered.count(before) > 0 and answered.count(before + 1) > 0, answered
     status, body = post(port, "/search", {"query": "calzone with ricotta", "k": 1})
     assert body["hits"][0]["id"] == "new/calzone"
+
+
+def test_a_chunked_body_over_the_limit_is_refused(server):
+    port, _ = server
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(b"POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 65536
+        try:  # 16 MB in 64 KiB chunks; the server may answer and close long before the end
+            for _ in range(256):
+                connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert connection.recv(200).startswith(b"HTTP/1.1 413")
+    assert post(port, "/search", {"query": "pizza", "k": 1})[0] == 200  # and the server serves on
+
+
+def test_several_worker_processes_serve_one_index(tmp_path: Path):
+    import subprocess
+    import sys
+
+    from scientia.benchmarks.load_test import free_port
+
+    index = tmp_path / "idx"
+    build_index(write_jsonl(tmp_path / "c.jsonl", [{"id": "tea", "text": "Green tea is steeped."}]), index)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "serve", str(index), "--port", str(port), "--workers", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                status, body = post(port, "/search", {"query": "tea", "k": 1})
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200 and body["hits"][0]["id"] == "tea"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

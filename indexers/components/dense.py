@@ -43,6 +43,7 @@ class DenseComponent(Component):
             DenseIndex.empty(build.options.faiss_factory, build.encoder.dimension)
         dense = DenseIndex.build(_embed(build), build.options.faiss_factory)
         dense.save(folder / VECTORS_FILE)
+        build.encoder.prepare_queries()
         return DenseSection(dense.factory, "inner_product", dense.dimension, gpu_count() > 0, faiss.__version__)
 
     def open(self, folder: Path, section: DenseSection, use_gpu: bool | None = None) -> DenseIndex:

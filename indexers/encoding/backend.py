@@ -27,11 +27,19 @@ class EncoderBackend(ABC):
     uses_device: ClassVar[bool] = False
     # Whether a text's vector is the same whatever other texts share its batch.
     batch_invariant: ClassVar[bool] = True
+    # The backend that encodes queries against documents this one encoded: the same vectors (to
+    # cosine > 0.9999 for torch and ONNX fp32), without importing torch on the query path.
+    query_backend: ClassVar[str]
 
     def __init__(self, model_path: Path, checksum: str, device: str) -> None:
         self.model_path = model_path
         self.checksum = checksum
         self.device = device
+
+    @classmethod
+    def cannot_run(cls, model_path: Path) -> str | None:
+        """Why this backend can't run the model folder, or None where it can."""
+        return None
 
     @abstractmethod
     def load(self) -> None:

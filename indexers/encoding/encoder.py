@@ -69,6 +69,30 @@ class Encoder:
     def key_for(checksum: str, backend: str) -> str:
         return checksum if backend == "torch" else f"{checksum}-{backend}"
 
+    @classmethod
+    def for_queries(cls, root: Path, recorded: EncoderSection, model: str | Path | None = None,
+                    device: Device = "auto") -> Encoder:
+        """The encoder that embeds queries for an index whose documents ``recorded`` describes:
+        the same checked model folder, run by the document backend's query backend (ONNX Runtime,
+        so a query never imports torch)."""
+        path = checked_model_path(root, recorded, model)
+        backend = BACKENDS[recorded.backend].query_backend
+        problem = BACKENDS[backend].cannot_run(path)
+        if problem:  # a model with more than ONNX runs: queries on the backend that built the index
+            logger.info("%s; queries run on %s", problem, recorded.backend)
+            backend = recorded.backend
+        return cls(path, device, checksum=recorded.checksum, backend=backend)
+
+    @property
+    def query_backend(self) -> str:
+        return self._backend_class.query_backend
+
+    def prepare_queries(self) -> None:
+        """Make what :meth:`for_queries` will need (the ONNX export of these weights), now that
+        the build has torch loaded anyway; later queries then import neither."""
+        if self.query_backend != self.backend and not BACKENDS[self.query_backend].cannot_run(self.path):
+            type(self)(self.path, "cpu", checksum=self.checksum, backend=self.query_backend).load()
+
     def load(self) -> None:
         """Load the weights now, so that later timings measure encoding alone."""
         self.runtime.load()

@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scientia.common.cache import cache_root
 from scientia.common.errors import InvalidArgumentError
+from scientia.common.models import quiet_model_loading
 from scientia.common.threads import available_cores
 
 from .backend import EncoderBackend
@@ -47,13 +49,22 @@ class OnnxBackend(EncoderBackend):
     """ONNX Runtime, fp32: reproduces torch to cosine > 0.9999."""
 
     name = "onnx"
+    query_backend = "onnx"
     quantized = False
 
     _session = None
 
+    @classmethod
+    def cannot_run(cls, model_path: Path) -> str | None:
+        """Why this backend can't run the model folder (a module it does not implement), or None."""
+        return _pipeline(model_path)[1]
+
     def load(self) -> None:
         if self._session is not None:
             return
+        problem = self.cannot_run(self.model_path)
+        if problem:
+            raise InvalidArgumentError(f"{problem} (use --backend torch)")
         folder = onnx_files_dir(self.checksum)
         fp32 = folder / "model.onnx"
         if not fp32.is_file():
@@ -69,25 +80,36 @@ class OnnxBackend(EncoderBackend):
         model_path = self.model_path
         config = json.loads((model_path / "sentence_bert_config.json").read_text()) if (model_path / "sentence_bert_config.json").is_file() else {}
         self._max_seq_length = int(config.get("max_seq_length", 256))
-        pooling = model_path / "1_Pooling" / "config.json"
-        pooling_config = json.loads(pooling.read_text()) if pooling.is_file() else {"pooling_mode_mean_tokens": True}
-        if pooling_config.get("pooling_mode_cls_token"):
-            self.pooling = "cls"
-        elif pooling_config.get("pooling_mode_mean_tokens"):
-            self.pooling = "mean"
-        else:
-            raise InvalidArgumentError(f"{pooling}: only mean or CLS pooling runs on ONNX (use --backend torch)")
+        self.pooling, problem = _pipeline(model_path)
+        if problem:
+            raise InvalidArgumentError(f"{problem} (use --backend torch)")
         from tokenizers import Tokenizer
 
-        self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self._max_seq_length)
+        tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        tokenizer.enable_truncation(self._max_seq_length)
         # tokenizer.json may pad every text to a fixed length (MiniLM's: 128); batches pad themselves.
-        self.pad_id = int((self.tokenizer.padding or {}).get("pad_id", 0))
-        self.tokenizer.no_padding()
+        self.pad_id = int((tokenizer.padding or {}).get("pad_id", 0))
+        tokenizer.no_padding()
+        # A Rust tokenizer is a RefCell inside: shared between threads it can fail with "Already
+        # borrowed". Each thread that encodes gets its own copy (about 10 ms, once per thread).
+        self._tokenizer_json = tokenizer.to_str()
+        self._per_thread = threading.local()
+        self._per_thread.tokenizer = tokenizer
         session = open_session(path, threads=self.workers)
         self.input_names = {i.name for i in session.get_inputs()}
         self._dimension = int(session.get_outputs()[0].shape[-1])
         self._session = session
+
+    @property
+    def tokenizer(self):
+        """This thread's tokenizer."""
+        self.load()
+        tokenizer = getattr(self._per_thread, "tokenizer", None)
+        if tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = self._per_thread.tokenizer = Tokenizer.from_str(self._tokenizer_json)
+        return tokenizer
 
     @property
     def session(self):
@@ -182,8 +204,28 @@ class OnnxInt8Backend(OnnxBackend):
     """
 
     name = "onnx-int8"
+    query_backend = "onnx-int8"  # int8 documents, int8 queries: the vectors they were measured with
     quantized = True
     batch_invariant = False
+
+
+def _pipeline(model_path: Path) -> tuple[str, str | None]:
+    """The pooling of a sentence-transformers folder (``mean`` or ``cls``) and, where its modules
+    are more than a transformer, one pooling and a normalization, why ONNX can't run it."""
+    modules = model_path / "modules.json"
+    for module in json.loads(modules.read_text()) if modules.is_file() else []:
+        kind = str(module.get("type", "")).rsplit(".", 1)[-1]
+        if kind not in ("Transformer", "Pooling", "Normalize"):
+            return "mean", f"{modules}: module {kind!r} does not run on ONNX"
+    pooling = model_path / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text()) if pooling.is_file() else {"pooling_mode": "mean"}
+    # sentence-transformers 6 writes "pooling_mode": "mean"; earlier versions one flag per mode
+    mode = config.get("pooling_mode") or next(
+        (name for name, flag in (("cls", "pooling_mode_cls_token"), ("mean", "pooling_mode_mean_tokens")) if config.get(flag)), None
+    )
+    if mode not in ("mean", "cls"):
+        return "mean", f"{pooling}: only mean or CLS pooling runs on ONNX, not {mode!r}"
+    return mode, None
 
 
 def open_session(path: Path, threads: int, profile_prefix: str | None = None):
@@ -204,7 +246,8 @@ def _export(model_path: Path, target: Path) -> None:
     from transformers import AutoModel
 
     logger.info("exporting %s to ONNX (once)", model_path)
-    model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager", local_files_only=True)
+    with quiet_model_loading():
+        model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager", local_files_only=True)
     model.eval()
 
     class LastHiddenState(torch.nn.Module):

@@ -1,0 +1,96 @@
+"""The query path: no torch (queries are encoded by ONNX Runtime from an export made at build
+time), no encoder at all for lexical and knowledge queries, and damaged files refused at open."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from scientia.cli.app import app
+from scientia.engine import Engine
+from scientia.indexers import BuildOptions, build_index
+
+from conftest import SMALL_CORPUS, write_jsonl
+
+runner = CliRunner()
+
+QUERY_IN_A_FRESH_PROCESS = """
+import json, sys
+from scientia.cli.app import app
+try:
+    app(sys.argv[1:], standalone_mode=False)
+finally:
+    heavy = [m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules]
+    print("HEAVY=" + json.dumps(heavy))
+"""
+
+
+def query_in_a_fresh_process(*args) -> tuple[list[dict], list[str]]:
+    process = subprocess.run([sys.executable, "-c", QUERY_IN_A_FRESH_PROCESS, "query", *map(str, args), "--json"],
+                             capture_output=True, text=True, timeout=300)
+    assert process.returncode == 0, process.stderr
+    lines = process.stdout.splitlines()
+    heavy = json.loads(lines[-1].removeprefix("HEAVY="))
+    return [json.loads(line) for line in lines[:-1]], heavy
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
+def test_a_query_imports_no_torch(tmp_path: Path, backend: str):
+    index = tmp_path / "idx"
+    build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), index, BuildOptions(backend=backend))
+    for mode in ("hybrid", "dense", "lexical"):
+        hits, heavy = query_in_a_fresh_process(index, "magma and lava", "--mode", mode, "-k", "2")
+        assert hits[0]["id"] == "volcano" and heavy == [], (mode, heavy)
+
+
+@pytest.mark.slow
+def test_queries_on_a_torch_index_rank_like_torch(small_index: Path, encoder):
+    """Documents encoded by torch, queries by its ONNX fp32 export: the same vectors to 1e-4."""
+    from scientia.indexers.encoding import Encoder
+
+    queries = ["a pet that purrs", "rocket thrust in space", "how bread rises", "x"]
+    with Engine.open(small_index) as engine:
+        query_encoder = engine.signal("dense").encoder
+        assert query_encoder.backend == "onnx" and query_encoder.checksum == encoder.checksum
+        cosines = np.sum(query_encoder.encode_queries(queries) * Encoder().encode_queries(queries), axis=1)
+    assert cosines.min() > 0.9999
+
+
+def test_lexical_and_knowledge_queries_need_no_model_folder(tmp_path: Path):
+    from scientia.common.models import default_model_path
+
+    model = Path(shutil.copytree(default_model_path(), tmp_path / "my-model"))
+    index = tmp_path / "idx"
+    result = runner.invoke(app, ["index", "build", str(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)), "-o", str(index),
+                                 "--model", str(model), "-q"])
+    assert result.exit_code == 0, result.output
+    shutil.rmtree(model)  # the folder the index was built with is gone
+    result = runner.invoke(app, ["query", str(index), "magma lava", "--mode", "lexical", "--json", "-k", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == "volcano"
+    result = runner.invoke(app, ["query", str(index), "magma lava", "--mode", "dense"])
+    assert result.exit_code == 2 and "my-model, which is not a folder here; pass --model" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate"])
+def test_a_damaged_vectors_file_is_refused_at_open_naming_it(tmp_path: Path, small_index: Path, damage: str):
+    index = Path(shutil.copytree(small_index, tmp_path / "idx"))
+    vectors = next(index.glob("gen-*/vectors.faiss"))
+    data = bytearray(vectors.read_bytes())
+    if damage == "flip a byte":
+        data[-1] ^= 0xFF
+    else:
+        del data[-8:]
+    vectors.write_bytes(bytes(data))
+    result = runner.invoke(app, ["query", str(index), "magma lava", "--mode", "dense"])
+    assert result.exit_code == 2 and f"{vectors}: damaged" in result.stderr
+    result = runner.invoke(app, ["query", str(index), "magma lava", "--mode", "lexical", "--json", "-k", "1"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "volcano"  # the other signals still answer
