@@ -112,7 +112,22 @@ def hammer(port: int, total: int, clients: int) -> dict[str, Any]:
     }
 
 
+def in_process_rate(index: Path, queries: int) -> dict[str, Any]:
+    """The same queries through ``Engine.search_batch`` in this process: the ceiling HTTP is measured against."""
+    from scientia.engine import Engine
+
+    texts = [QUERIES[i % len(QUERIES)] for i in range(queries)]
+    with Engine.open(index) as engine:
+        engine.search_batch(texts[:10], k=10)  # load every signal first
+        started = time.perf_counter()
+        engine.search_batch(texts, k=10)
+        seconds = time.perf_counter() - started
+        mode = engine.default_mode
+    return {"mode": mode, "queries_per_second": round(queries / seconds, 1)}
+
+
 def run(index: Path, queries: int, clients: int, out: Path) -> dict[str, Any]:
+    batch = in_process_rate(index, queries)
     port = free_port()
     server = start_server(index, port)
     try:
@@ -124,7 +139,8 @@ def run(index: Path, queries: int, clients: int, out: Path) -> dict[str, Any]:
         server.terminate()
         server.wait(timeout=30)
     report = {"benchmark": "load", "index": str(index), "clients": clients, "queries": queries,
-              "machine": describe_machine(), "steady": quiet, "during_index_add": under_update}
+              "machine": describe_machine(), "steady": quiet, "during_index_add": under_update,
+              "in_process_search_batch": batch}
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     rows = [("steady", quiet), ("during index add", under_update)]
@@ -133,6 +149,8 @@ def run(index: Path, queries: int, clients: int, out: Path) -> dict[str, Any]:
              "| phase | requests | errors | p50 ms | p99 ms | requests/s | generations served |", "|---|---:|---:|---:|---:|---:|---|"]
     lines += [f"| {name} | {r['requests']} | {r['errors']} | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_second']} | "
               f"{', '.join(map(str, r['generations_seen']))} |" for name, r in rows]
+    lines += ["", f"In process, `Engine.search_batch` over the same {queries} queries ({batch['mode']}): "
+                  f"{batch['queries_per_second']} queries/s."]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return report
 

@@ -17,7 +17,7 @@ from scientia.engine import CrossEncoderReranker, Engine
 from scientia.indexers.builder import BuildOptions, build_index_from_documents, load_documents
 from scientia.indexers.embedding_cache import default_cache_dir
 from scientia.common.models import Device
-from scientia.indexers.encoding import Backend, Encoder
+from scientia.indexers.encoding import DEFAULT_BACKEND, Backend, Encoder
 from scientia.common.errors import CorpusError
 from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
@@ -48,7 +48,7 @@ class BenchmarkConfig:
     faiss_factory: str | None = None
     cache_dir: Path | None = None
     device: Device = "auto"
-    backend: Backend = "torch"
+    backend: Backend = DEFAULT_BACKEND
     batch_size: int = 64
     show_progress: bool = False
     ontologies: list[Path] = field(default_factory=list)

@@ -9,7 +9,7 @@ import typer
 
 from .errors import fail, reports_user_errors
 from .logs import is_quiet
-from .options import BackendArg, DeviceArg, FaissArg, FusionArg, ModelArg, ReasonerArg, RerankArg, RerankDepthArg
+from .options import DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, FusionArg, ModelArg, ReasonerArg, RerankArg, RerankDepthArg
 
 
 @reports_user_errors
@@ -39,7 +39,7 @@ def bench(
     faiss_factory: FaissArg = None,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
     device: DeviceArg = "auto",
-    backend: BackendArg = "torch",
+    backend: BackendArg = DEFAULT_BACKEND,
 ) -> None:
     """Score DATASET: nDCG@10, Recall@100, MRR@10, build time, throughput, latency, memory.
 

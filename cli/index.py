@@ -12,7 +12,7 @@ from scientia.indexers.readers import CorpusFormat
 
 from .errors import reports_user_errors
 from .logs import AnswerCommand, VerbosityCommand, is_quiet
-from .options import BackendArg, DeviceArg, FaissArg, ModelArg, ReasonerArg
+from .options import DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, ModelArg, ReasonerArg
 
 app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 
@@ -35,7 +35,7 @@ def build(
     faiss_factory: FaissArg = None,
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Encoder batch size."),
     device: DeviceArg = "auto",
-    backend: BackendArg = "torch",
+    backend: BackendArg = DEFAULT_BACKEND,
     dedupe: bool = typer.Option(False, "--dedupe", help="Keep the first of records sharing an id instead of failing."),
     id_field: str = typer.Option("id", "--id-field", help="CSV column holding the document id."),
     text_field: str = typer.Option("text", "--text-field", help="CSV column holding the text."),

@@ -21,7 +21,7 @@ from scientia.common.models import Device
 from .components import COMPONENTS, BuildContext
 from .docstore import DOCUMENTS_FILE, DocumentStore
 from .documents import CorpusDigest, Document
-from .encoding import Encoder
+from .encoding import DEFAULT_BACKEND, Encoder
 from .generation import StagedGeneration, now
 from .knowledge_builder import KnowledgeOptions
 from .layout import IndexLayout, scientia_version
@@ -40,7 +40,7 @@ class BuildOptions:
 
     model: str | Path | None = None
     device: Device = "auto"
-    backend: str = "torch"  # a name in scientia.indexers.encoding.BACKENDS
+    backend: str = DEFAULT_BACKEND  # a name in scientia.indexers.encoding.BACKENDS
     batch_size: int = 64
     faiss_factory: str | None = None
     bm25: BM25Params = field(default_factory=BM25Params)

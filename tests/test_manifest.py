@@ -62,8 +62,10 @@ def test_legacy_indexes_answer_as_freshly_built_ones(legacy: Path, tmp_path: Pat
     from scientia.indexers import BuildOptions, build_index
     from scientia.indexers.knowledge_builder import KnowledgeOptions
 
-    small = build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), tmp_path / "small")
-    family = build_index(None, tmp_path / "family", BuildOptions(knowledge=KnowledgeOptions([FAMILY], reasoner="rl")))
+    # the legacy indexes were encoded by torch, the default then
+    small = build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), tmp_path / "small", BuildOptions(backend="torch"))
+    family = build_index(None, tmp_path / "family",
+                         BuildOptions(backend="torch", knowledge=KnowledgeOptions([FAMILY], reasoner="rl")))
     assert small.documents.count == len(SMALL_CORPUS) and family.has("knowledge")
     small_queries = ["a pet that purrs", "rocket thrust in space", "yeast"]
     assert _answers(legacy / "legacy-small", small_queries) == _answers(tmp_path / "small", small_queries)

@@ -52,12 +52,14 @@ def test_a_query_imports_no_torch(tmp_path: Path, backend: str):
 
 
 @pytest.mark.slow
-def test_queries_on_a_torch_index_rank_like_torch(small_index: Path, encoder):
+def test_queries_on_a_torch_index_rank_like_torch(tmp_path: Path, encoder):
     """Documents encoded by torch, queries by its ONNX fp32 export: the same vectors to 1e-4."""
     from scientia.indexers.encoding import Encoder
 
+    index = tmp_path / "idx"
+    build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), index, BuildOptions(backend="torch"))
     queries = ["a pet that purrs", "rocket thrust in space", "how bread rises", "x"]
-    with Engine.open(small_index) as engine:
+    with Engine.open(index) as engine:
         query_encoder = engine.signal("dense").encoder
         assert query_encoder.backend == "onnx" and query_encoder.checksum == encoder.checksum
         cosines = np.sum(query_encoder.encode_queries(queries) * Encoder().encode_queries(queries), axis=1)

@@ -142,6 +142,10 @@ class OnnxBackend(EncoderBackend):
             # batch 32 in benchmarks/encode.py, before and after: 38 -> 55 abstracts/s, 225 -> 279
             # 50-word passages/s, 314 -> 428 56-token passages/s (torch unchanged, 2 cores).
             size, session = min(batch_size, PARALLEL_BATCH), self.single_threaded_session()
+        elif len(texts) == 1:
+            # One text (a query) runs on the calling thread: a server's concurrent queries then
+            # run side by side on the cores instead of queueing for one session's thread pool.
+            size, session = 1, self.single_threaded_session()
         else:
             size, session = batch_size, self.session
         batches = [order[start : start + size] for start in range(0, len(order), size)]
