@@ -4,10 +4,17 @@ via eager sparse scoring", 2024).
 Scoring is Lucene's BM25 variant (Robertson & Zaragoza, "The Probabilistic Relevance Framework:
 BM25 and Beyond", 2009). Text is lower-cased, split on word characters, stripped of English
 stopwords and Snowball-stemmed; the same analyzer runs on queries.
+
+bm25s builds and saves the index: one BM25 score per (term, document), a CSC matrix with a
+column per term. A query reads that matrix back with numpy alone and sums its terms' columns
+with bm25s's own arithmetic (:func:`_column_sums`, :func:`_top_k`), so the scores and their order
+are bm25s's, while ``import bm25s`` (and the numba and scipy it pulls in, about 0.25 s) stays off
+the query path.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,9 +26,17 @@ from scientia.common.errors import IndexFormatError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["BM25Params", "LexicalIndex", "Analyzer"]
+__all__ = ["BM25Params", "LexicalIndex", "Analyzer", "STOPWORDS_EN"]
 
 Bm25Method = Literal["lucene", "robertson", "atire", "bm25l", "bm25+"]
+# bm25s's English list (bm25s.stopwords.STOPWORDS_EN, 0.3.16), kept here so that queries need not
+# import bm25s; tests/test_lexical.py checks the two stay equal.
+STOPWORDS_EN = (
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
+    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+)
+# The methods whose absent terms still score (bm25s saves their per-term floor separately).
+_NONOCCURRENCE_METHODS = ("bm25l", "bm25+")
 
 
 @dataclass(frozen=True)
@@ -41,10 +56,8 @@ class Analyzer:
     _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
     def __init__(self, stopwords: str = "en", stemmer: str | None = "english") -> None:
-        import bm25s.stopwords
-
         if stopwords in ("en", "english"):
-            self.stopwords = frozenset(bm25s.stopwords.STOPWORDS_EN)
+            self.stopwords = frozenset(STOPWORDS_EN)
         elif not stopwords:
             self.stopwords = frozenset()
         else:
@@ -61,17 +74,32 @@ class Analyzer:
         return self._stem(tokens) if self._stem else tokens
 
 
-class LexicalIndex:
-    """A bm25s index whose document ``i`` is document position ``i`` in the document store."""
+@dataclass
+class _ScoreMatrix:
+    """bm25s's eager index: ``data[indptr[t]:indptr[t+1]]`` are term ``t``'s scores for documents
+    ``indices[indptr[t]:indptr[t+1]]``."""
 
-    def __init__(self, retriever, params: BM25Params) -> None:
-        self.retriever = retriever
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    vocabulary: dict[str, int]
+    num_docs: int
+    dtype: str
+    nonoccurrence: np.ndarray | None = None
+
+
+class LexicalIndex:
+    """A BM25 index whose document ``i`` is document position ``i`` in the document store."""
+
+    def __init__(self, matrix: _ScoreMatrix, params: BM25Params, retriever=None) -> None:
+        self.matrix = matrix
         self.params = params
         self.analyzer = Analyzer(params.stopwords, params.stemmer)
+        self._retriever = retriever  # the bm25s object of a build, which saves it
 
     @property
     def num_documents(self) -> int:
-        return int(self.retriever.scores["num_docs"])
+        return self.matrix.num_docs
 
     @classmethod
     def build(cls, texts: Iterable[str], params: BM25Params | None = None) -> LexicalIndex:
@@ -81,30 +109,82 @@ class LexicalIndex:
         analyzer = Analyzer(params.stopwords, params.stemmer)
         retriever = bm25s.BM25(k1=params.k1, b=params.b, method=params.method)
         retriever.index([analyzer(text) for text in texts], show_progress=False)
-        return cls(retriever, params)
+        scores = retriever.scores
+        matrix = _ScoreMatrix(scores["data"], scores["indices"], scores["indptr"], retriever.vocab_dict,
+                              int(scores["num_docs"]), str(retriever.dtype), retriever.nonoccurrence_array)
+        return cls(matrix, params, retriever)
 
     def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` per query: ``(scores, positions)``; positions of zero-score documents are ``-1``.
 
-        ``mask`` (one weight per document, 0 to exclude) restricts the search inside bm25s.
+        ``mask`` (one weight per document, 0 to exclude) multiplies the scores before the top k
+        is taken, so excluded documents never take a place.
         """
         import numpy as np
 
         k = min(k, self.num_documents)
-        tokens = [self.analyzer(query) for query in queries]
-        positions, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=0, weight_mask=mask)
+        found = [_top_k(self._scores(self.analyzer(query), mask), k) for query in queries]
+        scores = np.array([row for row, _ in found]).reshape(len(queries), k)
+        positions = np.array([row for _, row in found]).reshape(len(queries), k)
         positions = np.where(scores > 0, positions, -1)
         return scores.astype(np.float32), positions
 
+    def _scores(self, tokens: list[str], mask: np.ndarray | None) -> np.ndarray:
+        """Every document's BM25 score for the query's terms, as bm25s's ``get_scores`` computes it."""
+        import numpy as np
+
+        matrix = self.matrix
+        if not tokens:
+            return np.zeros(matrix.num_docs, dtype=matrix.dtype)
+        ids = np.asarray([matrix.vocabulary[t] for t in tokens if t in matrix.vocabulary], dtype=matrix.indptr.dtype)
+        scores = _column_sums(matrix, ids)
+        if matrix.nonoccurrence is not None:
+            scores += matrix.nonoccurrence[ids].sum()
+        if mask is not None:
+            scores *= mask
+        return scores
+
     def save(self, folder: Path) -> None:
-        self.retriever.save(str(folder))
+        if self._retriever is None:
+            raise ValueError("only a LexicalIndex made by build() is saved; a loaded one is on disk already")
+        self._retriever.save(str(folder), show_progress=False)
 
     @classmethod
     def load(cls, folder: Path, params: BM25Params) -> LexicalIndex:
-        import bm25s
+        """Read what bm25s saved (``params.index.json``, ``vocab.index.json``, the CSC arrays)."""
+        import numpy as np
 
+        folder = Path(folder)
         try:
-            retriever = bm25s.BM25.load(str(folder), mmap=False)
+            saved = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+            vocabulary = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+            arrays = [np.load(folder / f"{name}.csc.index.npy", allow_pickle=False) for name in ("data", "indices", "indptr")]
+            nonoccurrence = None
+            if saved["method"] in _NONOCCURRENCE_METHODS:
+                nonoccurrence = np.load(folder / "nonoccurrence_array.index.npy", allow_pickle=False)
+            matrix = _ScoreMatrix(*arrays, vocabulary, int(saved["num_docs"]), str(saved["dtype"]), nonoccurrence)
         except (OSError, ValueError, KeyError) as error:
             raise IndexFormatError(f"{folder}: unreadable BM25 index ({error})") from None
-        return cls(retriever, params)
+        return cls(matrix, params)
+
+
+def _column_sums(matrix: _ScoreMatrix, ids: np.ndarray) -> np.ndarray:
+    """Sum the score columns of terms ``ids`` (repeats counted), term by term with ``np.add.at``:
+    bm25s's ``_compute_relevance_from_scores``, so the float32 sums come out bit for bit alike."""
+    import numpy as np
+
+    scores = np.zeros(matrix.num_docs, dtype=matrix.dtype)
+    for start, end in zip(matrix.indptr[ids], matrix.indptr[ids + 1]):
+        np.add.at(scores, matrix.indices[start:end], matrix.data[start:end])
+    return scores
+
+
+def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best ``(scores, positions)``, best first, chosen as bm25s's numpy ``topk`` does
+    (``argpartition``, then ``argsort`` of the part): ties fall the same way."""
+    import numpy as np
+
+    part = np.argpartition(scores, -k).take(indices=range(-k, 0))
+    part_scores = np.take(scores, part)
+    order = np.flip(np.argsort(part_scores))
+    return part_scores[order], part[order]

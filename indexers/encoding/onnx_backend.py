@@ -52,7 +52,11 @@ class OnnxBackend(EncoderBackend):
     query_backend = "onnx"
     quantized = False
 
-    _session = None
+    def __init__(self, model_path: Path, checksum: str, device: str) -> None:
+        super().__init__(model_path, checksum, device)
+        self._loaded = False
+        self._loading = threading.Lock()
+        self._session = None  # on all cores: made when a batch of a few texts first needs it
 
     @classmethod
     def cannot_run(cls, model_path: Path) -> str | None:
@@ -60,8 +64,13 @@ class OnnxBackend(EncoderBackend):
         return _pipeline(model_path)[1]
 
     def load(self) -> None:
-        if self._session is not None:
+        if self._loaded:
             return
+        with self._loading:
+            if not self._loaded:
+                self._load()
+
+    def _load(self) -> None:
         problem = self.cannot_run(self.model_path)
         if problem:
             raise InvalidArgumentError(f"{problem} (use --backend torch)")
@@ -76,7 +85,6 @@ class OnnxBackend(EncoderBackend):
                 _quantize(fp32, path)
         self.model_file = path
         self.workers = available_cores()
-        self._single_threaded = None
         model_path = self.model_path
         config = json.loads((model_path / "sentence_bert_config.json").read_text()) if (model_path / "sentence_bert_config.json").is_file() else {}
         self._max_seq_length = int(config.get("max_seq_length", 256))
@@ -95,10 +103,12 @@ class OnnxBackend(EncoderBackend):
         self._tokenizer_json = tokenizer.to_str()
         self._per_thread = threading.local()
         self._per_thread.tokenizer = tokenizer
-        session = open_session(path, threads=self.workers)
+        # The single-threaded session serves a query (one text) and many texts (batches side by
+        # side); a cold query loads one 90 MB model, not two.
+        session = self._single_threaded = open_session(path, threads=1)
         self.input_names = {i.name for i in session.get_inputs()}
         self._dimension = int(session.get_outputs()[0].shape[-1])
-        self._session = session
+        self._loaded = True
 
     @property
     def tokenizer(self):
@@ -113,7 +123,12 @@ class OnnxBackend(EncoderBackend):
 
     @property
     def session(self):
+        """The session on all cores, for a batch of a few texts (made on first use)."""
         self.load()
+        if self._session is None:
+            with self._loading:
+                if self._session is None:
+                    self._session = open_session(self.model_file, threads=self.workers)
         return self._session
 
     @property
@@ -166,9 +181,8 @@ class OnnxBackend(EncoderBackend):
         return vectors
 
     def single_threaded_session(self):
-        """A second session whose runs stay on their calling thread, made on first use."""
-        if self._single_threaded is None:
-            self._single_threaded = open_session(self.model_file, threads=1)
+        """The session whose runs stay on their calling thread."""
+        self.load()
         return self._single_threaded
 
     def _pooled(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
