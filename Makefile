@@ -93,7 +93,15 @@ bench-speed: setup
 	$(PY) -m scientia.benchmarks.onnx_profile "$(SHARED)/scifact" --out benchmarks/results/onnx-profile && \
 	$(PY) -m scientia.benchmarks.latency "$(SHARED)" --documents 100000 --out benchmarks/results/latency && \
 	$(PY) -m scientia.benchmarks.ann_scale bench-out/latency/index-100000-onnx-int8 "$(SHARED)" --vectors 1000000 \
-	  --out benchmarks/results/ann-scale
+	  --out benchmarks/results/ann-scale && \
+	$(PY) -m scientia.benchmarks.backends "$(SHARED)" --work bench-out/backends --out benchmarks/results/backends && \
+	rm -rf bench-out/cold-index && $(SCIENTIA) index build samples/corpus.jsonl --ontology samples/pizza.ttl -o bench-out/cold-index -q && \
+	$(PY) -m scientia.benchmarks.cold_query bench-out/cold-index --out benchmarks/results/cold-query && \
+	for backend in onnx onnx-int8; do \
+	  rm -rf bench-out/load-cranfield && cp -r bench-out/backends/cranfield/$$backend-index bench-out/load-cranfield && \
+	  $(PY) -m scientia.benchmarks.load_test bench-out/load-cranfield --queries 1000 --clients 8 \
+	    --out benchmarks/results/load-cranfield$$([ $$backend = onnx ] || echo -int8) || exit $$?; \
+	done
 
 clean:
 	rm -rf demo-index bench-out .pytest_cache

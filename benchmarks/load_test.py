@@ -10,6 +10,7 @@ Reports p50/p99 latency, throughput and errors; every request is checked for sta
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -67,19 +68,21 @@ def post(port: int, path: str, body: dict[str, Any], timeout: float = 30) -> tup
             return error.code, {}
 
 
-def hammer(port: int, total: int, clients: int) -> dict[str, Any]:
+def hammer(port: int, total: int, clients: int, until: threading.Thread | None = None) -> dict[str, Any]:
+    """``total`` queries from ``clients`` threads; with ``until``, and as many more as it takes
+    for that thread (the index adds) to finish, so that every switch happens under load."""
     latencies: list[float] = []
     errors: list[str] = []
     generations: set[int] = set()
-    counter = iter(range(total))
+    counter = itertools.count()
     lock = threading.Lock()
     deadline = time.monotonic() + MAX_SECONDS
 
     def client() -> None:
         while time.monotonic() < deadline:
             with lock:
-                i = next(counter, None)
-            if i is None:
+                i = next(counter)
+            if i >= total and (until is None or not until.is_alive()):
                 return
             started = time.perf_counter()
             try:
@@ -133,7 +136,7 @@ def run(index: Path, queries: int, clients: int, out: Path) -> dict[str, Any]:
     try:
         quiet = hammer(port, queries, clients)
         adds = _adder(index)
-        under_update = hammer(port, queries, clients)
+        under_update = hammer(port, queries, clients, until=adds)
         adds.join()
     finally:
         server.terminate()

@@ -60,8 +60,11 @@ def _mrr(model_path, pairs) -> float:
 
 
 @pytest.mark.slow
-def test_tiny_training_run_changes_weights_improves_retrieval_and_indexes(tmp_path: Path) -> None:
+def test_tiny_training_run_changes_weights_improves_retrieval_and_indexes(tmp_path: Path, monkeypatch) -> None:
     from safetensors.numpy import load_file
+
+    # the tuned model is new each run: its ONNX export goes to this test's folder, not the user cache
+    monkeypatch.setenv("SCIENTIA_CACHE", str(tmp_path / "cache"))
 
     from scientia.common.models import default_model_path, model_checksum
 
