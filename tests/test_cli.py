@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -266,6 +267,8 @@ def test_ctrl_c_exits_130_and_leaves_the_index_as_it_was(tmp_path: Path, small_i
     process = subprocess.run(
         [sys.executable, "-m", "scientia.cli", "index", "add", str(index), str(more)], capture_output=True, text=True,
         env={**os.environ, KILL_AT_ENV: "encoding", KILL_SIGNAL_ENV: "SIGINT"}, timeout=300,
+        # a job started in the background inherits SIGINT ignored; a terminal's Ctrl-C is not
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.returncode == 130 and process.stderr.strip().endswith("interrupted")
     assert "Traceback" not in process.stderr

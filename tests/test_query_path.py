@@ -96,3 +96,39 @@ def test_a_damaged_vectors_file_is_refused_at_open_naming_it(tmp_path: Path, sma
     assert result.exit_code == 2 and f"{vectors}: damaged" in result.stderr
     result = runner.invoke(app, ["query", str(index), "magma lava", "--mode", "lexical", "--json", "-k", "1"])
     assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "volcano"  # the other signals still answer
+
+
+def test_concurrent_queries_share_encoder_calls_and_get_their_own_vectors(small_index: Path):
+    import threading
+
+    queries = [f"{word} and more about {word}" for word in
+               ("magma", "rockets", "sourdough", "vaccines", "chess", "cats", "lava", "thrust",
+                "yeast", "immunity", "openings", "purring", "eruption", "propellant", "bread", "pathogen")]
+    with Engine.open(small_index) as engine:
+        dense = engine.signal("dense")
+        alone = {query: dense.encoder.encode_queries([query])[0] for query in queries}
+        calls = []
+        encode = dense.encoder.encode
+
+        def counted(texts, *args, **kwargs):
+            calls.append(len(texts))
+            return encode(texts, *args, **kwargs)
+
+        dense.encoder.encode = counted
+        start, results = threading.Barrier(len(queries)), {}
+
+        def ask(query: str) -> None:
+            start.wait()
+            results[query] = dense.rank([query], 3)[0].ranking
+
+        threads = [threading.Thread(target=ask, args=(query,)) for query in queries]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        expected = {query: dense.index.search(alone[query][None, :], 3) for query in queries}
+    assert sum(calls) == len(queries) and len(calls) < len(queries), calls  # some queries shared a call
+    for query in queries:  # and each got the ranking of its own vector
+        scores, positions = expected[query]
+        assert [p for p, _ in results[query]] == positions[0].tolist(), query
+        assert np.allclose([s for _, s in results[query]], scores[0], atol=1e-5), query

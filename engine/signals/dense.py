@@ -8,6 +8,7 @@ from scientia.indexers.dense import DenseIndex
 from scientia.indexers.encoding import BACKENDS, Encoder
 
 from .base import Restriction, Signal, SignalOptions, SignalResult, rankings_from_arrays
+from .batching import QueryBatcher
 
 if TYPE_CHECKING:
     from scientia.indexers.generation import Generation
@@ -22,6 +23,8 @@ class DenseSignal(Signal):
     def __init__(self, encoder: Encoder, index: DenseIndex) -> None:
         self.encoder = encoder
         self.index = index
+        # concurrent single queries (a server's) share encoder calls where vectors allow it
+        self._batcher = QueryBatcher(encoder) if encoder.batch_invariant else None
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> DenseSignal:
@@ -35,7 +38,10 @@ class DenseSignal(Signal):
         return cls(encoder, generation.open_component("dense"))
 
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
-        vectors = self.encoder.encode_queries(queries)  # thread-safe: no lock on the query path
+        if self._batcher is not None and len(queries) == 1:
+            vectors = self._batcher.encode(queries[0])[None, :]
+        else:
+            vectors = self.encoder.encode_queries(queries)  # thread-safe: no lock on the query path
         restriction = restriction or Restriction()
         scores, positions = self.index.search(vectors, depth, restriction.allowed, restriction.excluded)
         return rankings_from_arrays(scores, positions)

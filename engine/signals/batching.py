@@ -1,0 +1,67 @@
+"""Queries that arrive together are encoded together.
+
+On a CPU one fp32 query streams every weight of the encoder from memory (all-MiniLM-L6-v2: 90 MB,
+3.2 ms on one core here), so encoding eight queries in one call costs little more than encoding
+one. A server's request threads hand their query to one encoder thread, which takes whatever
+has queued up while it was busy and encodes it as one batch: no query waits for a batch to fill
+(an idle server encodes each alone, at once), and under load batches grow by themselves.
+
+This is for encoders whose vectors do not depend on their batch-mates (fp32); int8 queries are
+encoded one at a time on purpose (see :meth:`~scientia.indexers.encoding.Encoder.encode_queries`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from scientia.indexers.encoding import Encoder
+
+__all__ = ["QueryBatcher", "MAX_BATCH"]
+
+MAX_BATCH = 32
+
+
+class QueryBatcher:
+    def __init__(self, encoder: Encoder, max_batch: int = MAX_BATCH) -> None:
+        self.encoder = encoder
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    def encode(self, text: str) -> np.ndarray:
+        """``text``'s vector, encoded with the queries that came in with it."""
+        future: Future = Future()
+        self._queue.put((text, future))
+        self._start()
+        return future.result()
+
+    def _start(self) -> None:
+        if self._worker is None:
+            with self._starting:
+                if self._worker is None:
+                    self._worker = threading.Thread(target=self._run, name="scientia-query-encoder", daemon=True)
+                    self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self.encoder.encode([text for text, _ in batch], batch_size=len(batch))
+            except BaseException as error:  # every waiting request gets the error, none hangs
+                for _, future in batch:
+                    future.set_exception(error)
+                continue
+            for (_, future), vector in zip(batch, vectors):
+                future.set_result(vector)
