@@ -75,8 +75,8 @@ def table(report: dict[str, Any]) -> str:
                 f"| {ndcg['hybrid']:.4f} | {ndcg['hybrid'] - reference['nDCG@10']['hybrid']:+.4f} |"
             )
     decision = report["decision"]
-    lines += ["", f"Decision: default backend **{decision['default']}** (worst int8 Δ {decision['worst_int8_delta']:+.4f}, "
-              f"{decision['where']}; bound ±{QUALITY_BOUND})."]
+    lines += ["", f"Decision over {', '.join(report['results'])}: default backend **{decision['default']}** "
+              f"(worst int8 Δ {decision['worst_int8_delta']:+.4f}, {decision['where']}; bound ±{QUALITY_BOUND})."]
     return "\n".join(lines) + "\n"
 
 
