@@ -27,6 +27,11 @@ COMMANDS = {
     "latency": "python -m scientia.benchmarks.latency ../shared/datasets --documents 100000",
     "ann-scale": "python -m scientia.benchmarks.ann_scale bench-out/latency/index-100000-onnx-int8 ../shared/datasets",
     "load": "python -m scientia.benchmarks.load_test bench-out/load-index --queries 1000 --clients 8",
+    "backends": "python -m scientia.benchmarks.backends ../shared/datasets",
+    "backends-abstracts": "python -m scientia.benchmarks.backends ../shared/datasets --collections scifact,cranfield",
+    "cold-query": "python -m scientia.benchmarks.cold_query INDEX (make bench-speed: the demo corpus and ontology)",
+    "load-cranfield": "python -m scientia.benchmarks.load_test CRANFIELD-ONNX-INDEX --queries 1000 --clients 8",
+    "load-cranfield-int8": "python -m scientia.benchmarks.load_test CRANFIELD-INT8-INDEX --queries 1000 --clients 8",
     "gpu": "benchmarks/gpu_check.sh (on a machine with a GPU)",
 }
 
