@@ -22,7 +22,7 @@ from scientia.common.errors import IndexFormatError, IndexLockedError
 
 from .components import COMPONENTS, Component
 from .docstore import DOCUMENTS_FILE, DocumentStore
-from .layout import IndexLayout, file_sha256
+from .layout import IndexLayout, file_sha256, is_sqlite_journal
 from .manifest import Manifest
 
 __all__ = ["CHECKSUM_AT_OPEN_BYTES", "Generation", "StagedGeneration", "now", "verify_index"]
@@ -151,6 +151,8 @@ class StagedGeneration:
             destination = self.folder / path.relative_to(source)
             if path.is_dir():
                 destination.mkdir(parents=True, exist_ok=True)
+            elif is_sqlite_journal(path):
+                continue  # a reader's working state, not part of the generation (a linked journal once broke verify for good)
             elif path.name in copied:
                 shutil.copy2(path, destination)
             else:

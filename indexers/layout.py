@@ -32,13 +32,14 @@ from scientia.common.faults import kill_point
 
 from .manifest import FORMAT_NAME, FORMAT_VERSION, FileDigest, Manifest
 
-__all__ = ["IndexLayout", "FORMAT_NAME", "FORMAT_VERSION", "scientia_version", "file_sha256"]
+__all__ = ["IndexLayout", "FORMAT_NAME", "FORMAT_VERSION", "scientia_version", "file_sha256", "is_sqlite_journal"]
 
 MANIFEST = "manifest.json"
 _GENERATION_PREFIX = "gen-"
 _STAGING_PREFIX = ".staging-"
 _TEMPORARY_MANIFEST = f".{MANIFEST}.tmp"
 _LOCK = ".lock"
+_SQLITE_JOURNALS = ("-journal", "-wal", "-shm")
 
 
 def scientia_version() -> str:
@@ -197,12 +198,19 @@ class IndexLayout:
         return len(manifest.files)
 
     def describe_files(self, data_dir: Path) -> dict[str, FileDigest]:
-        """Size and SHA-256 of every file of a generation, keyed by path relative to ``data_dir``."""
+        """Size and SHA-256 of every file of a generation, keyed by path relative to ``data_dir``;
+        SQLite's journals come and go with the connections that use a file, and are never part of it."""
         return {
             file.relative_to(data_dir).as_posix(): FileDigest(file.stat().st_size, file_sha256(file))
             for file in sorted(data_dir.rglob("*"))
-            if file.is_file()
+            if file.is_file() and not is_sqlite_journal(file)
         }
+
+
+def is_sqlite_journal(path: Path) -> bool:
+    """A rollback journal or write-ahead log beside an SQLite file: a connection's working state,
+    which a generation never contains, copies or lists."""
+    return path.name.endswith(_SQLITE_JOURNALS)
 
 
 def _generation_number(path: Path) -> int:

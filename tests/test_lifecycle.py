@@ -184,3 +184,25 @@ def test_the_previous_generation_still_verifies_after_a_change_that_links_its_fi
     linked = [name for name in first.files
               if (index / first.data_dir / name).stat().st_ino == (index / second.data_dir / name).stat().st_ino]
     assert linked == (["ontology.sqlite3"] if change.startswith("add") else ["vectors.faiss"])
+
+
+def test_a_reader_s_sqlite_journal_never_enters_the_next_generation(tmp_path: Path):
+    """A reader of the quadstore left ontology.sqlite3-journal in the live generation; an add once
+    hard-linked it into the next one and listed it in the manifest, and once the reader rolled
+    back, `index verify` failed for good."""
+    from scientia.indexers import BuildOptions
+    from scientia.indexers.knowledge_builder import KnowledgeOptions
+    from scientia.indexers.layout import IndexLayout
+
+    family = Path(__file__).parent / "data" / "family.ttl"
+    index = tmp_path / "idx"
+    build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), index,
+                BuildOptions(knowledge=KnowledgeOptions([family], reasoner="rl")))
+    live = index / IndexLayout(index).read_manifest().data_dir
+    journal = live / "ontology.sqlite3-journal"
+    journal.write_bytes(b"\x00" * 512)
+    manifest = add_documents(index, write_jsonl(tmp_path / "more.jsonl", [{"id": "tea", "text": "Green tea."}]))
+    assert "ontology.sqlite3" in manifest.files and not any(name.endswith("-journal") for name in manifest.files)
+    assert not list((index / manifest.data_dir).glob("*-journal"))
+    journal.unlink()  # the reader is gone
+    assert runner.invoke(app, ["index", "verify", str(index)]).exit_code == 0
