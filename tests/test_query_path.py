@@ -132,3 +132,17 @@ def test_concurrent_queries_share_encoder_calls_and_get_their_own_vectors(small_
         scores, positions = expected[query]
         assert [p for p, _ in results[query]] == positions[0].tolist(), query
         assert np.allclose([s for _, s in results[query]], scores[0], atol=1e-5), query
+
+
+def test_the_encoder_thread_ends_when_idle_and_comes_back(small_index: Path, monkeypatch):
+    from scientia.engine.signals import batching
+
+    monkeypatch.setattr(batching, "IDLE_SECONDS", 0.05)
+    with Engine.open(small_index) as engine:
+        dense = engine.signal("dense")
+        first = dense.rank(["lava"], 1)[0].ranking
+        worker = dense._batcher._worker
+        assert worker is not None
+        worker.join(timeout=5)
+        assert not worker.is_alive() and dense._batcher._worker is None
+        assert dense.rank(["lava"], 1)[0].ranking == first  # a new thread answers the next query

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 
     from scientia.indexers.encoding import Encoder
 
-__all__ = ["QueryBatcher", "MAX_BATCH"]
+__all__ = ["QueryBatcher", "MAX_BATCH", "IDLE_SECONDS"]
 
 MAX_BATCH = 32
+# The encoder thread ends after this long without a query, so the batchers of generations a
+# server has moved past hold no thread.
+IDLE_SECONDS = 10.0
 
 
 class QueryBatcher:
@@ -51,7 +54,15 @@ class QueryBatcher:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            try:
+                first = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._starting:  # no query came in a while: end the thread (the next query starts one)
+                    if self._queue.empty():
+                        self._worker = None
+                        return
+                continue
+            batch = [first]
             while len(batch) < self.max_batch:
                 try:
                     batch.append(self._queue.get_nowait())
