@@ -22,7 +22,7 @@ from scientia.common.errors import IndexFormatError, IndexLockedError
 
 from .components import COMPONENTS, Component
 from .docstore import DOCUMENTS_FILE, DocumentStore
-from .layout import IndexLayout, file_sha256, is_sqlite_journal
+from .layout import IndexLayout, check_file, is_sqlite_journal
 from .manifest import Manifest
 
 __all__ = ["CHECKSUM_AT_OPEN_BYTES", "Generation", "StagedGeneration", "now", "verify_index"]
@@ -85,18 +85,11 @@ class Generation:
         manifest, and their SHA-256 too where they total at most :data:`CHECKSUM_AT_OPEN_BYTES`
         (above that, ``index verify`` hashes them). A damaged file is an error naming it, never
         wrong answers (a flipped byte in vectors.faiss once scored a cosine of -52.69)."""
-        listed = [(path, digest) for path, digest in self.manifest.files.items()
+        listed = [(self.folder / path, digest) for path, digest in self.manifest.files.items()
                   if any(path == name or path.startswith(f"{name}/") for name in names)]
-        for path, digest in listed:
-            file = self.folder / path
-            size = file.stat().st_size if file.is_file() else None
-            if size != digest.bytes:
-                found = "missing" if size is None else f"{size:,} bytes"
-                raise IndexFormatError(f"{file}: damaged ({found}, the manifest says {digest.bytes:,} bytes); run index verify")
-        if sum(digest.bytes for _, digest in listed) <= CHECKSUM_AT_OPEN_BYTES:
-            for path, digest in listed:
-                if file_sha256(self.folder / path) != digest.sha256:
-                    raise IndexFormatError(f"{self.folder / path}: damaged (its checksum differs from the manifest's); run index verify")
+        hashed = sum(digest.bytes for _, digest in listed) <= CHECKSUM_AT_OPEN_BYTES
+        for file, digest in listed:
+            check_file(file, digest, checksum=hashed, then="; run index verify")
 
     def verify(self) -> int:
         """Check that the document store and every component's files are listed in the manifest,

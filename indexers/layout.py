@@ -32,7 +32,7 @@ from scientia.common.faults import kill_point
 
 from .manifest import FORMAT_NAME, FORMAT_VERSION, FileDigest, Manifest
 
-__all__ = ["IndexLayout", "FORMAT_NAME", "FORMAT_VERSION", "scientia_version", "file_sha256", "is_sqlite_journal"]
+__all__ = ["IndexLayout", "FORMAT_NAME", "FORMAT_VERSION", "check_file", "scientia_version", "file_sha256", "is_sqlite_journal"]
 
 MANIFEST = "manifest.json"
 _GENERATION_PREFIX = "gen-"
@@ -190,11 +190,7 @@ class IndexLayout:
         manifest = manifest or self.read_manifest()
         data = self.data_dir(manifest)
         for name, expected in manifest.files.items():
-            path = data / name
-            if not path.is_file():
-                raise IndexFormatError(f"{path}: missing (the manifest lists it)")
-            if path.stat().st_size != expected.bytes or file_sha256(path) != expected.sha256:
-                raise IndexFormatError(f"{path}: damaged (its checksum differs from the manifest's)")
+            check_file(data / name, expected)
         return len(manifest.files)
 
     def describe_files(self, data_dir: Path) -> dict[str, FileDigest]:
@@ -205,6 +201,18 @@ class IndexLayout:
             for file in sorted(data_dir.rglob("*"))
             if file.is_file() and not is_sqlite_journal(file)
         }
+
+
+def check_file(path: Path, expected: FileDigest, checksum: bool = True, then: str = "") -> None:
+    """Raise naming ``path`` where it is missing, or its size (and, with ``checksum``, its
+    SHA-256) differs from the manifest's; ``then`` ends the message with what to do."""
+    if not path.is_file():
+        raise IndexFormatError(f"{path}: missing (the manifest lists it){then}")
+    size = path.stat().st_size
+    if size != expected.bytes:
+        raise IndexFormatError(f"{path}: damaged ({size:,} bytes, the manifest says {expected.bytes:,}){then}")
+    if checksum and file_sha256(path) != expected.sha256:
+        raise IndexFormatError(f"{path}: damaged (its checksum differs from the manifest's){then}")
 
 
 def is_sqlite_journal(path: Path) -> bool:

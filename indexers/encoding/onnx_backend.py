@@ -71,7 +71,7 @@ class OnnxBackend(EncoderBackend):
                 self._load()
 
     def _load(self) -> None:
-        problem = self.cannot_run(self.model_path)
+        self.pooling, problem = _pipeline(self.model_path)
         if problem:
             raise InvalidArgumentError(f"{problem} (use --backend torch)")
         folder = onnx_files_dir(self.checksum)
@@ -88,9 +88,6 @@ class OnnxBackend(EncoderBackend):
         model_path = self.model_path
         config = json.loads((model_path / "sentence_bert_config.json").read_text()) if (model_path / "sentence_bert_config.json").is_file() else {}
         self._max_seq_length = int(config.get("max_seq_length", 256))
-        self.pooling, problem = _pipeline(model_path)
-        if problem:
-            raise InvalidArgumentError(f"{problem} (use --backend torch)")
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
