@@ -8,6 +8,7 @@ command reaches stderr, and stdout keeps only what the command answers.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from typing import Annotated
@@ -62,10 +63,12 @@ def _verbosity_template(
     """Only declares the two options, so that Typer makes them."""
 
 
-def _verbosity_options() -> list:
+@functools.cache
+def _verbosity_options() -> tuple:
+    """The two options, made by Typer once; every command shares them (they hold no state)."""
     template = typer.Typer()
     template.command()(_verbosity_template)
-    return list(typer.main.get_command(template).params)
+    return tuple(typer.main.get_command(template).params)
 
 
 class VerbosityCommand(typer.core.TyperCommand):
@@ -76,7 +79,7 @@ class VerbosityCommand(typer.core.TyperCommand):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.params += _verbosity_options()
+        self.params += list(_verbosity_options())
 
     def make_context(self, *args, **kwargs):
         configure_logging(level=self.default_level)  # before -v/-q are parsed, which may change it
