@@ -1,27 +1,24 @@
-"""BM25 over the documents with bm25s (Lù, "BM25S: Orders of magnitude faster lexical search
-via eager sparse scoring", 2024).
+"""BM25 over the documents: the analyzer, and search over the eager score matrix.
 
 Scoring is Lucene's BM25 variant (Robertson & Zaragoza, "The Probabilistic Relevance Framework:
-BM25 and Beyond", 2009). Text is lower-cased, split on word characters, stripped of English
-stopwords and Snowball-stemmed; the same analyzer runs on queries.
+BM25 and Beyond", 2009) by default. Text is lower-cased, split on word characters, stripped of
+English stopwords and Snowball-stemmed; the same analyzer runs on queries.
 
-bm25s builds and saves the index: one BM25 score per (term, document), a CSC matrix with a
-column per term. A query reads that matrix back with numpy alone and sums its terms' columns
-with bm25s's own arithmetic (:func:`_column_sums`, :func:`_top_k`), so the scores and their order
-are bm25s's, while ``import bm25s`` (and the numba and scipy it pulls in, about 0.25 s) stays off
-the query path.
+The index is bm25s's eager matrix (:mod:`.bm25_matrix`, in bm25s's file format). A query sums
+its terms' columns with bm25s's own arithmetic (:func:`_column_sums`, :func:`_top_k`), so the
+scores and their order are bm25s's, while neither building nor querying imports bm25s (and the
+numba and scipy it pulls in).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from scientia.common.errors import IndexFormatError
+from .bm25_matrix import ScoreMatrix, build_score_matrix
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,8 +32,6 @@ STOPWORDS_EN = (
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
     "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
 )
-# The methods whose absent terms still score (bm25s saves their per-term floor separately).
-_NONOCCURRENCE_METHODS = ("bm25l", "bm25+")
 
 
 @dataclass(frozen=True)
@@ -74,28 +69,13 @@ class Analyzer:
         return self._stem(tokens) if self._stem else tokens
 
 
-@dataclass
-class _ScoreMatrix:
-    """bm25s's eager index: ``data[indptr[t]:indptr[t+1]]`` are term ``t``'s scores for documents
-    ``indices[indptr[t]:indptr[t+1]]``."""
-
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
-    vocabulary: dict[str, int]
-    num_docs: int
-    dtype: str
-    nonoccurrence: np.ndarray | None = None
-
-
 class LexicalIndex:
     """A BM25 index whose document ``i`` is document position ``i`` in the document store."""
 
-    def __init__(self, matrix: _ScoreMatrix, params: BM25Params, retriever=None) -> None:
+    def __init__(self, matrix: ScoreMatrix, params: BM25Params) -> None:
         self.matrix = matrix
         self.params = params
         self.analyzer = Analyzer(params.stopwords, params.stemmer)
-        self._retriever = retriever  # the bm25s object of a build, which saves it
 
     @property
     def num_documents(self) -> int:
@@ -103,16 +83,9 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Iterable[str], params: BM25Params | None = None) -> LexicalIndex:
-        import bm25s
-
         params = params or BM25Params()
         analyzer = Analyzer(params.stopwords, params.stemmer)
-        retriever = bm25s.BM25(k1=params.k1, b=params.b, method=params.method)
-        retriever.index([analyzer(text) for text in texts], show_progress=False)
-        scores = retriever.scores
-        matrix = _ScoreMatrix(scores["data"], scores["indices"], scores["indptr"], retriever.vocab_dict,
-                              int(scores["num_docs"]), str(retriever.dtype), retriever.nonoccurrence_array)
-        return cls(matrix, params, retriever)
+        return cls(build_score_matrix([analyzer(text) for text in texts], params.method, params.k1, params.b), params)
 
     def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` per query: ``(scores, positions)``; positions of zero-score documents are ``-1``.
@@ -145,30 +118,15 @@ class LexicalIndex:
         return scores
 
     def save(self, folder: Path) -> None:
-        if self._retriever is None:
-            raise ValueError("only a LexicalIndex made by build() is saved; a loaded one is on disk already")
-        self._retriever.save(str(folder), show_progress=False)
+        self.matrix.save(Path(folder), self.params.method, self.params.k1, self.params.b)
 
     @classmethod
     def load(cls, folder: Path, params: BM25Params) -> LexicalIndex:
-        """Read what bm25s saved (``params.index.json``, ``vocab.index.json``, the CSC arrays)."""
-        import numpy as np
-
-        folder = Path(folder)
-        try:
-            saved = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
-            vocabulary = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
-            arrays = [np.load(folder / f"{name}.csc.index.npy", allow_pickle=False) for name in ("data", "indices", "indptr")]
-            nonoccurrence = None
-            if saved["method"] in _NONOCCURRENCE_METHODS:
-                nonoccurrence = np.load(folder / "nonoccurrence_array.index.npy", allow_pickle=False)
-            matrix = _ScoreMatrix(*arrays, vocabulary, int(saved["num_docs"]), str(saved["dtype"]), nonoccurrence)
-        except (OSError, ValueError, KeyError) as error:
-            raise IndexFormatError(f"{folder}: unreadable BM25 index ({error})") from None
-        return cls(matrix, params)
+        """Read a saved index (``params.index.json``, ``vocab.index.json``, the CSC arrays)."""
+        return cls(ScoreMatrix.load(Path(folder)), params)
 
 
-def _column_sums(matrix: _ScoreMatrix, ids: np.ndarray) -> np.ndarray:
+def _column_sums(matrix: ScoreMatrix, ids: np.ndarray) -> np.ndarray:
     """Sum the score columns of terms ``ids`` (repeats counted), term by term with ``np.add.at``:
     bm25s's ``_compute_relevance_from_scores``, so the float32 sums come out bit for bit alike."""
     import numpy as np

@@ -77,3 +77,47 @@ def test_queries_score_and_order_exactly_as_bm25s_does(tmp_path, sample_document
             np.testing.assert_array_equal(scores, expected_scores.astype(np.float32))
             np.testing.assert_array_equal(positions, np.where(expected_scores > 0, expected_positions, -1))
     assert (ours.search(["spicy pizza"], 5)[1] >= 0).all()  # the comparison is not between two empty results
+
+
+@pytest.mark.parametrize("method", ["lucene", "robertson", "atire", "bm25l", "bm25+"])
+def test_the_score_matrix_is_built_bit_for_bit_as_bm25s_builds_it(sample_documents, method):
+    """scientia builds the eager matrix without bm25s (no numba or scipy import on `index add`):
+    every (term, document) score, and each absent term's floor, must equal bm25s's own."""
+    import bm25s
+    import numpy as np
+
+    params = BM25Params(method=method, k1=1.2, b=0.75)
+    texts = [d.searchable_text() for d in sample_documents] + ["", "pizza pizza pizza pizza"]  # an empty and a repetitive one
+    ours = LexicalIndex.build(texts, params).matrix
+    analyzer = Analyzer(params.stopwords, params.stemmer)
+    theirs = bm25s.BM25(k1=params.k1, b=params.b, method=method)
+    theirs.index([analyzer(text) for text in texts], show_progress=False)
+
+    def by_pair(data, indices, indptr, vocabulary):
+        return {(term, int(doc)): score for term, column in vocabulary.items() if column + 1 < len(indptr)
+                for doc, score in zip(indices[indptr[column]:indptr[column + 1]], data[indptr[column]:indptr[column + 1]])}
+
+    expected = by_pair(theirs.scores["data"], theirs.scores["indices"], theirs.scores["indptr"], theirs.vocab_dict)
+    found = by_pair(ours.data, ours.indices, ours.indptr, ours.vocabulary)
+    assert len(found) > 1000 and found.keys() == expected.keys()
+    assert all(np.float32(found[pair]) == np.float32(expected[pair]) for pair in expected)
+    assert ours.data.dtype == theirs.scores["data"].dtype and ours.num_docs == theirs.scores["num_docs"]
+    if method in ("bm25l", "bm25+"):
+        floors = {term: theirs.nonoccurrence_array[column] for term, column in theirs.vocab_dict.items() if term}
+        assert all(ours.nonoccurrence[ours.vocabulary[term]] == floor for term, floor in floors.items())
+
+
+def test_building_and_saving_bm25_imports_neither_bm25s_nor_numba(tmp_path):
+    """`index add` rebuilds BM25 beside a live server: importing bm25s (numba, scipy) cost a
+    quarter of its CPU time."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from scientia.indexers.lexical import LexicalIndex; "
+        f"LexicalIndex.build(['spicy pizza', 'rings of saturn']).save(Path({str(tmp_path / 'bm25')!r})); "
+        "print([m for m in ('bm25s', 'numba', 'scipy') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    assert (tmp_path / "bm25" / "params.index.json").is_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..bm25_matrix import BM25S_FORMAT_VERSION
 from ..lexical import BM25Params, LexicalIndex
 from .base import BuildContext, Change, Component
 
@@ -29,9 +30,8 @@ class LexicalSection:
 
     @classmethod
     def of(cls, params: BM25Params) -> LexicalSection:
-        import bm25s
-
-        return cls(backend="bm25s", bm25s_version=bm25s.__version__, **asdict(params))
+        # "bm25s" names the file format; the version is the bm25s release whose format is written
+        return cls(backend="bm25s", bm25s_version=BM25S_FORMAT_VERSION, **asdict(params))
 
 
 class LexicalComponent(Component):
