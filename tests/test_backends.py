@@ -42,7 +42,7 @@ def test_index_records_its_backend_and_queries_use_it(tmp_path: Path, encoder):
 
 
 def test_unknown_backend_lists_the_allowed_ones():
-    with pytest.raises(InvalidArgumentError, match=r"allowed: torch, onnx, onnx-int8"):
+    with pytest.raises(InvalidArgumentError, match=r"allowed: torch, onnx, onnx-int8, torch-bf16"):
         Encoder(backend="tensorrt")  # type: ignore[arg-type]
 
 
@@ -87,3 +87,36 @@ def test_onnx_exports_go_to_the_user_cache_not_the_model_folder(tmp_path: Path, 
     onnx.encode(["a short text"])
     assert (tmp_path / "cache" / "onnx" / onnx.checksum[:20] / "model.onnx").is_file()
     assert sorted(p.name for p in default_model_path().iterdir()) == before
+
+
+BF16_ABSENT = "this CPU has no bf16 instructions (avx512_bf16 or amx_bf16): the torch-bf16 backend refuses to run"
+
+
+@pytest.mark.skipif(not __import__("scientia.indexers.encoding.torch_backend", fromlist=["x"]).cpu_bf16_instructions(),
+                    reason=BF16_ABSENT)
+def test_torch_bf16_reproduces_torch_fp32_and_its_index_is_queried_on_onnx(tmp_path: Path, encoder):
+    reference = encoder.encode(TEXTS)
+    bf16 = Encoder(backend="torch-bf16").encode(TEXTS)
+    assert bf16.dtype == np.float32 and np.min(np.sum(reference * bf16, axis=1)) > 0.999
+    np.testing.assert_allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    corpus = write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)
+    build_index(corpus, tmp_path / "idx", BuildOptions(backend="torch-bf16"))
+    with Engine.open(tmp_path / "idx") as engine:
+        assert engine.manifest.encoder.backend == "torch-bf16"
+        assert engine.search("lava and magma", k=1, mode="dense")[0].id == "volcano"
+        assert engine.signal("dense").encoder.backend == "onnx"  # queries never need torch
+
+
+def test_torch_bf16_names_the_missing_instructions(tmp_path: Path):
+    from scientia.indexers.encoding.torch_backend import TorchBf16Backend, cpu_bf16_instructions
+
+    without = tmp_path / "cpuinfo"
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")
+    with_amx = tmp_path / "cpuinfo-amx"
+    with_amx.write_text("processor\t: 0\nflags\t\t: fpu avx512f amx_bf16 amx_tile\n")
+    assert cpu_bf16_instructions(without) == [] and cpu_bf16_instructions(with_amx) == ["amx_bf16"]
+    if not cpu_bf16_instructions():
+        with pytest.raises(InvalidArgumentError, match="avx512_bf16, amx_bf16"):
+            Encoder(backend="torch-bf16").encode(["x"])
+    else:
+        assert TorchBf16Backend.cannot_run(Path(".")) is None

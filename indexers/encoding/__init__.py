@@ -1,14 +1,14 @@
-"""Text encoders: the :class:`Encoder` facade and the backends that run it (torch, ONNX fp32, ONNX int8)."""
+"""Text encoders: the :class:`Encoder` facade and the backends that run it (torch, ONNX fp32, ONNX int8, torch bf16)."""
 
 from __future__ import annotations
 
 from .backend import BACKENDS, EncoderBackend, register_backend
 from .encoder import MAX_INPUT_CHARS, Backend, Encoder, checked_model_path
 from .onnx_backend import OnnxBackend, OnnxInt8Backend
-from .torch_backend import TorchBackend
+from .torch_backend import TorchBackend, TorchBf16Backend
 
 # torch is the reference; registration order is the order --backend lists them in.
-for _builtin in (TorchBackend, OnnxBackend, OnnxInt8Backend):
+for _builtin in (TorchBackend, OnnxBackend, OnnxInt8Backend, TorchBf16Backend):
     register_backend(_builtin)
 
 # Chosen by measurement (benchmarks/backends.py, benchmarks/results/backends/): ONNX fp32 gives
@@ -27,6 +27,7 @@ __all__ = [
     "OnnxBackend",
     "OnnxInt8Backend",
     "TorchBackend",
+    "TorchBf16Backend",
     "checked_model_path",
     "register_backend",
 ]

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 # embedding; it spares tokenizing a 10 MB document only to throw nearly all of it away.
 MAX_INPUT_CHARS = 20_000
 # The built-in backends, for type checkers; the registry (BACKENDS) is what the code consults.
-Backend = Literal["torch", "onnx", "onnx-int8"]
+Backend = Literal["torch", "onnx", "onnx-int8", "torch-bf16"]
 
 
 class Encoder:
