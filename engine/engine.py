@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scientia.common.errors import InvalidArgumentError
 from scientia.common.models import Device
@@ -19,6 +20,9 @@ from scientia.indexers.encoding import Encoder, checked_model_path
 from scientia.indexers.filters import filters_to_sql, parse_filter
 from scientia.indexers.generation import Generation
 from scientia.indexers.manifest import Manifest
+
+if TYPE_CHECKING:
+    from scientia.reasoners.sparql import SparqlAnswer
 
 from .fusion import FUSION_METHODS, NORMALIZATIONS, FusionMethod, fuse
 from .hits import Hit, SignalEvidence
@@ -47,6 +51,7 @@ class Engine:
         # A generation never changes once committed, so its tombstones are read once.
         self._tombstones = Restriction(excluded=frozenset(store.deleted_positions()))
         self._metadata_fields: list[str] | None = None
+        self._graph = None  # the stored knowledge graph, opened for the first SPARQL query
 
     @classmethod
     def open(
@@ -194,8 +199,24 @@ class Engine:
             hits.append(Hit(rank, document.id, float(score), document.title, document.text, signals, document.metadata))
         return hits
 
+    def sparql(self, query: str) -> SparqlAnswer:
+        """Answer a SPARQL 1.1 query over this generation's knowledge graph (asserted plus
+        inferred), read in place and read-only: any number of threads and processes at once."""
+        if not self.has_knowledge:
+            raise InvalidArgumentError(f"{self.root}: this index has no knowledge graph (build it with --ontology)")
+        from scientia.indexers.knowledge_store import ONTOLOGY_FILE
+        from scientia.reasoners.quadstore import open_dataset
+        from scientia.reasoners.sparql import run_query
+
+        with self._loading:
+            if self._graph is None:
+                self._graph = open_dataset(self.generation.folder / ONTOLOGY_FILE)
+        return run_query(self._graph, query)
+
     def close(self) -> None:
         self.store.close()
+        if self._graph is not None:
+            self._graph.store.close()
 
     def __enter__(self) -> Engine:
         return self

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException
@@ -23,6 +23,9 @@ from scientia.indexers.layout import IndexLayout
 from .engine import MAX_QUERY_CHARS, Engine
 from .fusion import FUSION_METHODS
 from .modes import MODES
+
+if TYPE_CHECKING:
+    from scientia.reasoners.sparql import SparqlAnswer
 
 __all__ = ["BoundedBodies", "LiveEngine", "MAX_BODY_BYTES", "SparqlRequest", "app_from_environment", "create_app",
            "search_request_model"]
@@ -42,8 +45,6 @@ class LiveEngine:
         self._engine.signal("dense")  # load the encoder before the first request
         self._seen = self._stamp()
         self._reloading = threading.Lock()
-        self._knowledge_lock = threading.Lock()
-        self._knowledge = None
 
     def _stamp(self) -> int:
         return self.layout.manifest_path.stat().st_mtime_ns
@@ -65,8 +66,6 @@ class LiveEngine:
             for name in old.loaded_signals:
                 new.signal(name)
             self._engine = new
-            with self._knowledge_lock:
-                self._knowledge = None
             logger.info("serving generation %d", new.manifest.generation)
             # `old` is not closed: requests already running on it finish; the GC frees it.
         except Exception:  # keep serving the old generation; the next change retries
@@ -74,18 +73,9 @@ class LiveEngine:
         finally:
             self._reloading.release()
 
-    def sparql(self, query: str) -> tuple[list[str], list[list[Any]]]:
-        from scientia.common.errors import InvalidArgumentError
-        from scientia.indexers.knowledge_store import ONTOLOGY_FILE
-        from scientia.reasoners import KnowledgeBase
-
-        engine = self.engine
-        if not engine.has_knowledge:
-            raise InvalidArgumentError("this index has no knowledge graph (build it with --ontology)")
-        with self._knowledge_lock:  # owlready2's World is not thread-safe
-            if self._knowledge is None:
-                self._knowledge = KnowledgeBase.open(engine.generation.folder / ONTOLOGY_FILE)
-            return self._knowledge.sparql(query)
+    def sparql(self, query: str) -> SparqlAnswer:
+        """SPARQL over the generation being served: it follows switches as /search does."""
+        return self.engine.sparql(query)
 
 
 def search_request_model() -> type[BaseModel]:
@@ -154,10 +144,10 @@ class _BodyTooLarge(HTTPException):
 
 def create_app(index: str | Path, threads: int | None = None):
     """The FastAPI app serving ``index``; ``threads`` sizes the pool that runs requests."""
-    from fastapi import FastAPI, HTTPException, Request
-    from fastapi.responses import JSONResponse
+    from fastapi import FastAPI, Header, HTTPException, Request
+    from fastapi.responses import JSONResponse, Response
 
-    from scientia.reasoners.sparql import to_json_value
+    from scientia.reasoners.sparql_results import MEDIA_TYPES, format_for_accept, json_value, serialize
 
     live = LiveEngine(index)
     app = FastAPI(
@@ -200,10 +190,21 @@ def create_app(index: str | Path, threads: int | None = None):
             raise HTTPException(status_code=404, detail=f"no document with id {doc_id!r}")
         return {"id": found.id, "title": found.title, "text": found.text, "metadata": found.metadata}
 
-    @app.post("/sparql")
-    def sparql(request: SparqlRequest) -> dict[str, Any]:
-        columns, rows = live.sparql(request.query)
-        return {"columns": columns, "rows": [{c: to_json_value(v) for c, v in zip(columns, row)} for row in rows]}
+    @app.post("/sparql", response_class=Response, responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}})
+    def sparql(request: SparqlRequest, accept: str | None = Header(default=None)):
+        """A SPARQL 1.1 query. The answer's format follows ``Accept``: the W3C results formats
+        (application/sparql-results+json, +xml, text/csv, text/tab-separated-values), Turtle or
+        N-Triples for graphs; otherwise JSON: ``{"columns", "rows"}`` (one object per row, unbound
+        variables absent), ``{"boolean"}`` for ASK."""
+        answer = live.sparql(request.query)
+        chosen = format_for_accept(accept, answer.form)
+        if chosen == "json" and answer.form == "SELECT":
+            body = {"columns": answer.variables,
+                    "rows": [{name: json_value(value) for name, value in row.items()} for row in answer.rows]}
+            return JSONResponse(body)
+        if chosen == "json":
+            return JSONResponse({"boolean": answer.boolean})
+        return Response(serialize(answer, chosen), media_type=MEDIA_TYPES[chosen])
 
     return app
 

@@ -44,7 +44,7 @@ def explain_individual(world, iri: str) -> list[Explanation]:
 
     individual = world[iri]
     if individual is None or not isinstance(individual, owlready2.Thing):
-        raise InvalidArgumentError(f"{iri}: no individual with this IRI in the knowledge graph")
+        raise InvalidArgumentError(f"{iri}: no class or individual with this IRI in the knowledge graph")
     rdf_type = owlready2.rdf_type
     explanations = []
     for cls in sorted(_types(individual), key=display_name):
@@ -165,28 +165,42 @@ def why_subclass(sub, sup) -> str:
     return "inferred by the reasoner"
 
 
-def _why_value(world, individual, prop, value) -> list[str]:
+def _why_value(world, individual, prop, value, excluding: frozenset = frozenset(), depth: int = 0) -> list[str]:
+    """One-step reasons for ``individual prop value``. A premise that is itself inferred counts
+    only where it has a reason of its own that does not rest on the fact being explained (or on
+    any fact in ``excluding``): an inverse fact inferred from this one explains nothing."""
     import owlready2
+
+    fact = (individual.storid, prop.storid, value.storid)
+    blocked = excluding | {fact}
+
+    def supported(s, p, o) -> bool:
+        premise = (s.storid, p.storid, o.storid)
+        if premise in blocked or not _holds(world, s, p, o):
+            return False
+        if not _is_inferred(world, *premise):
+            return True
+        return depth < 3 and bool(_why_value(world, s, p, o, blocked, depth + 1))
 
     reasons = []
     a, b = display_name(individual), display_name(value)
     inverse = prop.inverse_property
-    if inverse is not None and _holds(world, value, inverse, individual):
+    if inverse is not None and supported(value, inverse, individual):
         reasons.append(f"{b} {display_name(inverse)} {a}, and {display_name(prop)} is the inverse of {display_name(inverse)}")
-    if owlready2.SymmetricProperty in prop.is_a and _holds(world, value, prop, individual):
+    if owlready2.SymmetricProperty in prop.is_a and supported(value, prop, individual):
         reasons.append(f"{b} {display_name(prop)} {a}, and {display_name(prop)} is symmetric")
     if owlready2.TransitiveProperty in prop.is_a:
         for p, middle in _object_values(world, individual):
-            if p == prop and middle != value and _holds(world, middle, prop, value):
+            if p == prop and middle != value and supported(individual, prop, middle) and supported(middle, prop, value):
                 reasons.append(f"{a} {display_name(prop)} {display_name(middle)} and {display_name(middle)} {display_name(prop)} {b}; {display_name(prop)} is transitive")
                 break
     for sub in prop.descendants():
-        if sub is not prop and _holds(world, individual, sub, value):
+        if sub is not prop and supported(individual, sub, value):
             reasons.append(f"{a} {display_name(sub)} {b}, and {display_name(sub)} ⊑ {display_name(prop)}")
     for steps in property_chains(prop):
         if len(steps) == 2:
             for p, middle in _object_values(world, individual):
-                if p == steps[0] and _holds(world, middle, steps[1], value):
+                if p == steps[0] and supported(individual, steps[0], middle) and supported(middle, steps[1], value):
                     reasons.append(
                         f"{a} {display_name(steps[0])} {display_name(middle)} and {display_name(middle)} "
                         f"{display_name(steps[1])} {b}; {display_name(prop)} ⊒ {display_name(steps[0])} ∘ {display_name(steps[1])}"
@@ -195,4 +209,6 @@ def _why_value(world, individual, prop, value) -> list[str]:
     for rule in world.rules():
         if any(isinstance(a_, owlready2.IndividualPropertyAtom) and a_.property_predicate == prop for a_ in rule.head):
             reasons.append(f"rule: {rule}")
+    if depth:
+        return reasons
     return reasons or ["entailed (no simple justification found)"]

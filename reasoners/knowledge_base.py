@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from scientia.common.errors import InvalidArgumentError, JavaNotFoundError
 
@@ -20,7 +20,7 @@ from .description_logic import HermitReasoner, PelletReasoner
 from .explain import Explanation, explain_individual
 from .loading import load_ontologies
 from .owl_rl import OwlRlReasoner, check_consistency
-from .sparql import run_select
+from .sparql import SparqlAnswer, run_query
 
 __all__ = ["KnowledgeBase", "REASONERS", "REASONER_HELP", "REASONER_NAMES", "ReasonerName", "AUTO_DL_LIMIT"]
 
@@ -43,6 +43,7 @@ class KnowledgeBase:
     def __init__(self, world, path: Path) -> None:
         self.world = world
         self.path = path
+        self._dataset = None
 
     @classmethod
     def create(cls, path: str | Path) -> KnowledgeBase:
@@ -53,12 +54,12 @@ class KnowledgeBase:
 
     @classmethod
     def open(cls, path: str | Path) -> KnowledgeBase:
-        """Open read-only; several processes may read one file at once."""
+        """Open read-only; several processes may read one file at once. Nothing is written:
+        owlready2 opens it ``mode=ro`` (so it runs no ANALYZE and leaves no journal)."""
         from owlready2 import World
 
         path = Path(path)
-        world = World(filename=str(path), exclusive=False)
-        world.graph.execute("PRAGMA query_only = ON")
+        world = World(filename=str(path), exclusive=False, read_only=True)
         return cls(world, path)
 
     def load(self, ontologies: Iterable[str | Path], search_paths: Iterable[str | Path] = ()) -> list:
@@ -108,13 +109,31 @@ class KnowledgeBase:
         logger.info("%s inferred %d facts in %.1f s", reasoner.name, report.inferred_triples, sum(report.seconds.values()))
         return report
 
-    def sparql(self, query: str) -> tuple[list[str], list[list[Any]]]:
-        return run_select(self.world, query)
+    def sparql(self, query: str) -> SparqlAnswer:
+        """Answer a SPARQL 1.1 query over the stored graph (what :meth:`reason` saved)."""
+        return run_query(self.dataset(), query)
 
     def explain(self, iri: str) -> list[Explanation]:
+        """Why a class has its inferred superclasses (or is unsatisfiable), or why an individual
+        has its inferred types and property values."""
+        from .explain_classes import explain_class, is_class
+
+        dataset = self.dataset()
+        if is_class(dataset, iri):
+            return explain_class(dataset, iri)
         return explain_individual(self.world, iri)
 
+    def dataset(self):
+        """The stored graph as a read-only rdflib Dataset (opened once)."""
+        if self._dataset is None:
+            from .quadstore import open_dataset
+
+            self._dataset = open_dataset(self.path)
+        return self._dataset
+
     def close(self) -> None:
+        if self._dataset is not None:
+            self._dataset.store.close()
         self.world.close()
 
     def __enter__(self) -> KnowledgeBase:

@@ -1,68 +1,99 @@
-"""Read-only SPARQL over the asserted plus inferred graph (owlready2's native engine).
+"""Read-only SPARQL 1.1 Query over the asserted plus inferred graph.
 
+Every query form (SELECT, ASK, CONSTRUCT, DESCRIBE) with all of SPARQL 1.1 Query (property
+paths with their set semantics, MINUS, aggregates, subqueries, VALUES, BIND, GRAPH) is answered
+by rdflib's engine over :class:`~.quadstore.QuadstoreView`, the stored graph read in place.
 Entailed facts are stored, so ``?x rdf:type ub:Student`` finds inferred students as written,
-with no query rewriting. Only SELECT is answered: updates are refused before anything runs,
-and the quadstore is opened with SQLite's ``query_only`` on, so nothing can write through it.
+with no query rewriting. Updates are refused before anything runs, and the store is opened
+read-only, so nothing can write through it.
+
+A query may use ``rdf:``, ``rdfs:``, ``owl:``, ``xsd:`` and each ontology's name (``pizza:``)
+without declaring them, as owlready2 allowed.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from scientia.common.errors import SparqlError
 
-__all__ = ["run_select", "to_json_value"]
+if TYPE_CHECKING:
+    from rdflib import Dataset, Graph
+    from rdflib.term import Node
 
-_UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
-_STRINGS_AND_COMMENTS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|<[^>\s]*>|#[^\n]*")
+__all__ = ["SparqlAnswer", "run_query", "MAX_QUERY_CHARS"]
+
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+
+_UPDATE_KEYWORD = re.compile(r"(?<![?$:\w])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
 MAX_QUERY_CHARS = 100_000
 
 
-def run_select(world, query: str) -> tuple[list[str], list[list[Any]]]:
-    """``(column names, rows)`` of a SELECT query; raises :class:`SparqlError` on anything else."""
+@dataclass
+class SparqlAnswer:
+    """One query's answer: rows for SELECT (unbound variables absent from their row), a boolean
+    for ASK, a graph for CONSTRUCT and DESCRIBE. ``result`` is rdflib's, for its serializers."""
+
+    form: QueryForm
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Node]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+    result: object = None
+
+
+def run_query(dataset: Dataset | str | Path, query: str) -> SparqlAnswer:
+    """Answer ``query`` over ``dataset`` (or the quadstore file at that path)."""
     if len(query) > MAX_QUERY_CHARS:
         raise SparqlError(f"SPARQL query of {len(query):,} characters exceeds the limit of {MAX_QUERY_CHARS:,}")
-    query = _STRINGS_AND_COMMENTS.sub(lambda m: " " if m.group().startswith("#") else m.group(), query)
-    keyword = _UPDATE.search(_STRINGS_AND_COMMENTS.sub(" ", query))
-    if keyword:
-        raise SparqlError(f"SPARQL {keyword.group(1).upper()} refused: the knowledge graph is read-only (only SELECT)")
-    from owlready2.sparql.main import PreparedSelectQuery
+    if not hasattr(dataset, "query"):
+        from .quadstore import open_dataset
+
+        dataset = open_dataset(dataset)
+    from rdflib.plugins.sparql import prepareQuery
+
+    namespaces = dict(dataset.store.namespaces())
+    try:
+        prepared = prepareQuery(query, initNs=namespaces)
+    except Exception as error:  # pyparsing's ParseException, or rdflib's bare Exception for an unknown prefix
+        _refuse_update(query)
+        raise SparqlError(f"SPARQL syntax error: {_describe(error)}") from None
+    try:
+        result = dataset.query(prepared)
+        form: QueryForm = result.type  # type: ignore[assignment]
+        if form == "ASK":
+            return SparqlAnswer(form, boolean=bool(result.askAnswer), result=result)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return SparqlAnswer(form, graph=result.graph, result=result)
+        variables = [str(v) for v in result.vars or []]
+        rows = [{name: value for name, value in zip(variables, row) if value is not None} for row in result]
+    except SparqlError:
+        raise
+    except Exception as error:  # rdflib raises bare exceptions for evaluation errors too
+        raise SparqlError(f"SPARQL evaluation error: {error}") from None
+    return SparqlAnswer("SELECT", variables=variables, rows=rows, result=result)
+
+
+def _refuse_update(query: str) -> None:
+    """A SPARQL Update (valid as one) gets its own message: the graph is read-only."""
+    from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
-        prepared = world.prepare_sparql(query, error_on_undefined_entities=True)
-    except ValueError as error:
-        if "No existing entity" not in str(error):
-            raise SparqlError(f"SPARQL error: {error}") from None
-        # An IRI the graph has never seen: the answer is empty. (Letting owlready2 accept it
-        # would make it write the IRI into the store, which is opened read-only.)
-        return _selected_variables(query), []
-    except Exception as error:  # owlready2's lexer and parser raise bare Exception subclasses
-        raise SparqlError(f"SPARQL syntax error: {_describe(error, query)}") from None
-    if not isinstance(prepared, PreparedSelectQuery):
-        raise SparqlError("only SELECT queries are answered; the knowledge graph is read-only")
-    columns = [name.lstrip("?") for name in prepared.column_names]
-    return columns, [list(row) for row in prepared.execute()]
+        parseUpdate(query)
+    except Exception:
+        return
+    keyword = _UPDATE_KEYWORD.search(re.sub(r"<[^>\s]*>|\"[^\"]*\"", " ", query))
+    name = keyword.group(1).upper() if keyword else "update"
+    raise SparqlError(f"SPARQL {name} refused: the knowledge graph is read-only (queries only)")
 
 
-def _selected_variables(query: str) -> list[str]:
-    match = re.search(r"SELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(.*?)\s*(?:WHERE|FROM|\{)", query, re.IGNORECASE | re.DOTALL)
-    return re.findall(r"[?$](\w+)", match.group(1)) if match else []
-
-
-def to_json_value(value: Any) -> Any:
-    """IRIs in full, literals as JSON scalars, language strings as their text."""
-    if hasattr(value, "iri"):
-        return value.iri
-    if isinstance(value, (bool, int, float)) or value is None:
-        return value
-    return str(value)
-
-
-def _describe(error: Exception, query: str) -> str:
-    message, position = (error.args + (None, None))[:2]
-    if isinstance(position, int) and 0 <= position <= len(query):
-        line = query.count("\n", 0, position) + 1
-        column = position - (query.rfind("\n", 0, position) + 1) + 1
+def _describe(error: Exception) -> str:
+    """pyparsing's message with the line and column it names; rdflib's message otherwise."""
+    line, column = getattr(error, "lineno", None), getattr(error, "col", None)
+    message = getattr(error, "msg", None) or str(error)
+    if line is not None and column is not None:
         return f"{message} (line {line}, column {column})"
-    return str(message)
+    return message

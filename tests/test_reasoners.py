@@ -101,8 +101,8 @@ def test_lubm_queries_return_the_published_answer_sets(tmp_path: Path):
     base = reasoned(tmp_path, [LUBM / "data"], "rl", [LUBM])
     try:
         for number in range(1, 15):
-            columns, rows = base.sparql((LUBM / "queries" / f"q{number}.rq").read_text())
-            answers = {tuple(v.iri if hasattr(v, "iri") else str(v) for v in row) for row in rows}
+            answer = base.sparql((LUBM / "queries" / f"q{number}.rq").read_text())
+            answers = {tuple(str(row[v]) for v in answer.variables) for row in answer.rows}
             assert answers == _published_answers(number), f"LUBM query {number}"
     finally:
         base.close()
@@ -113,15 +113,15 @@ def test_sparql_is_read_only_and_reports_syntax_errors(tmp_path: Path):
     base.close()
     base = KnowledgeBase.open(tmp_path / "rl.sqlite3")
     try:
-        columns, rows = base.sparql(f"SELECT ?u WHERE {{ <{F}alice> <{F}hasUncle> ?u }}")
-        assert columns == ["u"] and [r[0].iri for r in rows] == [f"{F}dave"]
-        assert base.sparql(f"SELECT ?x WHERE {{ ?x <{F}noSuchProperty> ?y }}")[1] == []
+        answer = base.sparql(f"SELECT ?u WHERE {{ <{F}alice> <{F}hasUncle> ?u }}")
+        assert answer.variables == ["u"] and [str(r["u"]) for r in answer.rows] == [f"{F}dave"]
+        assert base.sparql(f"SELECT ?x WHERE {{ ?x <{F}noSuchProperty> ?y }}").rows == []
         with pytest.raises(SparqlError, match="INSERT refused"):
             base.sparql(f"INSERT DATA {{ <{F}x> <{F}hasUncle> <{F}y> }}")
         with pytest.raises(SparqlError, match=r"syntax error: .*line 2"):
             base.sparql("SELECT ?x\nWHERE { ?x ?y }")
         # a literal or comment that merely contains an update keyword is fine
-        assert base.sparql(f'SELECT ?x WHERE {{ ?x <{F}hasUncle> ?y }} # DELETE nothing')[1]
+        assert base.sparql(f'SELECT ?x WHERE {{ ?x <{F}hasUncle> ?y }} # DELETE nothing').rows
     finally:
         base.close()
 
@@ -137,8 +137,70 @@ def test_explanations_name_the_axiom_or_rule(tmp_path: Path):
         carol = {e.fact: e for e in base.explain(f"{F}carol")}
         assert any("inverse of hasParent" in r for r in carol["carol hasChild bob"].reasons)
         assert any("Parent ≡ Person and (hasChild some Person)" in r for r in carol["carol is a Parent"].reasons)
-        with pytest.raises(InvalidArgumentError, match="no individual"):
+        with pytest.raises(InvalidArgumentError, match="no class or individual"):
             base.explain(f"{F}nobody")
+    finally:
+        base.close()
+
+
+MOTHERS = """@prefix : <http://scientia.example/mothers#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<http://scientia.example/mothers> a owl:Ontology .
+:hasParent a owl:ObjectProperty .
+:hasMother a owl:ObjectProperty ; rdfs:subPropertyOf :hasParent .
+:hasChild a owl:ObjectProperty ; owl:inverseOf :hasParent .
+:ann a owl:NamedIndividual ; :hasMother :beth .
+:beth a owl:NamedIndividual .
+"""
+
+
+def test_explanations_never_rest_on_the_fact_they_explain(tmp_path: Path):
+    """Defect 7: `ann hasParent beth` (from hasMother) was also explained by `beth hasChild ann`,
+    which is only inferred from it."""
+    path = tmp_path / "mothers.ttl"
+    path.write_text(MOTHERS)
+    base = reasoned(tmp_path, [path], "rl")
+    m = "http://scientia.example/mothers#"
+    try:
+        ann = {e.fact: e for e in base.explain(f"{m}ann")}
+        assert ann["ann hasParent beth"].inferred
+        assert ann["ann hasParent beth"].reasons == ["ann hasMother beth, and hasMother ⊑ hasParent"]
+        beth = {e.fact: e for e in base.explain(f"{m}beth")}
+        # the inverse premise is inferred too, but from something else: it stands
+        assert beth["beth hasChild ann"].reasons == ["ann hasParent beth, and hasChild is the inverse of hasParent"]
+    finally:
+        base.close()
+
+
+UNSATISFIABLE = """@prefix : <http://scientia.example/pets#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<http://scientia.example/pets> a owl:Ontology .
+:Cat a owl:Class ; owl:disjointWith :Dog .
+:Dog a owl:Class .
+:CatDog a owl:Class ; rdfs:subClassOf :Cat , :Dog .
+"""
+
+
+@pytest.mark.slow
+def test_classes_are_explained_subsumption_and_unsatisfiability(tmp_path: Path):
+    """Defect 7: classes could not be explained at all, not even the README's Pollo Ad Astra."""
+    from conftest import REPO
+
+    pets = tmp_path / "pets.ttl"
+    pets.write_text(UNSATISFIABLE)
+    base = reasoned(tmp_path, [REPO / "samples" / "pizza.ttl", pets], "hermit")
+    try:
+        pollo = {e.fact: e for e in base.explain("http://scientia.example/pizza#PolloAdAstra")}
+        assert not pollo["PolloAdAstra ⊑ Pizza"].inferred
+        spicy = pollo["PolloAdAstra ⊑ SpicyPizza"]
+        assert spicy.inferred and len(spicy.reasons) == 1
+        assert "PolloAdAstra ⊑ hasTopping some CajunSpiceTopping, and CajunSpiceTopping ⊑ SpicyTopping" in spicy.reasons[0]
+        assert spicy.reasons[0].endswith("and SpicyPizza ≡ Pizza and (hasTopping some SpicyTopping)")
+        catdog = {e.fact: e for e in base.explain("http://scientia.example/pets#CatDog")}
+        unsatisfiable = next(e for fact, e in catdog.items() if "unsatisfiable" in fact)
+        assert unsatisfiable.reasons == ["CatDog ⊑ Cat and CatDog ⊑ Dog, and Cat and Dog are disjoint"]
     finally:
         base.close()
 

@@ -66,7 +66,7 @@ def test_sparql_is_read_only(server):
     assert status == 200 and {"c": "http://scientia.example/pizza#PolloAdAstra"} in body["rows"]
     for update, keyword in (("DELETE WHERE { ?s ?p ?o }", "DELETE"), ("LOAD <file:///etc/passwd>", "LOAD")):
         status, body = post(port, "/sparql", {"query": update})
-        assert status == 400 and body["detail"] == f"SPARQL {keyword} refused: the knowledge graph is read-only (only SELECT)"
+        assert status == 400 and body["detail"] == f"SPARQL {keyword} refused: the knowledge graph is read-only (queries only)"
     status, body = post(port, "/sparql", {"query": f"SELECT ?c WHERE {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{spicy}> }}"})
     assert status == 200 and {"c": "http://scientia.example/pizza#PolloAdAstra"} in body["rows"]  # nothing was deleted
 
@@ -163,3 +163,89 @@ def test_several_worker_processes_serve_one_index(tmp_path: Path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_sparql_leaves_no_journal_and_the_cli_reads_alongside(server):
+    """Defect 1: after one POST /sparql the server held ontology.sqlite3-journal open (owlready2's
+    ANALYZE, never committed) and `reason sparql` on the same index failed: database is locked."""
+    from typer.testing import CliRunner
+
+    from scientia.cli.app import app
+    from scientia.indexers.generation import Generation
+
+    port, index = server
+    query = "SELECT ?c WHERE { ?c rdfs:subClassOf+ pizza:SpicyPizza }"
+    status, body = post(port, "/sparql", {"query": query})
+    assert status == 200 and {"c": "http://scientia.example/pizza#PolloAdAstra"} in body["rows"]
+    folder = Generation.open(index).folder
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(("-journal", "-wal", "-shm"))]
+    result = CliRunner().invoke(app, ["reason", "sparql", str(index), query, "--json"])
+    assert result.exit_code == 0, result.output
+    assert {"c": "http://scientia.example/pizza#PolloAdAstra"} in [json.loads(line) for line in result.stdout.splitlines()]
+    assert post(port, "/sparql", {"query": query})[0] == 200
+
+
+def test_sparql_answers_in_the_format_accept_asks_for(server):
+    port, _ = server
+    query = {"query": "SELECT ?c WHERE { ?c rdfs:subClassOf pizza:SpicyPizza }"}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/sparql", data=json.dumps(query).encode(), method="POST",
+                                     headers={"content-type": "application/json", "accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["content-type"].startswith("application/sparql-results+json")
+        assert json.loads(response.read())["head"]["vars"] == ["c"]
+    ask = {"query": "ASK { pizza:PolloAdAstra rdfs:subClassOf pizza:SpicyPizza }"}
+    assert post(port, "/sparql", ask) == (200, {"boolean": True})
+    construct = {"query": "CONSTRUCT { ?c a pizza:Hot } WHERE { ?c rdfs:subClassOf pizza:SpicyPizza }"}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/sparql", data=json.dumps(construct).encode(), method="POST",
+                                     headers={"content-type": "application/json", "accept": "application/n-triples"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["content-type"].startswith("application/n-triples")
+        assert b"<http://scientia.example/pizza#Hot> ." in response.read()
+
+
+def test_sparql_follows_a_new_generation_and_readers_never_block(server, tmp_path: Path):
+    """Defect 2: after `index add` every /sparql answered 500 while /search moved on. Here 4
+    clients query /sparql and /search while `index add` commits twice and the CLI reads too."""
+    from typer.testing import CliRunner
+
+    from scientia.cli.app import app
+    from scientia.indexers.generation import verify_index
+
+    port, index = server
+    query = {"query": "SELECT ?c WHERE { ?c rdfs:subClassOf+ pizza:SpicyPizza }"}
+    failures, stop, generations = [], threading.Event(), set()
+
+    def client(path: str, body: dict) -> None:
+        while not stop.is_set():
+            try:
+                status, answer = post(port, path, body)
+            except Exception as error:
+                failures.append(repr(error))
+                continue
+            if status != 200:
+                failures.append((path, status, answer))
+            elif path == "/search":
+                generations.add(answer["generation"])
+
+    threads = [threading.Thread(target=client, args=("/sparql", query)) for _ in range(2)]
+    threads += [threading.Thread(target=client, args=("/search", {"query": "spicy pizza", "k": 3})) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        before = get(port, "/health")[1]["generation"]
+        for round_number in range(2):
+            add_documents(index, write_jsonl(tmp_path / f"more{round_number}.jsonl", [
+                {"id": f"sparql/{round_number}", "text": "A pizza with cajun spice and prawns."}]))
+            result = CliRunner().invoke(app, ["reason", "sparql", str(index), query["query"], "--json"])
+            assert result.exit_code == 0, result.output
+        deadline = time.monotonic() + 60
+        while before + 2 not in generations and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert failures == [] and before + 2 in generations
+    status, body = post(port, "/sparql", query)
+    assert status == 200 and {"c": "http://scientia.example/pizza#PolloAdAstra"} in body["rows"]
+    assert verify_index(index) > 0  # raises, naming the file, where any file differs from the manifest

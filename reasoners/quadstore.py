@@ -1,0 +1,302 @@
+"""The stored knowledge graph as an rdflib Dataset, read straight from owlready2's SQLite file.
+
+owlready2 keeps every triple, asserted and inferred, in one SQLite quadstore: ``objs(c, s, p,
+o)`` and ``datas(c, s, p, o, d)``, integer ids resolved by ``resources(storid, iri)``, negative
+ids for blank nodes, ``c`` the ontology a triple belongs to. :class:`QuadstoreView` is a
+read-only rdflib ``Store`` over those tables, so rdflib's complete SPARQL 1.1 engine answers over
+the graph the reasoner stored, with no copy.
+
+The file is opened ``mode=ro&immutable=1``: a committed generation never changes, so a reader
+takes no lock and writes nothing (no ANALYZE, no journal), and any number of CLI runs, server
+threads and processes read one index at once.
+
+Each ontology is a named graph, named by its IRI without the trailing ``#`` (the reasoner's
+facts are ``urn:scientia:inferred``); the default graph is their union, as a set. owlready2's
+placeholder ontology ``http://anonymous/`` is not shown.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.store import Store
+
+from scientia.common.errors import IndexFormatError
+
+__all__ = ["QuadstoreView", "open_dataset", "STANDARD_PREFIXES"]
+
+_HIDDEN_ONTOLOGIES = ("http://anonymous/",)
+_BLANK_PREFIX = "b"
+STANDARD_PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+class QuadstoreView(Store):
+    """A read-only, context-aware rdflib store over an owlready2 quadstore file."""
+
+    context_aware = True
+    graph_aware = True  # what rdflib's Dataset asks for; the graphs are the stored ontologies
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise IndexFormatError(f"{self.path}: no knowledge graph file")
+        self._local = threading.local()
+        try:
+            ontologies = self._sql("SELECT c, iri FROM ontologies").fetchall()
+        except sqlite3.DatabaseError as error:
+            raise IndexFormatError(f"{self.path}: unreadable knowledge graph ({error})") from None
+        self._bases = {c: iri for c, iri in ontologies if iri not in _HIDDEN_ONTOLOGIES}
+        self._graph_ids = {c: iri.rstrip("#/") for c, iri in self._bases.items()}
+        self._shown = tuple(sorted(self._graph_ids))
+        self._iri_of: dict[int, str] = {}
+        self._storid_of: dict[str, int | None] = {}
+        self._graphs: dict[int, Graph] = {}
+
+    # -- SQLite -------------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection (sqlite3 connections are not shared between threads)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            connection = self._local.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return connection
+
+    def _sql(self, statement: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        return self._connection().execute(statement, parameters)
+
+    # -- terms ---------------------------------------------------------------------------------
+
+    def _node(self, storid: int) -> URIRef | BNode:
+        if storid < 0:
+            return BNode(f"{_BLANK_PREFIX}{-storid}")
+        iri = self._iri_of.get(storid)
+        if iri is None:
+            row = self._sql("SELECT iri FROM resources WHERE storid=?", (storid,)).fetchone()
+            iri = self._iri_of[storid] = row[0] if row else f"urn:owlready2:storid:{storid}"
+        return URIRef(iri)
+
+    def _literal(self, value: Any, datatype: Any) -> Literal:
+        if isinstance(datatype, str) and datatype.startswith("@"):
+            return Literal(value, lang=datatype[1:])
+        if not datatype:
+            return Literal(value)
+        lexical = value if isinstance(value, str) else ("true" if value is True else "false" if value is False else str(value))
+        return Literal(lexical, datatype=self._node(int(datatype)))
+
+    def _storid(self, term: Any) -> int | None:
+        """The id of an IRI or blank node; None where the store has never seen it."""
+        if isinstance(term, BNode):
+            label = str(term)
+            digits = label[len(_BLANK_PREFIX):]
+            return -int(digits) if label.startswith(_BLANK_PREFIX) and digits.isdigit() else None
+        iri = str(term)
+        if iri not in self._storid_of:
+            row = self._sql("SELECT storid FROM resources WHERE iri=?", (iri,)).fetchone()
+            self._storid_of[iri] = row[0] if row else None
+        return self._storid_of[iri]
+
+    def graph(self, c: int) -> Graph:
+        if c not in self._graphs:
+            self._graphs[c] = Graph(store=self, identifier=URIRef(self._graph_ids[c]))
+        return self._graphs[c]
+
+    def _context_ids(self, context: Any) -> tuple[int, ...] | None:
+        """The ontology ids a pattern is matched in; None when the context is none of ours."""
+        identifier = getattr(context, "identifier", context)
+        if context is None or identifier is None or str(identifier) not in self._graph_ids.values():
+            from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+            if context is None or identifier == DATASET_DEFAULT_GRAPH_ID:
+                return self._shown
+            return None
+        return tuple(c for c, name in self._graph_ids.items() if name == str(identifier))
+
+    # -- the Store interface -------------------------------------------------------------------
+
+    def triples(self, triple_pattern, context=None) -> Iterator[tuple[tuple, Iterator[Graph]]]:
+        subject, predicate, obj = triple_pattern
+        graphs = self._context_ids(context)
+        if not graphs:
+            return
+        where, parameters = [f"c IN ({','.join('?' * len(graphs))})"], list(graphs)
+        for column, term in (("s", subject), ("p", predicate)):
+            if term is None:
+                continue
+            if isinstance(term, Literal):
+                return
+            storid = self._storid(term)
+            if storid is None:
+                return
+            where.append(f"{column}=?")
+            parameters.append(storid)
+        distinct = "DISTINCT " if len(graphs) > 1 else ""
+        if obj is None or not isinstance(obj, Literal):
+            objs_where, objs_parameters = list(where), list(parameters)
+            if obj is not None:
+                storid = self._storid(obj)
+                if storid is None:
+                    objs_where = None
+                else:
+                    objs_where.append("o=?")
+                    objs_parameters.append(storid)
+            if objs_where is not None:
+                for s, p, o in self._sql(f"SELECT {distinct}s, p, o FROM objs WHERE {' AND '.join(objs_where)}", tuple(objs_parameters)):
+                    triple = (self._node(s), self._node(p), self._node(o))
+                    yield triple, self._contexts_of(s, p, o, None, graphs)
+        if obj is None or isinstance(obj, Literal):
+            datas_where, datas_parameters = list(where), list(parameters)
+            if obj is not None:
+                datas_where.append("o=?")
+                datas_parameters.append(_sql_value(obj))
+            for s, p, o, d in self._sql(f"SELECT {distinct}s, p, o, d FROM datas WHERE {' AND '.join(datas_where)}", tuple(datas_parameters)):
+                literal = self._literal(o, d)
+                if obj is not None and literal != obj:
+                    continue
+                yield (self._node(s), self._node(p), literal), self._contexts_of(s, p, o, d, graphs)
+
+    # -- statistics for the join order (bgp_planner) -------------------------------------------
+
+    def count(self, pattern: tuple) -> int:
+        """About how many stored triples match ``pattern`` (None: any); duplicates across graphs counted."""
+        return sum(self._aggregate("COUNT(*)", table, where, parameters) for table, where, parameters in self._filters(pattern))
+
+    def distinct(self, position: int, pattern: tuple) -> int:
+        """How many distinct subjects (0), predicates (1) or objects (2) the triples matching ``pattern`` have."""
+        column = "spo"[position]
+        return sum(self._aggregate(f"COUNT(DISTINCT {column})", table, where, parameters)
+                   for table, where, parameters in self._filters(pattern))
+
+    def _aggregate(self, expression: str, table: str, where: list[str], parameters: list) -> int:
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return int(self._sql(f"SELECT {expression} FROM {table}{clause}", tuple(parameters)).fetchone()[0])
+
+    def _filters(self, pattern: tuple) -> list[tuple[str, list[str], list]]:
+        """``(table, conditions, parameters)`` per table that can hold a match; none where a term is unknown."""
+        where, parameters = [], []
+        for column, term in zip("sp", pattern[:2]):
+            if term is None:
+                continue
+            storid = None if isinstance(term, Literal) else self._storid(term)
+            if storid is None:
+                return []
+            where.append(f"{column}=?")
+            parameters.append(storid)
+        obj = pattern[2]
+        if obj is None:
+            return [("objs", where, parameters), ("datas", where, parameters)]
+        if isinstance(obj, Literal):
+            return [("datas", [*where, "o=?"], [*parameters, _sql_value(obj)])]
+        storid = self._storid(obj)
+        return [] if storid is None else [("objs", [*where, "o=?"], [*parameters, storid])]
+
+    def _contexts_of(self, s: int, p: int, o: Any, d: Any, graphs: tuple[int, ...]) -> Iterator[Graph]:
+        if len(graphs) == 1:
+            yield self.graph(graphs[0])
+            return
+        if d is None:
+            rows = self._sql("SELECT c FROM objs WHERE s=? AND p=? AND o=?", (s, p, o))
+        else:
+            rows = self._sql("SELECT c FROM datas WHERE s=? AND p=? AND o=? AND d IS ?", (s, p, o, d))
+        for (c,) in rows.fetchall():
+            if c in graphs:
+                yield self.graph(c)
+
+    def __len__(self, context=None) -> int:
+        graphs = self._context_ids(context)
+        if not graphs:
+            return 0
+        marks = ",".join("?" * len(graphs))
+        return sum(
+            self._sql(f"SELECT COUNT(*) FROM (SELECT DISTINCT s, p, o{', d' if table == 'datas' else ''} FROM {table} WHERE c IN ({marks}))",
+                      graphs).fetchone()[0]
+            for table in ("objs", "datas")
+        )
+
+    def contexts(self, triple=None) -> Iterator[Graph]:
+        if triple is None:
+            for c in self._shown:
+                yield self.graph(c)
+            return
+        for (_, _, _), graphs in self.triples(triple):
+            yield from graphs
+            return
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        for prefix, namespace in prefixes(self._bases.values()).items():
+            yield prefix, URIRef(namespace)
+
+    def prefix(self, namespace) -> str | None:
+        return next((p for p, n in self.namespaces() if n == namespace), None)
+
+    def namespace(self, prefix: str) -> URIRef | None:
+        return dict(self.namespaces()).get(prefix)
+
+    def bind(self, prefix, namespace, override: bool = True, replace: bool = False) -> None:
+        """Prefixes a query declares stay in the query; the store keeps none."""
+
+    def add(self, triple, context, quoted: bool = False) -> None:
+        raise PermissionError("the stored knowledge graph is read-only")
+
+    def addN(self, quads) -> None:  # noqa: N802 (rdflib's name)
+        raise PermissionError("the stored knowledge graph is read-only")
+
+    def remove(self, triple, context=None) -> None:
+        raise PermissionError("the stored knowledge graph is read-only")
+
+    def add_graph(self, graph) -> None:
+        """rdflib's Dataset "adds" its default graph when listing graphs; nothing else may be added."""
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+        if graph.identifier != DATASET_DEFAULT_GRAPH_ID and str(graph.identifier) not in self._graph_ids.values():
+            raise PermissionError("the stored knowledge graph is read-only")
+
+    def remove_graph(self, graph) -> None:
+        raise PermissionError("the stored knowledge graph is read-only")
+
+    def close(self, commit_pending_transaction: bool = False) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+
+def _sql_value(literal: Literal) -> Any:
+    """How owlready2 stores a literal's value: numbers as numbers, everything else as text."""
+    value = literal.toPython()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return value
+    return str(literal)
+
+
+def prefixes(ontology_iris) -> dict[str, str]:
+    """rdf, rdfs, owl, xsd, and each ontology's name (``pizza`` for ``.../pizza.owl``) for its
+    namespace, as owlready2 names ontologies: what a query may use without declaring."""
+    found = dict(STANDARD_PREFIXES)
+    for iri in ontology_iris:
+        name = iri.rstrip("#/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        name = name[:-4] if name.endswith((".owl", ".rdf", ".ttl")) else name
+        if name.isidentifier() and name not in found:
+            found[name] = iri
+    return found
+
+
+def open_dataset(path: str | Path) -> Dataset:
+    """The stored graph as an rdflib Dataset whose default graph is the union of the named graphs."""
+    from .bgp_planner import register
+
+    register()
+    return Dataset(store=QuadstoreView(path), default_union=True)
