@@ -124,9 +124,11 @@ def build(ontology: Path, out: Path) -> dict[str, int]:
     (out / "qrels").mkdir(exist_ok=True)
     (out / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in documents))
     (out / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in queries))
-    (out / "qrels" / "test.tsv").write_text(
-        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{s}\n" for q, d, s in qrels)
-    )
+    # test: every query; single and multi: the one-class and the multi-entity queries apart
+    for split, keep in (("test", lambda q: True), ("single", lambda q: q.startswith("q-")), ("multi", lambda q: q.startswith("m-"))):
+        (out / "qrels" / f"{split}.tsv").write_text(
+            "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{s}\n" for q, d, s in qrels if keep(q))
+        )
     (out / "README.md").write_text(__doc__ or "")
     return {"documents": len(documents), "queries": len(queries), "judgements": len(qrels)}
 
