@@ -110,7 +110,7 @@ def check_entailment(dataset: Dataset, axioms_file: Path, java: str | Path | Non
     axioms, whole = split_axioms(Path(axioms_file))
     java_path = find_java(java)
     premise_graph = Graph()
-    for graph in dataset.contexts():
+    for graph in dataset.store.contexts():
         if str(graph.identifier) != INFERRED_GRAPH:
             for triple in graph:
                 premise_graph.add(triple)

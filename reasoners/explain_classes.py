@@ -173,9 +173,9 @@ def _meets(graph: _ClassGraph, cls: Node, expression: Node, exclude: tuple) -> l
 
 def _meets_restriction(graph: _ClassGraph, cls: Node, wanted: dict[str, Node]) -> list[str] | None:
     """``cls`` ⊑ ``p some F`` (or ``p value i``) from a restriction stated on one of its superclasses."""
-    candidates = [cls, *[s for s in graph.supers(cls, named=True) if s not in (graph.thing, graph.nothing)]]
+    candidates = [cls, *sorted((s for s in graph.supers(cls, named=True) if s not in (graph.thing, graph.nothing)), key=graph.name)]
     for holder in candidates:
-        for stated in graph.supers(holder, named=False):
+        for stated in sorted(graph.supers(holder, named=False), key=graph.name):
             facts = graph.facts(stated)
             if facts.get("onProperty") != wanted["onProperty"]:
                 continue
@@ -213,7 +213,7 @@ def _why_unsatisfiable(graph: _ClassGraph, cls: Node) -> list[str]:
     """Two disjoint classes ``cls`` is subsumed by (``owl:disjointWith`` or ``owl:AllDisjointClasses``)."""
     from rdflib import URIRef
 
-    supers = [cls, *[s for s in graph.supers(cls, named=True) if s not in (graph.thing, graph.nothing)]]
+    supers = [cls, *sorted((s for s in graph.supers(cls, named=True) if s not in (graph.thing, graph.nothing)), key=graph.name)]
     disjoint_with = URIRef(OWL + "disjointWith")
     reasons = []
     for i, first in enumerate(supers):
