@@ -64,6 +64,10 @@ bench: setup
 	rm -rf bench-out/load-index
 	$(SCIENTIA) index build samples/corpus.jsonl --ontology samples/pizza.ttl -o bench-out/load-index -q
 	$(PY) -m scientia.benchmarks.load_test bench-out/load-index --queries 1000 --clients 8 --out benchmarks/results/load
+	rm -rf bench-out/load-index
+	$(SCIENTIA) index build samples/corpus.jsonl --ontology samples/pizza.ttl -o bench-out/load-index -q
+	$(PY) -m scientia.benchmarks.load_test bench-out/load-index --sparql "SELECT ?c WHERE { ?c rdfs:subClassOf+ pizza:SpicyPizza }" \
+	  --out benchmarks/results/load-sparql
 	@if [ -d "$(ONTOLOGIES)/lubm" ]; then \
 	  $(SCIENTIA) bench lubm --universities 1,5 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
 	else echo "skipping lubm: $(ONTOLOGIES)/lubm is absent" >&2; fi

@@ -99,9 +99,10 @@ class KeepAliveClient:
             self.connection = None
 
 
-def hammer(port: int, total: int, clients: int, until: threading.Thread | None = None) -> dict[str, Any]:
+def hammer(port: int, total: int, clients: int, until: threading.Thread | None = None, sparql: str | None = None) -> dict[str, Any]:
     """``total`` queries from ``clients`` threads; with ``until``, and as many more as it takes
-    for that thread (the index adds) to finish, so that every switch happens under load."""
+    for that thread (the index adds) to finish, so that every switch happens under load. With
+    ``sparql``, every other request is that query to ``/sparql``."""
     latencies: list[float] = []
     errors: list[str] = []
     generations: set[int] = set()
@@ -124,14 +125,18 @@ def hammer(port: int, total: int, clients: int, until: threading.Thread | None =
                 return
             started = time.perf_counter()
             try:
-                status, body = connection.post("/search", {"query": QUERIES[i % len(QUERIES)], "k": 10})
+                if sparql is not None and i % 2:
+                    status, body = connection.post("/sparql", {"query": sparql})
+                else:
+                    status, body = connection.post("/search", {"query": QUERIES[i % len(QUERIES)], "k": 10})
             except Exception as error:  # count any failure, keep going
                 status, body = -1, {"error": repr(error)}
             elapsed = time.perf_counter() - started
             with lock:
                 if status == 200:
                     latencies.append(elapsed)
-                    generations.add(body["generation"])
+                    if "generation" in body:
+                        generations.add(body["generation"])
                 else:
                     errors.append(f"{status} {body}")
 
@@ -167,22 +172,25 @@ def in_process_rate(index: Path, queries: int) -> dict[str, Any]:
     return {"mode": mode, "queries_per_second": round(queries / seconds, 1)}
 
 
-def run(index: Path, queries: int, clients: int, out: Path) -> dict[str, Any]:
+def run(index: Path, queries: int, clients: int, out: Path, sparql: str | None = None) -> dict[str, Any]:
     batch = in_process_rate(index, queries)
     port = free_port()
     server = start_server(index, port)
+    cli_errors: list[str] = []
     try:
-        hammer(port, WARM_UP_QUERIES, clients)  # every request thread's tokenizer and buffers made first
-        quiet = hammer(port, queries, clients)
-        adds = _adder(index)
-        under_update = hammer(port, queries, clients, until=adds)
+        hammer(port, WARM_UP_QUERIES, clients, sparql=sparql)  # every request thread's tokenizer and buffers made first
+        quiet = hammer(port, queries, clients, sparql=sparql)
+        adds = _adder(index, sparql, cli_errors)
+        under_update = hammer(port, queries, clients, until=adds, sparql=sparql)
         adds.join()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report = {"benchmark": "load", "index": str(index), "clients": clients, "queries": queries,
+    verified = subprocess.run([sys.executable, "-m", "scientia.cli", "index", "verify", str(index)], capture_output=True, text=True)
+    report = {"benchmark": "load", "index": str(index), "clients": clients, "queries": queries, "sparql": sparql,
               "machine": describe_machine(), "steady": quiet, "during_index_add": under_update,
-              "in_process_search_batch": batch}
+              "cli_errors": cli_errors, "index_verify": (verified.stdout + verified.stderr).strip(),
+              "index_verify_ok": verified.returncode == 0, "in_process_search_batch": batch}
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     rows = [("steady", quiet), ("during index add", under_update)]
@@ -191,14 +199,19 @@ def run(index: Path, queries: int, clients: int, out: Path) -> dict[str, Any]:
              "| phase | requests | errors | p50 ms | p99 ms | requests/s | generations served |", "|---|---:|---:|---:|---:|---:|---|"]
     lines += [f"| {name} | {r['requests']} | {r['errors']} | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_second']} | "
               f"{', '.join(map(str, r['generations_seen']))} |" for name, r in rows]
+    if sparql:
+        lines += ["", f"Every other request was `POST /sparql` with `{sparql}`; after each `index add`, "
+                      f"`scientia reason sparql` ran on the same index: {len(cli_errors)} CLI errors."]
     lines += ["", f"In process, `Engine.search_batch` over the same {queries} queries ({batch['mode']}): "
-                  f"{batch['queries_per_second']} queries/s."]
+                  f"{batch['queries_per_second']} queries/s.",
+              "", f"`index verify` afterwards: {report['index_verify']}"]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     return report
 
 
-def _adder(index: Path) -> threading.Thread:
-    """Commit two new generations with `scientia index add` while the second phase runs."""
+def _adder(index: Path, sparql: str | None = None, cli_errors: list[str] | None = None) -> threading.Thread:
+    """Commit two new generations with `scientia index add` while the second phase runs; with
+    ``sparql``, the CLI also answers it on the same index after each add."""
 
     def add() -> None:
         folder = Path(tempfile.mkdtemp())
@@ -209,6 +222,11 @@ def _adder(index: Path) -> threading.Thread:
                 for i in range(50)))
             subprocess.run([sys.executable, "-m", "scientia.cli", "index", "add", str(index), str(corpus), "-q"],
                            check=True, capture_output=True, timeout=MAX_SECONDS)
+            if sparql is not None:
+                done = subprocess.run([sys.executable, "-m", "scientia.cli", "reason", "sparql", str(index), sparql, "--json"],
+                                      capture_output=True, text=True, timeout=MAX_SECONDS)
+                if done.returncode != 0 and cli_errors is not None:
+                    cli_errors.append(done.stderr.strip())
 
     thread = threading.Thread(target=add)
     thread.start()
@@ -221,10 +239,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/load"))
+    parser.add_argument("--sparql", help="a SPARQL query: every other request goes to /sparql, and the CLI asks it after each add")
     args = parser.parse_args()
-    report = run(args.index, args.queries, args.clients, args.out)
+    report = run(args.index, args.queries, args.clients, args.out, args.sparql)
     print((args.out / "report.md").read_text())
-    if report["steady"]["errors"] or report["during_index_add"]["errors"]:
+    if report["steady"]["errors"] or report["during_index_add"]["errors"] or report["cli_errors"] or not report["index_verify_ok"]:
         raise SystemExit(1)
 
 

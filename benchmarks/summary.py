@@ -32,6 +32,7 @@ COMMANDS = {
     "cold-query": "python -m scientia.benchmarks.cold_query INDEX (make bench-speed: the demo corpus and ontology)",
     "load-cranfield": "python -m scientia.benchmarks.load_test CRANFIELD-ONNX-INDEX --queries 1000 --clients 8",
     "load-cranfield-int8": "python -m scientia.benchmarks.load_test CRANFIELD-INT8-INDEX --queries 1000 --clients 8",
+    "load-sparql": "python -m scientia.benchmarks.load_test DEMO-INDEX --sparql \"SELECT ?c WHERE { ?c rdfs:subClassOf+ pizza:SpicyPizza }\"",
     "gpu": "benchmarks/gpu_check.sh (on a machine with a GPU)",
 }
 

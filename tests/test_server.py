@@ -205,7 +205,7 @@ def test_sparql_answers_in_the_format_accept_asks_for(server):
 
 def test_sparql_follows_a_new_generation_and_readers_never_block(server, tmp_path: Path):
     """Defect 2: after `index add` every /sparql answered 500 while /search moved on. Here 4
-    clients query /sparql and /search while `index add` commits twice and the CLI reads too."""
+    clients (8 in all) query /sparql and /search while `index add` commits twice and the CLI reads too."""
     from typer.testing import CliRunner
 
     from scientia.cli.app import app
@@ -227,8 +227,8 @@ def test_sparql_follows_a_new_generation_and_readers_never_block(server, tmp_pat
             elif path == "/search":
                 generations.add(answer["generation"])
 
-    threads = [threading.Thread(target=client, args=("/sparql", query)) for _ in range(2)]
-    threads += [threading.Thread(target=client, args=("/search", {"query": "spicy pizza", "k": 3})) for _ in range(2)]
+    threads = [threading.Thread(target=client, args=("/sparql", query)) for _ in range(4)]
+    threads += [threading.Thread(target=client, args=("/search", {"query": "spicy pizza", "k": 3})) for _ in range(4)]
     for thread in threads:
         thread.start()
     try:
