@@ -126,45 +126,21 @@ class QuadstoreView(Store):
     # -- the Store interface -------------------------------------------------------------------
 
     def triples(self, triple_pattern, context=None) -> Iterator[tuple[tuple, Iterator[Graph]]]:
-        subject, predicate, obj = triple_pattern
         graphs = self._context_ids(context)
         if not graphs:
             return
-        where, parameters = [f"c IN ({','.join('?' * len(graphs))})"], list(graphs)
-        for column, term in (("s", subject), ("p", predicate)):
-            if term is None:
-                continue
-            if isinstance(term, Literal):
-                return
-            storid = self._storid(term)
-            if storid is None:
-                return
-            where.append(f"{column}=?")
-            parameters.append(storid)
-        distinct = "DISTINCT " if len(graphs) > 1 else ""
-        if obj is None or not isinstance(obj, Literal):
-            objs_where, objs_parameters = list(where), list(parameters)
-            if obj is not None:
-                storid = self._storid(obj)
-                if storid is None:
-                    objs_where = None
-                else:
-                    objs_where.append("o=?")
-                    objs_parameters.append(storid)
-            if objs_where is not None:
-                for s, p, o in self._sql(f"SELECT {distinct}s, p, o FROM objs WHERE {' AND '.join(objs_where)}", tuple(objs_parameters)):
-                    triple = (self._node(s), self._node(p), self._node(o))
-                    yield triple, self._contexts_of(s, p, o, None, graphs)
-        if obj is None or isinstance(obj, Literal):
-            datas_where, datas_parameters = list(where), list(parameters)
-            if obj is not None:
-                datas_where.append("o=?")
-                datas_parameters.append(_sql_value(obj))
-            for s, p, o, d in self._sql(f"SELECT {distinct}s, p, o, d FROM datas WHERE {' AND '.join(datas_where)}", tuple(datas_parameters)):
-                literal = self._literal(o, d)
-                if obj is not None and literal != obj:
-                    continue
-                yield (self._node(s), self._node(p), literal), self._contexts_of(s, p, o, d, graphs)
+        obj = triple_pattern[2]
+        in_graphs = f"c IN ({','.join('?' * len(graphs))})"
+        distinct = "DISTINCT " if len(graphs) > 1 else ""  # the union of graphs is a set
+        for table, where, parameters in self._filters(triple_pattern):
+            columns = "s, p, o, d" if table == "datas" else "s, p, o, NULL"
+            rows = self._sql(f"SELECT {distinct}{columns} FROM {table} WHERE {' AND '.join([in_graphs, *where])}",
+                             (*graphs, *parameters))
+            for s, p, o, d in rows:
+                value = self._node(o) if table == "objs" else self._literal(o, d)
+                if table == "datas" and obj is not None and value != obj:
+                    continue  # the same stored value under another datatype or language
+                yield (self._node(s), self._node(p), value), self._contexts_of(s, p, o, d, graphs)
 
     # -- statistics for the join order (bgp_planner) -------------------------------------------
 
