@@ -69,7 +69,7 @@ bench: setup
 	$(PY) -m scientia.benchmarks.load_test bench-out/load-index --sparql "SELECT ?c WHERE { ?c rdfs:subClassOf+ pizza:SpicyPizza }" \
 	  --out benchmarks/results/load-sparql
 	@if [ -d "$(ONTOLOGIES)/lubm" ]; then \
-	  $(SCIENTIA) bench lubm --universities 1,5 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
+	  $(SCIENTIA) bench lubm --universities 1,5,10 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
 	else echo "skipping lubm: $(ONTOLOGIES)/lubm is absent" >&2; fi
 	$(MAKE) bench-finetune bench-speed
 	$(PY) -m scientia.benchmarks.summary benchmarks/results
