@@ -38,20 +38,35 @@ def evaluate_bgp(ctx: QueryContext, part):
     store = getattr(getattr(ctx, "dataset", None), "store", None)
     if part.name != "BGP" or not isinstance(store, QuadstoreView):
         raise NotImplementedError  # rdflib's own evaluation
-    return _ordered(ctx, list(part.triples), store, {})
+    from rdflib.term import Variable
+
+    patterns = tuple(part.triples)
+    bound = frozenset(t for pattern in patterns for t in pattern if isinstance(t, Variable) and ctx[t] is not None)
+    return _ordered(ctx, patterns, bound, store, {}, {})
 
 
-def _ordered(ctx, patterns: list, store, estimates: dict):
+def _ordered(ctx, patterns: tuple, bound: frozenset, store, estimates: dict, choices: dict):
+    """rdflib's evalBGP, with the next pattern chosen by :func:`_estimate`. Which variables are
+    bound follows from the patterns already matched, so each choice is made once per query."""
     from rdflib.plugins.sparql.sparql import AlreadyBound
+    from rdflib.term import URIRef, Variable
 
     if not patterns:
         yield ctx.solution()
         return
-    chosen = min(range(len(patterns)), key=lambda i: _estimate(ctx, patterns[i], store, estimates))
-    s, p, o = patterns[chosen]
-    rest = patterns[:chosen] + patterns[chosen + 1:]
+    key = (patterns, bound)
+    if key not in choices:
+        chosen = min(range(len(patterns)), key=lambda i: _estimate(patterns[i], bound, store, estimates))
+        rest = patterns[:chosen] + patterns[chosen + 1:]
+        choices[key] = (patterns[chosen], rest, bound | {t for t in patterns[chosen] if isinstance(t, Variable)})
+    (s, p, o), rest, now_bound = choices[key]
     _s, _p, _o = ctx[s], ctx[p], ctx[o]
-    for ss, sp, so in ctx.graph.triples((_s, _p, _o)):
+    if ctx.graph is ctx.dataset and (_p is None or isinstance(_p, URIRef)):
+        # the default graph, the union, and no property path (rdflib's Graph evaluates those): straight to the store
+        matches = (triple for triple, _ in store.triples((_s, _p, _o)))
+    else:
+        matches = ctx.graph.triples((_s, _p, _o))
+    for ss, sp, so in matches:
         c = ctx.push() if None in (_s, _p, _o) else ctx
         try:
             if _s is None:
@@ -62,21 +77,25 @@ def _ordered(ctx, patterns: list, store, estimates: dict):
                 c[o] = so
         except AlreadyBound:  # the same variable twice in the pattern, bound to two values
             continue
-        yield from _ordered(c, rest, store, estimates)
+        yield from _ordered(c, rest, now_bound, store, estimates, choices)
 
 
-def _estimate(ctx, pattern: tuple, store, estimates: dict) -> float:
-    from rdflib.term import Variable
+def _estimate(pattern: tuple, bound: frozenset, store, estimates: dict) -> float:
+    from rdflib.term import URIRef, Variable
 
-    bound = tuple(not isinstance(term, Variable) or ctx[term] is not None for term in pattern)
-    if all(bound):
+    fixed = tuple(not isinstance(term, Variable) or term in bound for term in pattern)
+    if all(fixed):
         return 0.0  # a check, never more than one solution
-    key = (pattern, bound)
+    key = (pattern, fixed)
+    if key not in estimates and not isinstance(pattern[1], (URIRef, Variable)):
+        # a property path: nothing to count; after the patterns that bind its ends, if any
+        ends = fixed[0] + fixed[2]
+        estimates[key] = store.count((None, None, None)) / (100.0 ** ends)
     if key not in estimates:
         constants = tuple(None if isinstance(term, Variable) else term for term in pattern)
         total = store.count(constants)
-        for position, (is_bound, term) in enumerate(zip(bound, pattern)):
-            if is_bound and isinstance(term, Variable):
+        for position, (is_fixed, term) in enumerate(zip(fixed, pattern)):
+            if is_fixed and isinstance(term, Variable):
                 total /= max(1, store.distinct(position, constants))
         estimates[key] = total
     return estimates[key]

@@ -30,6 +30,8 @@ _REFLEXIVE = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf", f"{OWL}equivalentClas
 _HIERARCHY = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf"}
 _TRIVIAL_OBJECTS = {f"{OWL}Thing", f"{RDFS}Resource"}
 MAX_ROUNDS = 50
+# The stand-in for a literal while reasonable runs (see rl_closure).
+LITERAL_TOKEN = "urn:scientia:literal:"
 
 
 class OwlRlReasoner(Reasoner):
@@ -59,7 +61,11 @@ def rl_closure(world, inferred) -> int:
     The triples go to reasonable straight from owlready2's tables and the consequences come back
     in bulk: the triple-at-a-time route (owlready2's rdflib adapter in, an id lookup, a
     membership test and an INSERT per fact out, with owlready2 re-analyzing the tables every
-    1,000 inserts) took 5 of LUBM(1)'s 7 seconds of inference.
+    1,000 inserts) took 5 of LUBM(1)'s 7 seconds of inference. Each distinct literal travels as
+    an opaque IRI (:data:`LITERAL_TOKEN`) and comes back as the stored value it stands for: the
+    RL rules only compare literals for identity (domains, ranges, hasValue, keys), and making an
+    rdflib Literal for each of LUBM(1)'s 66,000 literal results took another second. Lost: the
+    datatype rules (dt-type2, dt-not-type), which reasonable does not implement either.
     """
     import rdflib
     import reasonable
@@ -67,8 +73,10 @@ def rl_closure(world, inferred) -> int:
     started = time.perf_counter()
     graph = world.graph
     iri_of: dict[int, str] = dict(graph.execute("SELECT storid, iri FROM resources"))
+    literals: dict[tuple, str] = {}  # (stored value, d) → token
     engine = reasonable.PyReasoner()
-    engine.from_graph(list(_stored_triples(graph, iri_of)))
+    engine.from_graph(list(_stored_triples(graph, iri_of, literals)))
+    stored_literal = {token: value for value, token in literals.items()}
     closure = engine.reason()
     logger.debug("reasonable: %d triples in %.2f s", len(closure), time.perf_counter() - started)
     # C ⊑ D and D ⊑ C is stored as C ≡ D only: owlready2 warns on (and ignores) subclass cycles.
@@ -88,15 +96,15 @@ def rl_closure(world, inferred) -> int:
     for s, p, o in closure:
         if isinstance(s, rdflib.BNode) or isinstance(o, rdflib.BNode):
             continue
-        s_iri, p_iri = str(s), str(p)
-        if (s_iri, p_iri, str(o)) in mutual:
-            continue
-        if isinstance(o, rdflib.Literal):
-            row = (abbreviate(s_iri), abbreviate(p_iri), _stored_value(o), _datatype(o, abbreviate))
+        s_iri, p_iri, o_iri = str(s), str(p), str(o)
+        if (s_iri, p_iri, o_iri) in mutual or s_iri.startswith(LITERAL_TOKEN):
+            continue  # a fact about a literal (its datatype class): RL's, not the data's
+        if o_iri.startswith(LITERAL_TOKEN) or isinstance(o, rdflib.Literal):
+            value, datatype = stored_literal[o_iri] if o_iri in stored_literal else (_stored_value(o), _datatype(o, abbreviate))
+            row = (abbreviate(s_iri), abbreviate(p_iri), value, datatype)
             if row not in existing_datas:
                 new_datas.add(row)
             continue
-        o_iri = str(o)
         if (p_iri in _REFLEXIVE and s_iri == o_iri) or o_iri in _TRIVIAL_OBJECTS:
             continue
         row = (abbreviate(s_iri), abbreviate(p_iri), abbreviate(o_iri))
@@ -108,8 +116,9 @@ def rl_closure(world, inferred) -> int:
     return len(new_objs) + len(new_datas)
 
 
-def _stored_triples(graph, iri_of: dict[int, str]):
-    """Every stored triple as reasonable reads it: IRIs as strings, blank nodes and literals as rdflib terms."""
+def _stored_triples(graph, iri_of: dict[int, str], literals: dict[tuple, str]):
+    """Every stored triple as reasonable reads it: IRIs as strings, blank nodes as rdflib terms,
+    each distinct literal as its token (recorded in ``literals``)."""
     import rdflib
 
     def node(number: int):
@@ -118,13 +127,10 @@ def _stored_triples(graph, iri_of: dict[int, str]):
     for s, p, o in graph.execute("SELECT s, p, o FROM objs"):
         yield node(s), node(p), node(o)
     for s, p, o, d in graph.execute("SELECT s, p, o, d FROM datas"):
-        if isinstance(d, str) and d.startswith("@"):
-            literal = rdflib.Literal(o, lang=d[1:])
-        elif d:
-            literal = rdflib.Literal(str(o) if not isinstance(o, str) else o, datatype=iri_of.get(d))
-        else:
-            literal = rdflib.Literal(o)
-        yield node(s), node(p), literal
+        key = (o, d)
+        if key not in literals:
+            literals[key] = f"{LITERAL_TOKEN}{len(literals)}"
+        yield node(s), node(p), literals[key]
 
 
 def _stored_value(literal) -> object:

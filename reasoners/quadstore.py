@@ -59,7 +59,7 @@ class QuadstoreView(Store):
         self._bases = {c: iri for c, iri in ontologies if iri not in _HIDDEN_ONTOLOGIES}
         self._graph_ids = {c: iri.rstrip("#/") for c, iri in self._bases.items()}
         self._shown = tuple(sorted(self._graph_ids))
-        self._iri_of: dict[int, str] = {}
+        self._nodes: dict[int, URIRef] = {}
         self._storid_of: dict[str, int | None] = {}
         self._graphs: dict[int, Graph] = {}
 
@@ -81,11 +81,11 @@ class QuadstoreView(Store):
     def _node(self, storid: int) -> URIRef | BNode:
         if storid < 0:
             return BNode(f"{_BLANK_PREFIX}{-storid}")
-        iri = self._iri_of.get(storid)
-        if iri is None:
+        node = self._nodes.get(storid)
+        if node is None:  # made once per id: rdflib validates every IRI it wraps
             row = self._sql("SELECT iri FROM resources WHERE storid=?", (storid,)).fetchone()
-            iri = self._iri_of[storid] = row[0] if row else f"urn:owlready2:storid:{storid}"
-        return URIRef(iri)
+            node = self._nodes[storid] = URIRef(row[0] if row else f"urn:owlready2:storid:{storid}")
+        return node
 
     def _literal(self, value: Any, datatype: Any) -> Literal:
         if isinstance(datatype, str) and datatype.startswith("@"):
@@ -131,10 +131,13 @@ class QuadstoreView(Store):
             return
         obj = triple_pattern[2]
         in_graphs = f"c IN ({','.join('?' * len(graphs))})"
-        distinct = "DISTINCT " if len(graphs) > 1 else ""  # the union of graphs is a set
+        # the union of graphs is a set; a fully given IRI triple (a check) needs one row at most
+        check = None not in triple_pattern and not isinstance(obj, Literal)
+        distinct = "DISTINCT " if len(graphs) > 1 and not check else ""
+        limit = " LIMIT 1" if check else ""
         for table, where, parameters in self._filters(triple_pattern):
             columns = "s, p, o, d" if table == "datas" else "s, p, o, NULL"
-            rows = self._sql(f"SELECT {distinct}{columns} FROM {table} WHERE {' AND '.join([in_graphs, *where])}",
+            rows = self._sql(f"SELECT {distinct}{columns} FROM {table} WHERE {' AND '.join([in_graphs, *where])}{limit}",
                              (*graphs, *parameters))
             for s, p, o, d in rows:
                 value = self._node(o) if table == "objs" else self._literal(o, d)
