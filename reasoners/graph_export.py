@@ -111,14 +111,41 @@ def export_entities(world) -> list[EntityRecord]:
                 if str(o) not in bucket:
                     bucket.append(str(o))
     records = []
+    named_labels: dict[int, list[str]] = {}  # classes named by their local name only
     for storid, (labels, comments) in texts.items():
         iri = graph.iri(storid)
         name = local_name(iri)
         if not labels:
             labels = [split_camel_case(name)]
+            named_labels[storid] = labels
         kind = "class" if storid in classes else "individual"
         records.append(EntityRecord(iri, kind, name, labels, comments))
+    _add_head_elisions(graph, classes, named_labels, {label.lower() for r in records for label in r.labels})
     return sorted(records, key=lambda r: r.iri)
+
+
+def _add_head_elisions(graph: _Graph, classes: set[int], named_labels: dict[int, list[str]], taken: set[str]) -> None:
+    """A leaf class named only by its local name, whose last word its superclass repeats
+    ("Anchovies Topping" ⊑ "Fish Topping"), is also found by the words before it ("anchovies"):
+    text names the kind without the category word. Only for leaves (a class with subclasses
+    stays whole: "Spicy Pizza" is not "spicy"), and only where no other entity has that label."""
+    parents: dict[int, set[int]] = {}
+    for (sub, sup), _ in graph.pairs(f"{RDFS}subClassOf").items():
+        if sub != sup and sub in classes and sup in classes:
+            parents.setdefault(sub, set()).add(sup)
+    with_children = {sup for sups in parents.values() for sup in sups}
+    last_word = {storid: labels[0].split()[-1].lower() for storid, labels in named_labels.items() if labels[0].split()}
+    for storid, labels in named_labels.items():
+        words = labels[0].split()
+        if storid in with_children or len(words) < 2:
+            continue
+        head = words[-1].lower()
+        if not any(last_word.get(sup) == head for sup in parents.get(storid, ())):
+            continue
+        short = " ".join(words[:-1])
+        if len(short) >= 3 and short.lower() not in taken:
+            labels.append(short)
+            taken.add(short.lower())
 
 
 def export_steps(world) -> Iterator[Step]:

@@ -111,3 +111,13 @@ def test_classify_prints_the_inferred_hierarchy(index: Path):
     assert lines[0] == "Thing" and "unsatisfiable: CatDog" in lines
     spicy = next(i for i, line in enumerate(lines) if line.strip() == "SpicyPizza")
     assert lines[spicy + 1].startswith(lines[spicy].replace("SpicyPizza", "  ")) and "PolloAdAstra" in "".join(lines[spicy:])
+
+
+def test_an_inconsistent_premise_is_refused_at_build_with_the_reason(tmp_path: Path):
+    """Nothing follows from a contradiction, so there is no index to ask: the build refuses."""
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(PREFIXES + "pets:Cat a owl:Class ; owl:disjointWith pets:Dog .\npets:Dog a owl:Class .\n"
+                   "pets:felix a owl:NamedIndividual , pets:Cat , pets:Dog .\n")
+    result = runner.invoke(app, ["index", "build", "--ontology", str(bad), "--reasoner", "hermit", "-o", str(tmp_path / "idx"), "-q"])
+    assert result.exit_code == 2 and "inconsistent ontology" in result.stderr and "felix" in result.stderr
+    assert not (tmp_path / "idx" / "manifest.json").exists()

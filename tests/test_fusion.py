@@ -107,11 +107,11 @@ def test_engine_normalizes_each_signal_its_own_way_and_weighs_them_relatively():
         "knowledge": [(3, 0.5), (4, 0.25)],
     }
     fused = dict(Engine.fuse_rankings(rankings, "wsum"))
-    # weights 1, 1, 2 → 0.25, 0.25, 0.5; dense and lexical min-max, knowledge divided by its max
-    assert fused[1] == pytest.approx(0.25 * 1.0)
-    assert fused[2] == pytest.approx(0.25 * 0.5 + 0.25 * 1.0)
-    assert fused[3] == pytest.approx(0.25 * 0.0 + 0.5 * 1.0)
-    assert fused[4] == pytest.approx(0.25 * 0.0 + 0.5 * 0.5)
+    # weights 1, 1, 4 → 1/6, 1/6, 4/6; dense and lexical min-max, knowledge divided by its max
+    assert fused[1] == pytest.approx(1 / 6 * 1.0)
+    assert fused[2] == pytest.approx(1 / 6 * 0.5 + 1 / 6 * 1.0)
+    assert fused[3] == pytest.approx(1 / 6 * 0.0 + 4 / 6 * 1.0)
+    assert fused[4] == pytest.approx(1 / 6 * 0.0 + 4 / 6 * 0.5)
     rrf = dict(Engine.fuse_rankings(rankings, "rrf"))
-    assert rrf[3] == pytest.approx(1 / 63 + 2 / 61)  # ranks only; the knowledge run weighs 2
+    assert rrf[3] == pytest.approx(1 / 63 + 4 / 61)  # ranks only; the knowledge run weighs 4
     assert Engine.fuse_rankings({"dense": rankings["dense"]}) == rankings["dense"]  # one signal stands as is

@@ -199,3 +199,41 @@ def test_compaction_keeps_every_mention_with_its_document(tmp_path: Path):
         after = {h.id: h.signals["knowledge"].chain for h in engine.search("Alice", k=10, mode="knowledge")}
         assert engine.search("Carol", k=1, mode="knowledge")[0].id == "d4"
     assert after == before
+
+
+TOPPINGS = """@prefix : <http://scientia.example/toppings#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<http://scientia.example/toppings> a owl:Ontology .
+:Pizza a owl:Class .
+:Topping a owl:Class .
+:SpicyTopping a owl:Class ; rdfs:subClassOf :Topping .
+:JalapenoTopping a owl:Class ; rdfs:subClassOf :SpicyTopping .
+:CheeseTopping a owl:Class ; rdfs:subClassOf :Topping .
+:MozzarellaTopping a owl:Class ; rdfs:subClassOf :CheeseTopping .
+:FishTopping a owl:Class ; rdfs:subClassOf :Topping .
+:AnchoviesTopping a owl:Class ; rdfs:subClassOf :FishTopping .
+"""
+
+
+def test_several_entities_rank_documents_linked_to_all_first(tmp_path: Path):
+    """Issue 13: a document reached from every entity the query names comes first; an entity
+    that every document mentions ("pizza") counts for almost nothing; "anchovies" finds
+    AnchoviesTopping, named only by its local name, because its superclass repeats "Topping"."""
+    ontology = tmp_path / "toppings.ttl"
+    ontology.write_text(TOPPINGS)
+    documents = [{"id": f"plain{i}", "text": f"A plain pizza, number {i}."} for i in range(6)] + [
+        {"id": "spicy", "text": "A pizza with jalapeno."},
+        {"id": "cheese", "text": "A pizza with mozzarella."},
+        {"id": "fish", "text": "A pizza with anchovies."},
+        {"id": "both", "text": "A pizza with jalapeno and mozzarella."},  # last: a tie would put it last
+    ]
+    build_index(write_jsonl(tmp_path / "c.jsonl", documents), tmp_path / "idx",
+                BuildOptions(knowledge=KnowledgeOptions([ontology], reasoner="rl")))
+    with Engine.open(tmp_path / "idx") as engine:
+        ranked = [hit.id for hit in engine.search("spicy topping with a cheese topping", k=4, mode="knowledge")]
+        assert ranked[0] == "both" and set(ranked[1:3]) == {"spicy", "cheese"}
+        ranked = [hit.id for hit in engine.search("pizza with a spicy topping", k=10, mode="knowledge")]
+        assert ranked[:2] == ["both", "spicy"] or ranked[:2] == ["spicy", "both"]
+        assert engine.search("fish topping", k=1, mode="knowledge")[0].id == "fish"
+        assert engine.search("anchovies", k=1, mode="knowledge")[0].id == "fish"
