@@ -8,7 +8,8 @@ from typing import Any
 
 __all__ = ["write_report", "markdown_table"]
 
-_COLUMNS = (("nDCG@10", "nDCG@10"), ("Recall@100", "R@100"), ("MRR@10", "RR@10"))
+_COLUMNS = (("nDCG@10", "nDCG@10"), ("Recall@100", "R@100"), ("MRR@10", "RR@10"),
+            ("P@10", "P@10"), ("Recall@10", "R@10"), ("F1@10", "F1@10"))
 
 
 def write_report(report: dict[str, Any], folder: Path) -> None:

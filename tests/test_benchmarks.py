@@ -21,6 +21,11 @@ def test_metrics_by_hand():
     assert metrics["nDCG@10"] == pytest.approx((1 + 1 / 1.584962500721156) / 3)
     assert metrics["RR@10"] == pytest.approx(0.5)
     assert metrics["R@100"] == pytest.approx(2 / 3)
+    # P@10 (the cut counts 10 even where fewer came back): 1/10, 1/10, 0; Recall@10: 1, 1, 0;
+    # F1 per query 2 * 0.1 * 1 / 1.1 = 2/11, 2/11, 0
+    assert metrics["P@10"] == pytest.approx(0.2 / 3)
+    assert metrics["R@10"] == pytest.approx(2 / 3)
+    assert metrics["F1@10"] == pytest.approx((2 / 11 + 2 / 11) / 3)
 
 
 @pytest.fixture
