@@ -32,14 +32,25 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _no_color(value: bool) -> None:
+    if value:
+        import os
+
+        # rich reads NO_COLOR (https://no-color.org) whenever it makes a console: tables, help, errors
+        os.environ["NO_COLOR"] = "1"
+
+
 @app.callback()
 def main_options(
     version: Annotated[bool, typer.Option(
         "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+    no_color: Annotated[bool, typer.Option(
+        "--no-color", callback=_no_color, is_eager=True, help="No colour in the output (as NO_COLOR=1 does).")] = False,
 ) -> None:
     """Semantic search and reasoning: index a corpus and an ontology, query them, benchmark it, fine-tune the encoder.
 
     Every command takes -v/--verbose and -q/--quiet (see cli/logs.py); diagnostics go to stderr.
+    ``--no-color`` (or NO_COLOR=1) turns colour off.
     """
 
 

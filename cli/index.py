@@ -149,6 +149,65 @@ def _echo_generation(manifest, what: str) -> None:
 
 @app.command(cls=AnswerCommand)
 @reports_user_errors
+def docs(
+    index: Path = typer.Argument(..., help="Index folder."),
+    limit: int = typer.Option(20, "--limit", "-n", min=0, help="How many documents; 0 for all."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many first."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per document: id, title, metadata."),
+) -> None:
+    """List the documents of INDEX in index order: id and title."""
+    from scientia.indexers.generation import Generation
+
+    generation = Generation.open(index)
+    store = generation.open_documents()
+    try:
+        documents, total = store.live_page(offset, limit or None), len(store)
+    finally:
+        store.close()
+    if as_json:
+        for document in documents:
+            typer.echo(json.dumps({"id": document.id, "title": document.title, "metadata": document.metadata}, ensure_ascii=False))
+        return
+    for document in documents:
+        typer.echo(f"{document.id}\t{document.title}")
+    if offset + len(documents) < total:
+        typer.echo(f"{len(documents):,} of {total:,} documents shown; --offset {offset + len(documents)} for the next, "
+                   "--limit 0 for all", err=True)
+
+
+@app.command(cls=AnswerCommand)
+@reports_user_errors
+def show(
+    index: Path = typer.Argument(..., help="Index folder."),
+    doc_id: str = typer.Argument(..., metavar="ID", help="A document id (see `scientia index docs`)."),
+    as_json: bool = typer.Option(False, "--json", help="The document as one JSON object."),
+) -> None:
+    """Print one document of INDEX: id, title, metadata and the whole text."""
+    from scientia.common.errors import InvalidArgumentError
+    from scientia.indexers.generation import Generation
+
+    store = Generation.open(index).open_documents()
+    try:
+        document = store.get(doc_id)
+    finally:
+        store.close()
+    if document is None:
+        raise InvalidArgumentError(f"{index}: no document with id {doc_id!r} (list them with `scientia index docs {index}`)")
+    if as_json:
+        typer.echo(json.dumps({"id": document.id, "title": document.title, "text": document.text,
+                               "metadata": document.metadata}, ensure_ascii=False))
+        return
+    typer.echo(f"id: {document.id}")
+    if document.title:
+        typer.echo(f"title: {document.title}")
+    for key, value in document.metadata.items():
+        typer.echo(f"{key}: {value}")
+    typer.echo("")
+    typer.echo(document.text)
+
+
+@app.command(cls=AnswerCommand)
+@reports_user_errors
 def verify(index: Path = typer.Argument(..., help="Index folder.")) -> None:
     """Check every file of INDEX against the checksums in its manifest."""
     from scientia.indexers.generation import verify_index

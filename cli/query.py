@@ -18,7 +18,8 @@ def query(
     mode: ModeArg = None,
     fusion: FusionArg = "wsum",
     filters: list[str] = typer.Option(
-        [], "--filter", help="Metadata condition FIELD=VALUE, FIELD!=VALUE or, on numbers, FIELD>=X (>, <, <=); repeatable."
+        [], "--filter", help="Metadata condition FIELD=VALUE, FIELD!=VALUE or, on numbers, FIELD>=X (>, <, <=); repeatable. "
+        "Quote it, or the shell reads > and < as redirections: --filter 'year>=2020'."
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, one per line."),
     rerank: RerankArg = None,

@@ -24,7 +24,7 @@ def hits_as_json_lines(hits: list[Hit]) -> str:
 
 def render_hits(query: str, hits: list[Hit], signal_names: tuple[str, ...], console: Console | None = None) -> None:
     console = console or Console()
-    table = Table(title=f"{query!r}: {len(hits)} results", title_justify="left")
+    table = Table(title=f"{query!r}: {len(hits)} result{'' if len(hits) == 1 else 's'}", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
     for name in signal_names:

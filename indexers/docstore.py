@@ -123,6 +123,15 @@ class DocumentStore:
             ).fetchall()
         return [(row[0] - 1, _document(row[1:])) for row in rows]
 
+    def live_page(self, offset: int, limit: int | None) -> list[Document]:
+        """Live documents in index order, ``limit`` of them (all where None) after skipping ``offset``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, title, text, metadata FROM documents WHERE deleted = 0 ORDER BY position LIMIT ? OFFSET ?",
+                (-1 if limit is None else limit, offset),
+            ).fetchall()
+        return [_document(row) for row in rows]
+
     def all_texts(self) -> list[str]:
         """Searchable text of every position in order, tombstones as empty strings (they never match)."""
         with self._lock:

@@ -273,3 +273,31 @@ def test_ctrl_c_exits_130_and_leaves_the_index_as_it_was(tmp_path: Path, small_i
     assert process.returncode == 130 and process.stderr.strip().endswith("interrupted")
     assert "Traceback" not in process.stderr
     assert (index / "manifest.json").read_bytes() == before and not list(index.glob(".staging-*"))
+
+
+def test_documents_are_listed_and_shown_and_results_counted_in_words(small_index: Path):
+    result = invoke("index", "docs", small_index, "-n", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].split("\t")[0] == SMALL_CORPUS[0]["id"]
+    assert f"2 of {len(SMALL_CORPUS)} documents shown; --offset 2 for the next" in result.stderr
+    every = [json.loads(line) for line in invoke("index", "docs", small_index, "--limit", "0", "--json").stdout.splitlines()]
+    assert [d["id"] for d in every] == [d["id"] for d in SMALL_CORPUS]
+    shown = invoke("index", "show", small_index, "volcano", "--json")
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["text"] == next(d["text"] for d in SMALL_CORPUS if d["id"] == "volcano")
+    missing = invoke("index", "show", small_index, "no-such-id")
+    assert missing.exit_code == 2 and "no document with id 'no-such-id'" in missing.stderr
+    one = invoke("query", small_index, "magma and lava", "-k", "1", "--mode", "lexical")
+    assert "1 result" in one.stdout and "1 results" not in one.stdout
+
+
+def test_no_color_leaves_no_colour_codes():
+    """On a terminal (FORCE_COLOR stands in for one) help is coloured; --no-color, as NO_COLOR, takes colour out."""
+    import os
+
+    colour = re.compile(r"\x1b\[[0-9;]*3[0-9]m|\x1b\[[0-9;]*38;")
+    coloured = runner.invoke(app, ["index", "--help"], env={"FORCE_COLOR": "1", "NO_COLOR": None})
+    plain = runner.invoke(app, ["--no-color", "index", "--help"], env={"FORCE_COLOR": "1", "NO_COLOR": None})
+    os.environ.pop("NO_COLOR", None)  # --no-color set it for the rest of this process
+    assert plain.exit_code == 0, plain.output
+    assert colour.search(coloured.stdout) and not colour.search(plain.stdout)

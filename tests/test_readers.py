@@ -46,7 +46,9 @@ def test_text_folder_uses_relative_paths_and_markdown_titles(tmp_path: Path):
     (tmp_path / "sub" / "b.md").write_text("# A heading\n\nBody here.")
     (tmp_path / "ignored.bin").write_bytes(b"\x00\x01")
     docs = list(open_corpus(tmp_path))
-    assert [(d.id, d.title, d.text) for d in docs] == [("a.txt", "", "plain text"), ("sub/b.md", "A heading", "Body here.")]
+    assert [(d.id, d.title, d.text) for d in docs] == [("a.txt", "a", "plain text"), ("sub/b.md", "A heading", "Body here.")]
+    (tmp_path / "glacier_retreat-notes.txt").write_text("ice")
+    assert next(d.title for d in open_corpus(tmp_path) if d.id.startswith("glacier")) == "glacier retreat notes"
 
 
 def test_csv_with_named_columns(tmp_path: Path):

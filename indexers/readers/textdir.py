@@ -16,7 +16,9 @@ SUFFIXES = (".txt", ".md")
 
 
 class TextFolderReader(CorpusReader):
-    """Reads files in sorted path order; a Markdown file's leading ``# heading`` becomes its title."""
+    """Reads files in sorted path order. A document's title is a Markdown file's leading
+    ``# heading`` (taken out of the text), else its file name (``glacier_retreat.txt`` →
+    "glacier retreat"), so no document is untitled."""
 
     format = "text"
 
@@ -37,4 +39,5 @@ class TextFolderReader(CorpusReader):
                     title, text = head[2:].strip(), rest
             if not text.strip() and not title:
                 raise CorpusError(f"{file}: empty document")
+            title = title or " ".join(file.stem.replace("_", " ").replace("-", " ").split())
             yield Document(id=file.relative_to(self.path).as_posix(), title=title, text=text.strip())
