@@ -18,6 +18,7 @@ __all__ = [
     "InconsistentOntologyError",
     "JavaNotFoundError",
     "SparqlError",
+    "TrainingRefusedError",
 ]
 
 
@@ -63,3 +64,7 @@ class JavaNotFoundError(ScientiaError):
 
 class SparqlError(ScientiaError):
     """A SPARQL query is malformed, or tries to change the graph."""
+
+
+class TrainingRefusedError(ScientiaError):
+    """A trained model did not beat what it would replace on held-out queries; nothing is saved."""

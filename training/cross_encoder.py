@@ -5,7 +5,11 @@ transformer with a fresh one-logit head and learns relevance as binary classific
 (query, positive) → 1, (query, mined hard negative) → 0, with sentence-transformers'
 ``CrossEncoderTrainer`` and ``BinaryCrossEntropyLoss`` (Nogueira & Cho, "Passage Re-ranking
 with BERT", 2019). The held-out queries are re-ranked by ``CrossEncoderRerankingEvaluator``
-after every epoch; the best epoch is saved.
+after every epoch; the best epoch is saved, and only if it beats the list it re-ranks: a
+re-ranker whose held-out nDCG@10 is not above that of the candidates in their first-stage order
+is refused (:class:`TrainingRefusedError`, both figures in the message, nothing written), so
+``--rerank`` never ships a model that makes results worse. With ``--eval-fraction 0`` there is
+nothing to check against; the record says so.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from scientia.common.errors import TrainingRefusedError
 from scientia.common.models import cuda_available, hub_offline, model_checksum, quiet_model_loading
 
 from .common import TRAINING_RECORD, TrainerConfig, checked_base, held_out_curve, run_trainer, split_for_training, trainer_arguments
@@ -66,7 +71,7 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
         evaluator = None
         if held_out:
             queries, relevant = held_out_queries(held_out)
-            candidates = base_candidates(queries, data.corpus, retriever, known_vectors)
+            candidates = base_candidates(queries, data.corpus, retriever, known_vectors, encode_missing=True)
             samples = []
             for query_id, query in queries.items():
                 positives = [data.corpus[d] for d in sorted(relevant[query_id]) if d in data.corpus]
@@ -94,6 +99,15 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
         # the evaluator also scores the candidates in the base model's order: the "before"
         before = next((round(e[f"eval_{EVALUATOR_NAME}_base_ndcg@10"], 4) for e in trainer.state.log_history
                        if f"eval_{EVALUATOR_NAME}_base_ndcg@10" in e), None)
+        after = max((e[metric] for e in per_epoch), default=None)
+        if before is not None and after is not None and after <= before:
+            raise TrainingRefusedError(
+                f"the re-ranker does not beat the list it re-ranks on {len(samples)} held-out queries: "
+                f"nDCG@10 {after:.4f} re-ranked against {before:.4f} in first-stage order; nothing was saved "
+                f"(more or harder pairs, or more epochs, may help)"
+            )
+        if evaluator is None:
+            logger.warning("no held-out queries (--eval-fraction 0): nothing shows this re-ranker helps")
         model.save(str(folder.staging))
         record = {
             "kind": "cross-encoder",
@@ -103,8 +117,8 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
             "pairs": {"train": len(train_dataset), "held_out_queries": len(samples) if evaluator else 0},
             "config": {"epochs": config.epochs, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
                        "seed": config.seed, "max_length": config.max_length, "mining": config.mining.as_dict()},
-            "held_out_scores": {"metric": metric, "before": before, "per_epoch": per_epoch,
-                                "after": max((e[metric] for e in per_epoch), default=None)},
+            "held_out_scores": {"metric": metric, "before": before, "per_epoch": per_epoch, "after": after,
+                                "checked": evaluator is not None},
             "seconds": {"training": round(train_seconds, 1), "total": round(time.perf_counter() - started, 1)},
         }
         (folder.staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

@@ -68,15 +68,23 @@ def held_out_queries(held_out: list[TrainingPair]) -> tuple[dict[str, str], dict
 
 
 def base_candidates(queries: dict[str, str], corpus: dict[str, str], model,
-                    known_vectors: dict[str, np.ndarray] | None) -> dict[str, list[str]]:
-    """The base model's top document ids per query, where the corpus vectors are at hand."""
+                    known_vectors: dict[str, np.ndarray] | None, encode_missing: bool = False) -> dict[str, list[str]]:
+    """The base model's top document ids per query, from the corpus vectors at hand (an index's);
+    with ``encode_missing``, where there are none, from the corpus encoded here (a re-ranker's
+    held-out query needs a list to re-rank, not its positive alone)."""
     import numpy as np
 
     ids = [doc_id for doc_id, text in corpus.items() if text in known_vectors] if known_vectors else []
-    if not ids:
-        return {}
-    matrix = np.stack([known_vectors[corpus[doc_id]] for doc_id in ids])
-    query_vectors = model.encode(list(queries.values()), normalize_embeddings=True, batch_size=64, convert_to_numpy=True)
+    if ids:
+        matrix = np.stack([known_vectors[corpus[doc_id]] for doc_id in ids])
+    else:
+        ids = list(corpus) if encode_missing else []
+        if not ids:
+            return {}
+        matrix = model.encode([corpus[doc_id] for doc_id in ids], normalize_embeddings=True, batch_size=64,
+                              convert_to_numpy=True, show_progress_bar=False)
+    query_vectors = model.encode(list(queries.values()), normalize_embeddings=True, batch_size=64, convert_to_numpy=True,
+                                 show_progress_bar=False)
     scores = query_vectors @ matrix.T
     top = np.argsort(-scores, axis=1)[:, :CANDIDATES_PER_QUERY]
     return {query_id: [ids[i] for i in row] for query_id, row in zip(queries, top)}
