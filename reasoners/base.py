@@ -6,11 +6,19 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-__all__ = ["Reasoner", "ReasoningReport", "INFERRED_ONTOLOGY"]
+__all__ = ["Reasoner", "ReasoningReport", "INFERRED_ONTOLOGY", "INFERRED_GRAPH", "RDF", "RDFS", "OWL", "XSD"]
 
 # Inferred facts live in their own named graph, apart from what the files asserted, so that
 # evidence can say which facts came from reasoning.
 INFERRED_ONTOLOGY = "urn:scientia:inferred#"
+# That graph's name in SPARQL (reasoners/quadstore.py names a graph by its ontology without "#").
+INFERRED_GRAPH = INFERRED_ONTOLOGY.rstrip("#")
+
+# The vocabularies every reasoner module reads triples in.
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from scientia.common.errors import InvalidArgumentError, OntologyError
 
+from .base import INFERRED_GRAPH, OWL, RDF, RDFS
 from .java import find_java
 from .manchester import manchester
 from .render import local_name
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Axiom", "check_entailment", "split_axioms", "AXIOM_SUFFIXES"]
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-INFERRED_GRAPH = "urn:scientia:inferred"
 # suffix → rdflib parser
 AXIOM_SUFFIXES = {".ttl": "turtle", ".n3": "n3", ".nt": "nt", ".owl": "xml", ".rdf": "xml", ".xml": "xml"}
 _DECLARATION_TYPES = {OWL + t for t in ("Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty",

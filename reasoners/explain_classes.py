@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from scientia.common.errors import InvalidArgumentError
 
+from .base import INFERRED_GRAPH, OWL, RDF, RDFS
 from .explain import Explanation
 from .manchester import manchester, rdf_list_members
 from .render import local_name
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["explain_class", "is_class"]
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-INFERRED_GRAPH = "urn:scientia:inferred"
 NO_SIMPLE_REASON = "entailed by the reasoner (no simple justification found)"
 
 

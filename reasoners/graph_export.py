@@ -14,15 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .base import INFERRED_ONTOLOGY
+from .base import INFERRED_ONTOLOGY, OWL, RDF, RDFS
 from .explain import why_subclass, why_type
 from .render import display_name, local_name, split_camel_case
 
 __all__ = ["EntityRecord", "Step", "export_entities", "export_steps", "LABEL_PROPERTIES", "COMMENT_PROPERTIES"]
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OBO = "http://www.geneontology.org/formats/oboInOwl#"
 LABEL_PROPERTIES = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .base import OWL, RDF
 from .render import local_name
 
 if TYPE_CHECKING:
@@ -18,8 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["manchester", "rdf_list_members"]
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-OWL = "http://www.w3.org/2002/07/owl#"
 _RESTRICTIONS = {
     "someValuesFrom": "some", "allValuesFrom": "only", "hasValue": "value",
     "minCardinality": "min", "maxCardinality": "max", "cardinality": "exactly",

@@ -16,15 +16,13 @@ import time
 
 from scientia.common.errors import InconsistentOntologyError
 
-from .base import Reasoner, ReasoningReport
+from .base import OWL, RDFS, Reasoner, ReasoningReport
 from .swrl import apply_rules, chain_rules, rules_of
 
 __all__ = ["OwlRlReasoner", "rl_closure", "check_consistency"]
 
 logger = logging.getLogger(__name__)
 
-OWL = "http://www.w3.org/2002/07/owl#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 # Reflexive axioms every RL engine adds (C ⊑ C, x sameAs x): true, useless, and numerous.
 _REFLEXIVE = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf", f"{OWL}equivalentClass", f"{OWL}equivalentProperty", f"{OWL}sameAs"}
 _HIERARCHY = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf"}
@@ -70,6 +68,8 @@ def rl_closure(world, inferred) -> int:
     import rdflib
     import reasonable
 
+    from .quadstore import stored_value
+
     started = time.perf_counter()
     graph = world.graph
     iri_of: dict[int, str] = dict(graph.execute("SELECT storid, iri FROM resources"))
@@ -100,7 +100,7 @@ def rl_closure(world, inferred) -> int:
         if (s_iri, p_iri, o_iri) in mutual or s_iri.startswith(LITERAL_TOKEN):
             continue  # a fact about a literal (its datatype class): RL's, not the data's
         if o_iri.startswith(LITERAL_TOKEN) or isinstance(o, rdflib.Literal):
-            value, datatype = stored_literal[o_iri] if o_iri in stored_literal else (_stored_value(o), _datatype(o, abbreviate))
+            value, datatype = stored_literal[o_iri] if o_iri in stored_literal else (stored_value(o), _datatype(o, abbreviate))
             row = (abbreviate(s_iri), abbreviate(p_iri), value, datatype)
             if row not in existing_datas:
                 new_datas.add(row)
@@ -131,12 +131,6 @@ def _stored_triples(graph, iri_of: dict[int, str], literals: dict[tuple, str]):
         if key not in literals:
             literals[key] = f"{LITERAL_TOKEN}{len(literals)}"
         yield node(s), node(p), literals[key]
-
-
-def _stored_value(literal) -> object:
-    """As owlready2 stores a literal's value: numbers as numbers, anything else as its text."""
-    value = literal.toPython()
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else str(literal)
 
 
 def _datatype(literal, abbreviate) -> object:

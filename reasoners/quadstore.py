@@ -28,16 +28,13 @@ from rdflib.store import Store
 
 from scientia.common.errors import IndexFormatError
 
-__all__ = ["QuadstoreView", "open_dataset", "STANDARD_PREFIXES"]
+from .base import OWL, RDF, RDFS, XSD
+
+__all__ = ["QuadstoreView", "open_dataset", "stored_value", "STANDARD_PREFIXES"]
 
 _HIDDEN_ONTOLOGIES = ("http://anonymous/",)
 _BLANK_PREFIX = "b"
-STANDARD_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+STANDARD_PREFIXES = {"rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD}
 
 
 class QuadstoreView(Store):
@@ -176,7 +173,7 @@ class QuadstoreView(Store):
         if obj is None:
             return [("objs", where, parameters), ("datas", where, parameters)]
         if isinstance(obj, Literal):
-            return [("datas", [*where, "o=?"], [*parameters, _sql_value(obj)])]
+            return [("datas", [*where, "o=?"], [*parameters, stored_value(obj)])]
         storid = self._storid(obj)
         return [] if storid is None else [("objs", [*where, "o=?"], [*parameters, storid])]
 
@@ -251,7 +248,7 @@ class QuadstoreView(Store):
             self._local.connection = None
 
 
-def _sql_value(literal: Literal) -> Any:
+def stored_value(literal: Literal) -> Any:
     """How owlready2 stores a literal's value: numbers as numbers, everything else as text."""
     value = literal.toPython()
     if isinstance(value, bool):
