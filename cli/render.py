@@ -55,7 +55,8 @@ def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], console:
         ("encoder", f"{encoder.name}  dim {encoder.dimension}  sha256 {encoder.checksum[:12]}  {encoder.backend}"),
         ("encoder path", encoder.path),
         ("FAISS", f"{dense.factory} ({dense.metric}, faiss {dense.faiss_version})"),
-        ("BM25", f"{lexical.method} k1={lexical.k1} b={lexical.b} stemmer={lexical.stemmer}"),
+        ("BM25", f"{lexical.method} k1={lexical.k1} b={lexical.b} language={lexical.language} "
+                 f"stemmer={lexical.stemmer}{'' if lexical.fold else ' (lower-case only)'}"),
         ("corpus", manifest.documents.corpus or "(the ontology's entities)"),
         *_knowledge_rows(manifest.section("knowledge")),
         *((f"component {name}", "present") for name in manifest.components

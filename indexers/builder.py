@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scientia.common.errors import CorpusError, IndexFormatError, InvalidArgumentError
 from scientia.common.faults import kill_point
-from scientia.common.models import Device
+from scientia.common.models import DEFAULT_MODEL_NAME, Device
 
+from .analysis import AUTO, detect_language
 from .components import COMPONENTS, BuildContext
 from .docstore import DOCUMENTS_FILE, DocumentStore
 from .documents import CorpusDigest, Document
@@ -107,6 +108,29 @@ def build_index(corpus: str | Path | None, output: str | Path, options: BuildOpt
     return build_index_from_documents(documents, corpus_checksum, corpus, output, options, read_seconds)
 
 
+# A corpus with at least this share of documents in other languages than English is
+# multilingual enough for the English-only default encoder to fail on it.
+FOREIGN_SHARE_WARNING = 0.1
+
+
+def _decide_language(documents: list[Document], options: BuildOptions, english_only_encoder: bool) -> BuildOptions:
+    """Options with BM25's ``auto`` language decided from the documents; warns once when the
+    English-only default encoder meets a corpus that is not (all) English."""
+    report = detect_language([doc.searchable_text() for doc in documents])
+    foreign = sum(share for code, share in report.shares.items() if code != "en")
+    if english_only_encoder and foreign >= FOREIGN_SHARE_WARNING:
+        logger.warning(
+            "the corpus is not all English (%s of %d documents sampled) but the default encoder %s is English-only, "
+            "so dense search will be poor; pass --model with a local multilingual sentence-transformers model folder "
+            "(one saved with SentenceTransformer.save, such as paraphrase-multilingual-MiniLM-L12-v2)",
+            report.describe(), report.sampled, DEFAULT_MODEL_NAME,
+        )
+    if options.bm25.language != AUTO:
+        return options
+    logger.info("corpus language for BM25: %s (%s)", report.language, report.describe() or "nothing to tell it by")
+    return replace(options, bm25=options.bm25.for_language(report.language))
+
+
 def _check_output(layout: IndexLayout) -> Manifest | None:
     """The live manifest at the output, if any; refuses a folder that holds something else."""
     if layout.is_foreign_folder():
@@ -130,6 +154,8 @@ def build_index_from_documents(
     previous = _check_output(layout)
     started = time.perf_counter() - read_seconds
     encoder = Encoder(options.model, options.device, backend=options.backend)  # a bad --model fails before any work
+    if documents is not None:
+        options = _decide_language(documents, options, english_only_encoder=encoder.is_default)
     build = BuildContext(documents, options, encoder, corpus_checksum)
     components = sorted((c for c in COMPONENTS.values() if c.wanted(options)), key=lambda c: c.build_order)
     with layout.writer_lock(), StagedGeneration.begin(layout, previous) as staged:

@@ -1,8 +1,9 @@
 """BM25 over the documents: the analyzer, and search over the eager score matrix.
 
 Scoring is Lucene's BM25 variant (Robertson & Zaragoza, "The Probabilistic Relevance Framework:
-BM25 and Beyond", 2009) by default. Text is lower-cased, split on word characters, stripped of
-English stopwords and Snowball-stemmed; the same analyzer runs on queries.
+BM25 and Beyond", 2009) by default. Text is analyzed for the index's language
+(:mod:`.analysis`: folded, cut into words or CJK bigrams, stopwords dropped, Snowball-stemmed);
+the same analyzer runs on queries.
 
 The index is bm25s's eager matrix (:mod:`.bm25_matrix`, in bm25s's file format). A query sums
 its terms' columns with bm25s's own arithmetic (:func:`_column_sums`, :func:`_top_k`), so the
@@ -12,12 +13,12 @@ numba and scipy it pulls in).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from .analysis import AUTO, STOPWORDS_EN, Analyzer, detect_language, language
 from .bm25_matrix import ScoreMatrix, build_score_matrix
 
 if TYPE_CHECKING:
@@ -26,47 +27,31 @@ if TYPE_CHECKING:
 __all__ = ["BM25Params", "LexicalIndex", "Analyzer", "STOPWORDS_EN"]
 
 Bm25Method = Literal["lucene", "robertson", "atire", "bm25l", "bm25+"]
-# bm25s's English list (bm25s.stopwords.STOPWORDS_EN, 0.3.16), kept here so that queries need not
-# import bm25s; tests/test_lexical.py checks the two stay equal.
-STOPWORDS_EN = (
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
-    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
-)
 
 
 @dataclass(frozen=True)
 class BM25Params:
-    """Every parameter of the lexical index; saved in the manifest."""
+    """Every parameter of the lexical index; saved in the manifest.
+
+    ``language`` is ``auto`` only until a build decides it from the corpus
+    (:meth:`for_language`); ``stopwords`` and ``stemmer`` are then that language's.
+    """
 
     k1: float = 0.9
     b: float = 0.4
     method: Bm25Method = "lucene"
     stopwords: str = "en"
     stemmer: str | None = "english"
+    language: str = AUTO
+    fold: bool = True  # case and accent folding, CJK bigrams (indexes from before languages: False)
 
+    def for_language(self, code: str) -> BM25Params:
+        """These parameters with ``code``'s stemmer and stopwords."""
+        chosen = language(code)
+        return replace(self, language=chosen.code, stemmer=chosen.stemmer, stopwords=chosen.stopwords)
 
-class Analyzer:
-    """Lower-case, split on ``\\w\\w+``, drop stopwords, stem (PyStemmer's Snowball stemmers)."""
-
-    _TOKEN = re.compile(r"(?u)\b\w\w+\b")
-
-    def __init__(self, stopwords: str = "en", stemmer: str | None = "english") -> None:
-        if stopwords in ("en", "english"):
-            self.stopwords = frozenset(STOPWORDS_EN)
-        elif not stopwords:
-            self.stopwords = frozenset()
-        else:
-            raise ValueError(f"unsupported stopword list {stopwords!r} (allowed: en, none)")
-        if stemmer:
-            import Stemmer
-
-            self._stem = Stemmer.Stemmer(stemmer).stemWords
-        else:
-            self._stem = None
-
-    def __call__(self, text: str) -> list[str]:
-        tokens = [token for token in self._TOKEN.findall(text.lower()) if token not in self.stopwords]
-        return self._stem(tokens) if self._stem else tokens
+    def analyzer(self) -> Analyzer:
+        return Analyzer(self.stopwords, self.stemmer, self.fold)
 
 
 class LexicalIndex:
@@ -75,7 +60,7 @@ class LexicalIndex:
     def __init__(self, matrix: ScoreMatrix, params: BM25Params) -> None:
         self.matrix = matrix
         self.params = params
-        self.analyzer = Analyzer(params.stopwords, params.stemmer)
+        self.analyzer = params.analyzer()
 
     @property
     def num_documents(self) -> int:
@@ -83,8 +68,12 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Iterable[str], params: BM25Params | None = None) -> LexicalIndex:
+        """Index ``texts``; a language of ``auto`` is decided from them (:func:`.analysis.detect_language`)."""
         params = params or BM25Params()
-        analyzer = Analyzer(params.stopwords, params.stemmer)
+        texts = list(texts)
+        if params.language == AUTO:
+            params = params.for_language(detect_language(texts).language)
+        analyzer = params.analyzer()
         return cls(build_score_matrix([analyzer(text) for text in texts], params.method, params.k1, params.b), params)
 
     def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,8 @@ FORMAT_VERSION = 1
 
 S = TypeVar("S")
 _EXTRA = "_unknown_keys"  # keys a newer scientia wrote; kept so that an update does not drop them
+# fields an older scientia did not write: read as their defaults, and still not written back
+_ABSENT = "_absent_keys"
 
 
 def section_from_json(cls: type[S], data: Any, where: str) -> S:
@@ -51,6 +53,9 @@ def section_from_json(cls: type[S], data: Any, where: str) -> S:
     unknown = {key: value for key, value in data.items() if key not in names}
     if unknown:
         object.__setattr__(section, _EXTRA, unknown)
+    absent = names.difference(data)
+    if absent:
+        object.__setattr__(section, _ABSENT, absent)
     return section
 
 
@@ -58,7 +63,8 @@ def section_to_json(section: Any) -> Any:
     """The JSON object of a section dataclass (fields in declaration order), or a raw object as is."""
     if section is None or not dataclasses.is_dataclass(section):
         return section
-    data = {f.name: getattr(section, f.name) for f in dataclasses.fields(section)}
+    absent = getattr(section, _ABSENT, ())
+    data = {f.name: getattr(section, f.name) for f in dataclasses.fields(section) if f.name not in absent}
     return {**data, **getattr(section, _EXTRA, {})}
 
 

@@ -23,10 +23,14 @@ class LexicalSection:
     method: str
     stopwords: str
     stemmer: str | None
+    language: str = "en"
+    # Indexes written before languages were added lower-cased only, with no CJK bigrams.
+    fold: bool = False
 
     @property
     def params(self) -> BM25Params:
-        return BM25Params(k1=self.k1, b=self.b, method=self.method, stopwords=self.stopwords, stemmer=self.stemmer)  # type: ignore[arg-type]
+        return BM25Params(k1=self.k1, b=self.b, method=self.method, stopwords=self.stopwords,  # type: ignore[arg-type]
+                          stemmer=self.stemmer, language=self.language, fold=self.fold)
 
     @classmethod
     def of(cls, params: BM25Params) -> LexicalSection:
@@ -40,9 +44,9 @@ class LexicalComponent(Component):
     files = (BM25_DIR,)
 
     def create(self, folder: Path, build: BuildContext) -> LexicalSection:
-        params = build.options.bm25
-        LexicalIndex.build([doc.searchable_text() for doc in build.documents], params).save(folder / BM25_DIR)
-        return LexicalSection.of(params)
+        index = LexicalIndex.build([doc.searchable_text() for doc in build.documents], build.options.bm25)
+        index.save(folder / BM25_DIR)
+        return LexicalSection.of(index.params)
 
     def open(self, folder: Path, section: LexicalSection) -> LexicalIndex:
         return LexicalIndex.load(folder / BM25_DIR, section.params)
