@@ -17,7 +17,7 @@ FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test test-fast bench bench-finetune bench-speed clean
+.PHONY: setup browser demo test test-fast screenshot bench bench-finetune bench-speed clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,15 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[$(FAISS_EXTRA),test]"
 	touch $(STAMP)
 
+# The search page's tests drive Debian's Chromium (Playwright never downloads a browser); where
+# it cannot be installed (no root, no Debian archive) they skip and say so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+	  && echo "installed Chromium from Debian's packages for the browser tests" >&2; } || \
+	echo "Chromium could not be installed (apt-get install chromium): the browser tests will skip" >&2
+
 # Without reasoning, then with it: Pollo Ad Astra (cajun spice) enters the top 5 only through
 # the reasoner's SpicyPizza ⊒ PolloAdAstra, and the output shows that chain.
 demo: setup
@@ -39,13 +48,17 @@ demo: setup
 	$(SCIENTIA) query demo-index "spicy pizza" -k 5
 
 # The suite must leave the installed packages as they were (caches go to the user cache folder).
-test: setup
+test: setup browser
 	$(PY) tests/site_packages_guard.py record $(VENV)/site-packages-before.json
 	$(PY) -m pytest
 	$(PY) tests/site_packages_guard.py compare $(VENV)/site-packages-before.json
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
+
+# The README's picture of the search page, taken by the browser test.
+screenshot: setup browser
+	SCIENTIA_SCREENSHOT=$(abspath samples/search-page.png) $(PY) -m pytest -q tests/test_search_page.py -k fused_results
 
 # Writes benchmarks/results/<benchmark>/report.{json,md,png}; indexes and generated data go to
 # bench-out/ (not committed).

@@ -24,7 +24,7 @@ from scientia.indexers.manifest import Manifest
 if TYPE_CHECKING:
     from scientia.reasoners.sparql import SparqlAnswer
 
-from .fusion import FUSION_METHODS, NORMALIZATIONS, FusionMethod, fuse
+from .fusion import DEFAULT_FUSION, FUSION_METHODS, NORMALIZATIONS, FusionMethod, fuse
 from .hits import Hit, SignalEvidence
 from .modes import MODES, SearchMode
 from .rerank import CrossEncoderReranker
@@ -123,7 +123,7 @@ class Engine:
         query: str,
         k: int = 10,
         mode: SearchMode | str | None = None,
-        fusion: FusionMethod | str = "wsum",
+        fusion: FusionMethod | str = DEFAULT_FUSION,
         depth: int = DEFAULT_DEPTH,
         filters: Sequence[str] = (),
         reranker: CrossEncoderReranker | None = None,
@@ -143,7 +143,7 @@ class Engine:
         queries: list[str],
         k: int = 10,
         mode: SearchMode | str | None = None,
-        fusion: FusionMethod | str = "wsum",
+        fusion: FusionMethod | str = DEFAULT_FUSION,
         depth: int = DEFAULT_DEPTH,
         filters: Sequence[str] = (),
         reranker: CrossEncoderReranker | None = None,
@@ -172,7 +172,7 @@ class Engine:
         return self._metadata_fields
 
     @staticmethod
-    def fuse_rankings(rankings: Mapping[str, Ranking], fusion: str = "wsum") -> Ranking:
+    def fuse_rankings(rankings: Mapping[str, Ranking], fusion: str = DEFAULT_FUSION) -> Ranking:
         """One ranking from the signals' rankings: each normalized as its signal says, then
         combined by ``fusion`` with the signals' relative weights. One signal's ranking stands as is."""
         if len(rankings) == 1:

@@ -1,5 +1,6 @@
 """The engine over HTTP (FastAPI): ``POST /search``, ``GET /documents/{id}``, ``POST /sparql``,
-``GET /health``, and the OpenAPI page at ``/docs``.
+``GET /health``, ``GET /info``; the search page at ``/`` and the API docs at ``/docs`` and
+``/redoc`` (:mod:`.pages`).
 
 One engine serves every request thread. When ``index add`` or ``delete`` commits a newer
 generation, the next request notices the manifest changed, a background thread opens the new
@@ -21,8 +22,9 @@ from scientia.common.errors import ScientiaError
 from scientia.indexers.layout import IndexLayout
 
 from .engine import MAX_QUERY_CHARS, Engine
-from .fusion import FUSION_METHODS
+from .fusion import DEFAULT_FUSION, FUSION_METHODS
 from .modes import MODES
+from .pages import add_pages
 
 if TYPE_CHECKING:
     from scientia.reasoners.sparql import SparqlAnswer
@@ -85,7 +87,7 @@ def search_request_model() -> type[BaseModel]:
         query=(str, Field(min_length=1, max_length=MAX_QUERY_CHARS)),
         k=(int, Field(10, ge=1, le=MAX_K)),
         mode=(Literal[MODES.names()] | None, None),  # type: ignore[valid-type]
-        fusion=(Literal[FUSION_METHODS.names()], "wsum"),  # type: ignore[valid-type]
+        fusion=(Literal[FUSION_METHODS.names()], DEFAULT_FUSION),  # type: ignore[valid-type]
         filters=(list[str], Field(default_factory=list, max_length=20)),
     )
 
@@ -154,6 +156,8 @@ def create_app(index: str | Path, threads: int | None = None):
         title="scientia",
         description="Semantic search fused with OWL reasoning; each hit with its evidence.",
         version=live.engine.manifest.scientia_version,
+        docs_url=None,  # served offline by add_pages
+        redoc_url=None,
     )
     SearchRequest = search_request_model()
     app.add_middleware(BoundedBodies, limit=MAX_BODY_BYTES)
@@ -206,6 +210,7 @@ def create_app(index: str | Path, threads: int | None = None):
             return JSONResponse({"boolean": answer.boolean})
         return Response(serialize(answer, chosen), media_type=MEDIA_TYPES[chosen])
 
+    add_pages(app, live)
     return app
 
 

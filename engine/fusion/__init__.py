@@ -15,7 +15,7 @@ from .normalize import NORMALIZATIONS, max_normalize, min_max_normalize
 from .rrf import reciprocal_rank_fusion
 from .weighted_sum import weighted_sum
 
-__all__ = [
+__all__ = ["DEFAULT_FUSION", 
     "FUSION_METHODS",
     "FusionMethod",
     "NORMALIZATIONS",
@@ -28,6 +28,8 @@ __all__ = [
 
 # The built-in methods, for type checkers; FUSION_METHODS is what the code consults.
 FusionMethod = Literal["wsum", "rrf"]
+# What a search fuses with unless told otherwise.
+DEFAULT_FUSION: FusionMethod = "wsum"
 
 FUSION_METHODS: Registry[Callable[..., list[tuple[Hashable, float]]]] = Registry("fusion method")
 FUSION_METHODS.register("rrf", reciprocal_rank_fusion)
