@@ -19,6 +19,7 @@ from scientia.indexers.embedding_cache import default_cache_dir
 from scientia.common.models import Device
 from scientia.indexers.encoding import DEFAULT_BACKEND, Backend, Encoder
 from scientia.common.errors import CorpusError
+from scientia.common.progress import progress
 from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
 from scientia.indexers.manifest import Manifest, section_to_json
@@ -83,11 +84,13 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         engine.search(queries[judged[0]], k=RUN_DEPTH, mode=mode, fusion=config.fusion, reranker=stage)  # load models once
         run: dict[str, dict[str, float]] = {}
         latencies = []
-        for qid in judged:
-            started = time.perf_counter()
-            hits = engine.search(queries[qid], k=RUN_DEPTH, mode=mode, fusion=config.fusion, reranker=stage)
-            latencies.append(time.perf_counter() - started)
-            run[qid] = {hit.id: hit.score for hit in hits}
+        with progress(f"{label} queries", total=len(judged), unit="queries", enabled=config.show_progress) as advance:
+            for qid in judged:
+                started = time.perf_counter()
+                hits = engine.search(queries[qid], k=RUN_DEPTH, mode=mode, fusion=config.fusion, reranker=stage)
+                latencies.append(time.perf_counter() - started)
+                run[qid] = {hit.id: hit.score for hit in hits}
+                advance(1)
         results[label] = {
             "metrics": evaluate(run, {qid: qrels[qid] for qid in judged}),
             "latency_ms": _percentiles(latencies),

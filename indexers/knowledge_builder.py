@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from scientia.common.progress import progress
 
 from .documents import Document
 from .knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore
@@ -56,7 +59,7 @@ def documents_from_entities(records) -> list[Document]:
 
 
 def build_knowledge(
-    staging: Path, documents: list[Document] | None, options: KnowledgeOptions
+    staging: Path, documents: list[Document] | None, options: KnowledgeOptions, show_progress: bool = False
 ) -> tuple[list[Document], dict[str, Any]]:
     """Write the quadstore and knowledge tables into ``staging``; return the documents and a manifest section."""
     from scientia.reasoners import KnowledgeBase
@@ -65,9 +68,11 @@ def build_knowledge(
     started = time.perf_counter()
     base = KnowledgeBase.create(staging / ONTOLOGY_FILE)
     try:
-        base.load(options.ontologies, options.search_paths)
+        with progress("loading the ontology", enabled=show_progress):
+            base.load(options.ontologies, options.search_paths)
         loaded_seconds = time.perf_counter() - started
-        report = base.reason(options.reasoner, options.java)
+        with progress("reasoning over the ontology", enabled=show_progress):
+            report = base.reason(options.reasoner, options.java)
         records = export_entities(base.world)
         if documents is None:
             documents = documents_from_entities(records)
@@ -78,7 +83,9 @@ def build_knowledge(
             for s in export_steps(base.world)
             if s.source in ids and s.target in ids and s.previous in ids
         )
-        mentions = store.add_mentions(link_documents(documents, EntityMatcher(store.labels()), ids))
+        with progress("linking entities to documents", total=len(documents), unit="documents",
+                      enabled=show_progress) as advance:
+            mentions = store.add_mentions(link_documents(documents, EntityMatcher(store.labels()), ids, advance=advance))
         store.finish()
     finally:
         base.close()
@@ -96,8 +103,10 @@ def build_knowledge(
     return documents, section
 
 
-def link_documents(documents: list[Document], matcher: EntityMatcher, ids: dict[str, int], first_position: int = 0):
-    """``(entity, position, surface)`` for every entity each document mentions or names in its metadata."""
+def link_documents(documents: list[Document], matcher: EntityMatcher, ids: dict[str, int], first_position: int = 0,
+                   advance: Callable[[int], None] | None = None):
+    """``(entity, position, surface)`` for every entity each document mentions or names in its metadata;
+    ``advance(1)`` is called after each document."""
     unknown: set[str] = set()
     for position, document in enumerate(documents, start=first_position):
         seen = set()
@@ -113,6 +122,8 @@ def link_documents(documents: list[Document], matcher: EntityMatcher, ids: dict[
             elif entity not in seen:
                 seen.add(entity)
                 yield entity, position, f"<{iri}>"
+        if advance is not None:
+            advance(1)
     if unknown:
         logger.warning("%d entity IRIs named in document metadata are not in the ontology, e.g. %s",
                        len(unknown), sorted(unknown)[0])

@@ -5,6 +5,8 @@ ontologies as specified; bad input fails with one clear line."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import re
 from pathlib import Path
 
@@ -252,6 +254,8 @@ def test_training_with_held_out_scoring_and_mined_hard_negatives(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert re.search(r"held-out \S*ndcg@10: before \d\.\d{4}, after \d\.\d{4} \(best of 2 epoch\(s\)\)", result.stdout)
     assert "Loading weights" not in result.output  # -q: no progress bars
+    # not even mine_hard_negatives' own "Batches" bars, which it asks for whatever it is told
+    assert "Batches" not in result.output and "\r" not in result.output
     record = json.loads((model_dir / "training.json").read_text())
     assert record["pairs"]["held_out"] == 4 and record["pairs"]["train"] >= 12  # a mined negative may add rows
     held_out = set(record["held_out_queries"])
@@ -277,3 +281,18 @@ def test_a_cross_encoder_that_does_not_beat_the_list_it_reranks_is_refused(tmp_p
     message = re.search(r"nDCG@10 (\d\.\d{4}) re-ranked against (\d\.\d{4}) in first-stage order", result.output)
     assert message and float(message.group(1)) <= float(message.group(2)), result.output
     assert not model_dir.exists() or not any(model_dir.iterdir())
+
+
+@pytest.mark.slow
+def test_training_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    """Without -q and without a terminal: the trainer's logs as sentences on stderr, no bar's
+    carriage returns, no Python dicts on stdout."""
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in INVENTED])
+    result = subprocess.run(
+        [sys.executable, "-m", "scientia.cli", "train", "--pairs", str(pairs), "-o", str(tmp_path / "tuned"),
+         "--epochs", "1", "--batch-size", "4", "--eval-fraction", "0", "--no-hard-negatives"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^step \d+ of \d+ \(epoch \d\.\d\d\): .*loss \d", result.stderr, re.MULTILINE), result.stderr
+    assert "\r" not in result.stderr and "{'" not in result.stdout + result.stderr

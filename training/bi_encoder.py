@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scientia.common.models import cuda_available, hub_offline, model_checksum, quiet_model_loading
+from scientia.common.progress import other_libraries_bars
 
 from .common import (
     TRAINING_RECORD,
@@ -54,7 +55,7 @@ def train_bi_encoder(data: TrainingData, config: BiEncoderConfig,
                      known_vectors: dict | None = None) -> dict[str, Any]:
     """Train, keep the best epoch by held-out nDCG@10, save to ``config.output``; return the record."""
     base = checked_base(config.base)
-    with ModelFolder(config.output) as folder:
+    with ModelFolder(config.output) as folder, other_libraries_bars(config.show_progress):
         record = _train(data, config, base, folder, known_vectors)
     record["checksum"] = model_checksum(folder.path)
     return record

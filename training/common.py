@@ -3,16 +3,20 @@ the trainer settings, and reading the held-out curve back from the trainer's log
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scientia.common.models import cuda_available, local_model_folder, quiet_model_loading
 from scientia.common.errors import InvalidArgumentError
+from scientia.common.progress import stderr_is_terminal
 
 from .mining import MiningOptions
 from .output import ModelFolder
 from .pairs import TrainingData, TrainingPair, split_held_out
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["TRAINING_RECORD", "TrainerConfig", "checked_base", "count_kinds", "held_out_curve", "run_trainer", "split_for_training",
            "trainer_arguments"]
@@ -63,17 +67,35 @@ def split_for_training(data: TrainingData, eval_fraction: float, seed: int) -> t
 
 
 def run_trainer(trainer, show_progress: bool) -> None:
-    """``trainer.train()``; without progress wanted, quiet: transformers then prints each log
-    dict to stdout instead of its bar (PrinterCallback), and draws a bar when it reloads the best
-    epoch's weights. The logs still reach TensorBoard."""
-    if show_progress:
+    """``trainer.train()`` with transformers' own bar only on a terminal. Elsewhere its bar would
+    write carriage returns into a log, and its PrinterCallback Python dicts to stdout: with
+    progress wanted, each logged step becomes one plain line on stderr instead; without, nothing
+    (and no bar when the best epoch's weights are reloaded). The logs still reach TensorBoard."""
+    if show_progress and stderr_is_terminal():
         trainer.train()
         return
-    from transformers.trainer_callback import PrinterCallback
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    if show_progress:
+        trainer.add_callback(_log_lines_callback())
     with quiet_model_loading():
         trainer.train()
+
+
+def _log_lines_callback():
+    from transformers import TrainerCallback
+
+    class LogLines(TrainerCallback):
+        """Each of the trainer's logs as one line: ``step 40 of 120 (epoch 1.00): loss 0.5213``."""
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            values = ", ".join(f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}"
+                               for name, value in (logs or {}).items() if name != "epoch")
+            logger.info("step %d of %d (epoch %.2f): %s", state.global_step, state.max_steps, state.epoch or 0, values)
+
+    return LogLines()
 
 
 def trainer_arguments(config: TrainerConfig, folder: ModelFolder, metric: str | None, logging_steps: int) -> dict[str, Any]:
@@ -95,7 +117,7 @@ def trainer_arguments(config: TrainerConfig, folder: ModelFolder, metric: str | 
         greater_is_better=True,
         logging_steps=logging_steps,
         report_to="none",  # the TensorBoard callback writes to MODEL_DIR/runs
-        disable_tqdm=not config.show_progress,
+        disable_tqdm=not (config.show_progress and stderr_is_terminal()),
         use_cpu=not cuda_available(),
     )
 

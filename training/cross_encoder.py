@@ -22,6 +22,7 @@ from typing import Any
 
 from scientia.common.errors import TrainingRefusedError
 from scientia.common.models import cuda_available, hub_offline, model_checksum, quiet_model_loading
+from scientia.common.progress import other_libraries_bars
 
 from .common import TRAINING_RECORD, TrainerConfig, checked_base, held_out_curve, run_trainer, split_for_training, trainer_arguments
 from .evaluation import EVALUATOR_NAME, base_candidates, held_out_queries
@@ -49,7 +50,7 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
 
     started = time.perf_counter()
     base = checked_base(config.base)
-    with ModelFolder(config.output) as folder:
+    with ModelFolder(config.output) as folder, other_libraries_bars(config.show_progress):
         hub_offline()
         set_seed(config.seed)
         device = "cuda" if cuda_available() else "cpu"

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scientia.common.progress import progress
+
 from ..knowledge_builder import build_knowledge, link_documents
 from ..knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore
 from ..linking import EntityMatcher
@@ -40,7 +42,8 @@ class KnowledgeComponent(Component):
         return bool(options.knowledge.ontologies)
 
     def create(self, folder: Path, build: BuildContext) -> KnowledgeSection:
-        build.documents, section = build_knowledge(folder, build.documents, build.options.knowledge)
+        build.documents, section = build_knowledge(folder, build.documents, build.options.knowledge,
+                                                   show_progress=build.options.show_progress)
         return KnowledgeSection(**section)
 
     def open(self, folder: Path, section: KnowledgeSection) -> KnowledgeStore:
@@ -49,7 +52,10 @@ class KnowledgeComponent(Component):
     def append(self, change: Change, section: KnowledgeSection) -> KnowledgeSection:
         knowledge = KnowledgeStore.open_for_update(change.folder / KNOWLEDGE_FILE)
         matcher = EntityMatcher(knowledge.labels())
-        knowledge.add_mentions(link_documents(change.added, matcher, knowledge.entity_ids(), change.first_position))
+        with progress("linking entities to documents", total=len(change.added), unit="documents",
+                      enabled=change.show_progress) as advance:
+            knowledge.add_mentions(link_documents(change.added, matcher, knowledge.entity_ids(), change.first_position,
+                                                  advance=advance))
         knowledge.commit()
         return section
 

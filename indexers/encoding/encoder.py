@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["Encoder", "Backend", "MAX_INPUT_CHARS", "checked_model_path"]
 
 logger = logging.getLogger(__name__)
+# Batches encoded between two progress updates.
+PROGRESS_SLICE_BATCHES = 16
 
 # Far beyond any encoder window (256 tokens ≈ 1,500 characters), so cutting here changes no
 # embedding; it spares tokenizing a 10 MB document only to throw nearly all of it away.
@@ -144,7 +146,21 @@ class Encoder:
                 long_texts, f"{MAX_INPUT_CHARS:,}", self.max_seq_length,
             )
             texts = [text[:MAX_INPUT_CHARS] for text in texts]
-        return self.runtime.encode(texts, batch_size, show_progress_bar)
+        if not show_progress_bar:
+            return self.runtime.encode(texts, batch_size)
+        import numpy as np
+
+        from scientia.common.progress import progress
+
+        # Our own progress (a bar on a terminal, plain lines in a log), never the backend's: the
+        # texts go in slices large enough that each backend still sorts and batches them well.
+        step = batch_size * PROGRESS_SLICE_BATCHES
+        parts = []
+        with progress("encoding", total=len(texts), unit="texts") as advance:
+            for start in range(0, len(texts), step):
+                parts.append(self.runtime.encode(texts[start : start + step], batch_size))
+                advance(len(parts[-1]))
+        return np.concatenate(parts) if parts else self.runtime.encode(texts, batch_size)
 
     def encode_queries(self, queries: list[str]) -> np.ndarray:
         """Query vectors that do not depend on which queries are asked together.
