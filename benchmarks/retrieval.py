@@ -84,7 +84,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         engine.search(queries[judged[0]], k=RUN_DEPTH, mode=mode, fusion=config.fusion, reranker=stage)  # load models once
         run: dict[str, dict[str, float]] = {}
         latencies = []
-        with progress(f"{label} queries", total=len(judged), unit="queries", enabled=config.show_progress) as advance:
+        with progress(f"{label} queries", total=len(judged), unit="query", enabled=config.show_progress) as advance:
             for qid in judged:
                 started = time.perf_counter()
                 hits = engine.search(queries[qid], k=RUN_DEPTH, mode=mode, fusion=config.fusion, reranker=stage)

@@ -5,7 +5,7 @@ line through the ``scientia`` logger now and then (every :data:`PLAIN_INTERVAL_S
 when the step ends, never a carriage return. The library shows nothing unless asked
 (``enabled``): the CLI asks unless ``-q``.
 
->>> with progress("encoding", total=len(texts), unit="documents", enabled=True) as advance:  # doctest: +SKIP
+>>> with progress("encoding", total=len(texts), unit="text", enabled=True) as advance:  # doctest: +SKIP
 ...     for chunk in chunks:
 ...         encode(chunk)
 ...         advance(len(chunk))
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr
 
-__all__ = ["PLAIN_INTERVAL_SECONDS", "other_libraries_bars", "progress", "stderr_is_terminal"]
+__all__ = ["PLAIN_INTERVAL_SECONDS", "counted", "other_libraries_bars", "progress", "stderr_is_terminal"]
 
 logger = logging.getLogger("scientia.progress")
 
@@ -39,8 +39,8 @@ def _no_progress(steps: int = 1) -> None:
 @contextmanager
 def progress(description: str, total: int | None = None, unit: str = "", enabled: bool = True
              ) -> Iterator[Callable[[int], None]]:
-    """A step of ``total`` items (``None``: a step with no count, such as a reasoner run); yields
-    ``advance(n)``, to be called as items are done."""
+    """A step of ``total`` items (``None``: a step with no count, such as a reasoner run) counted
+    in ``unit`` (singular: "text"); yields ``advance(n)``, to be called as items are done."""
     if not enabled:
         yield _no_progress
     elif stderr_is_terminal():
@@ -59,7 +59,8 @@ def _bar(description: str, total: int | None, unit: str) -> Iterator[Callable[[i
 
     columns = [SpinnerColumn(), TextColumn("{task.description}")]
     if total is not None:
-        columns += [BarColumn(), MofNCompleteColumn(), TextColumn(unit), TimeRemainingColumn()]
+        columns += [BarColumn(), MofNCompleteColumn(), TextColumn(counted(2, unit).split(" ", 1)[-1] if unit else ""),
+                    TimeRemainingColumn()]
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as bar:
         task = bar.add_task(description, total=total)
@@ -70,8 +71,6 @@ def _bar(description: str, total: int | None, unit: str) -> Iterator[Callable[[i
 def _plain_lines(description: str, total: int | None, unit: str) -> Iterator[Callable[[int], None]]:
     started = last = time.perf_counter()
     done = 0
-    of_total = f" of {total:,}" if total is not None else ""
-    suffix = f" {unit}" if unit else ""
 
     def advance(steps: int = 1) -> None:
         nonlocal done, last
@@ -79,16 +78,23 @@ def _plain_lines(description: str, total: int | None, unit: str) -> Iterator[Cal
         now = time.perf_counter()
         if now - last >= PLAIN_INTERVAL_SECONDS:
             last = now
+            of_total = f"{done:,} of {counted(total, unit)}" if total is not None else counted(done, unit)
             share = f" ({done / total:.0%})" if total else ""
-            logger.info("%s: %s%s%s done%s, %.0f per second", description, f"{done:,}", of_total, suffix, share,
-                        done / (now - started))
+            logger.info("%s: %s done%s, %.0f per second", description, of_total, share, done / (now - started))
 
     if total is None:
         logger.info("%s…", description)
     yield advance
-    seconds = time.perf_counter() - started
-    count = f" {done:,}{suffix}" if total is not None else ""
-    logger.info("%s:%s done in %s", description, count, _duration(seconds))
+    count = f" {counted(done, unit)}" if total is not None else ""
+    logger.info("%s:%s done in %s", description, count, _duration(time.perf_counter() - started))
+
+
+def counted(count: int, unit: str) -> str:
+    """``1 text``, ``2 texts``, ``3 queries``: ``unit`` is the singular."""
+    if count == 1 or not unit:
+        return f"{count:,} {unit}".rstrip()
+    plural = unit[:-1] + "ies" if unit.endswith("y") and unit[-2:-1] not in "aeiou" else unit + "s"
+    return f"{count:,} {plural}"
 
 
 def _duration(seconds: float) -> str:

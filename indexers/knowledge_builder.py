@@ -83,7 +83,7 @@ def build_knowledge(
             for s in export_steps(base.world)
             if s.source in ids and s.target in ids and s.previous in ids
         )
-        with progress("linking entities to documents", total=len(documents), unit="documents",
+        with progress("linking entities to documents", total=len(documents), unit="document",
                       enabled=show_progress) as advance:
             mentions = store.add_mentions(link_documents(documents, EntityMatcher(store.labels()), ids, advance=advance))
         store.finish()

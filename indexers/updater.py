@@ -148,7 +148,7 @@ def _next_generation(
                 documents=replace(manifest.documents, **counts, metadata_fields=fields),
                 last_change={**summary, "seconds": round(time.perf_counter() - started, 3)},
             ))
-    logger.info("generation %d committed: %s", manifest.generation, _describe(manifest.last_change))
+    logger.info("generation %d committed %s", manifest.generation, _describe(manifest.last_change))
     return manifest
 
 
@@ -169,6 +169,6 @@ def _compact(step: Change) -> DocumentStore:
 
 
 def _describe(change: dict[str, Any]) -> str:
-    """``{"kind": "add", "added": 2, ...}`` → ``add: 2 added, ...``."""
+    """``{"kind": "add", "added": 2, "seconds": 0.3, ...}`` → ``(add) 2 added, ... in 0.30 s``."""
     details = ", ".join(f"{value} {key}" for key, value in change.items() if key not in ("kind", "seconds"))
-    return f"{change['kind']}" + (f": {details}" if details else "") + f" in {change['seconds']:.2f} s"
+    return f"({change['kind']})" + (f" {details}" if details else "") + f" in {change['seconds']:.2f} s"

@@ -23,7 +23,7 @@ BUILD = [sys.executable, "-m", "scientia.cli", "index", "build", str(SAMPLE_CORP
 def test_plain_lines_report_counts_rates_and_the_end(monkeypatch, caplog):
     monkeypatch.setattr(progress_module, "PLAIN_INTERVAL_SECONDS", 0.0)  # a line at every advance
     caplog.set_level(logging.INFO, logger="scientia.progress")
-    with progress("encoding", total=10, unit="texts") as advance:
+    with progress("encoding", total=10, unit="text") as advance:
         advance(4)
         advance(6)
     lines = [record.getMessage() for record in caplog.records]
@@ -35,6 +35,14 @@ def test_plain_lines_report_counts_rates_and_the_end(monkeypatch, caplog):
         pass
     assert [r.getMessage() for r in caplog.records][0] == "reasoning over the ontology…"
     assert re.fullmatch(r"reasoning over the ontology: done in \d\.\d s", caplog.records[1].getMessage())
+
+
+def test_counts_read_as_english():
+    from scientia.common.progress import counted
+
+    assert [counted(1, "text"), counted(2, "text"), counted(1, "query"), counted(3, "query"), counted(2, "day")] == [
+        "1 text", "2 texts", "1 query", "3 queries", "2 days"]
+    assert counted(12345, "document") == "12,345 documents"
 
 
 def test_disabled_progress_says_nothing(caplog):
@@ -52,6 +60,15 @@ def test_a_build_logs_plain_progress_lines_when_stderr_is_not_a_terminal(tmp_pat
                      r"^encoding: 200 texts done in \d"):
         assert re.search(expected, result.stderr, re.MULTILINE), (expected, result.stderr)
     assert "\r" not in result.stderr and "\x1b" not in result.stderr  # no bar, no colour codes
+
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"id": "new", "title": "New", "text": "A pizza with anchovies."}\n')
+    added = subprocess.run([sys.executable, "-m", "scientia.cli", "index", "add", str(tmp_path / "index"), str(one)],
+                           capture_output=True, text=True, timeout=300)
+    assert added.returncode == 0, added.stderr
+    assert re.search(r"^encoding: 1 text done in", added.stderr, re.MULTILINE), added.stderr
+    assert re.search(r"^generation 2 committed \(add\) 1 added, 0 replaced in \d", added.stderr, re.MULTILINE)
+    assert "{" not in added.stderr and "\r" not in added.stderr  # sentences, not Python dicts
 
     quiet = subprocess.run([*BUILD, "-o", str(tmp_path / "quiet"), "-q"], capture_output=True, text=True, timeout=300)
     assert quiet.returncode == 0

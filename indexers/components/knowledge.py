@@ -52,7 +52,7 @@ class KnowledgeComponent(Component):
     def append(self, change: Change, section: KnowledgeSection) -> KnowledgeSection:
         knowledge = KnowledgeStore.open_for_update(change.folder / KNOWLEDGE_FILE)
         matcher = EntityMatcher(knowledge.labels())
-        with progress("linking entities to documents", total=len(change.added), unit="documents",
+        with progress("linking entities to documents", total=len(change.added), unit="document",
                       enabled=change.show_progress) as advance:
             knowledge.add_mentions(link_documents(change.added, matcher, knowledge.entity_ids(), change.first_position,
                                                   advance=advance))

@@ -156,7 +156,7 @@ class Encoder:
         # texts go in slices large enough that each backend still sorts and batches them well.
         step = batch_size * PROGRESS_SLICE_BATCHES
         parts = []
-        with progress("encoding", total=len(texts), unit="texts") as advance:
+        with progress("encoding", total=len(texts), unit="text") as advance:
             for start in range(0, len(texts), step):
                 parts.append(self.runtime.encode(texts[start : start + step], batch_size))
                 advance(len(parts[-1]))
