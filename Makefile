@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned: pip takes the CPU wheel on disk instead of a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[$(FAISS_EXTRA),test]"
+	$(PY) -m pip install --quiet -e ".[$(FAISS_EXTRA),test,ray]"
 	touch $(STAMP)
 
 # The search page's tests drive Debian's Chromium (Playwright never downloads a browser); where

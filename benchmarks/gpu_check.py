@@ -76,6 +76,32 @@ def _encoder_checks(sentences: int = 20_000) -> dict:
     return {"sentences_per_second": found, "device": torch.cuda.get_device_name(0)}
 
 
+def _ray_encoding_check(sentences: int = 20_000) -> dict:
+    """The sharded build's encoder on Ray Data with a GPU actor against the same encoder in process."""
+    try:
+        import torch
+        import ray  # noqa: F401
+    except ImportError:
+        return {"skipped": "Ray is not installed (make setup installs it)"}
+    if not torch.cuda.is_available():
+        return {"skipped": "torch sees no CUDA device"}
+    from scientia.indexers.encoding import Encoder
+    from scientia.indexers.encoding.ray_encoding import encode_on_ray
+
+    texts = [f"Sentence {i} about proteins, planets, pizzas and the number {i * 7 % 1000}." for i in range(sentences)]
+    encoder = Encoder(None, "cuda", backend="torch")
+    encoder.encode(texts[:512], 256)
+    started = time.perf_counter()
+    here = encoder.encode(texts, 256)
+    in_process = sentences / (time.perf_counter() - started)
+    started = time.perf_counter()
+    on_ray = encode_on_ray(texts, encoder, 256, "local")
+    ray_rate = sentences / (time.perf_counter() - started)
+    return {"in_process_per_second": round(in_process, 1), "ray_per_second": round(ray_rate, 1),
+            "ray_over_in_process": round(ray_rate / in_process, 3),
+            "max_abs_difference": float(np.abs(here - on_ray).max()), "note": "Ray includes starting its actor"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--vectors", type=int, default=1_000_000)
@@ -88,7 +114,8 @@ def main() -> None:
     vectors = synthesize_vectors(real, args.vectors)
     queries = synthesize_vectors(real[rng.integers(0, len(real), args.queries)], args.queries, seed=1)
     report = {"benchmark": "gpu", "machine": describe_machine(), "vectors": args.vectors, "queries": args.queries,
-              "faiss": _faiss_checks(vectors, queries), "encoder": _encoder_checks()}
+              "faiss": _faiss_checks(vectors, queries), "encoder": _encoder_checks(),
+              "ray_encoding": _ray_encoding_check()}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

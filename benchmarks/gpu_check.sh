@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU path in one run of at most 8 minutes: FAISS GPU flat and IVF indexes on 1M × 384
 # vectors (batched queries; QPS and recall@10 against CPU exact search) and the encoder on CUDA
-# in fp16 (sentences per second). Needs `make setup` on the GPU machine (it picks faiss-gpu
+# in fp16 (sentences per second), and the sharded build's Ray Data encoding on a GPU actor against
+# the same encoder in process. Needs `make setup` on the GPU machine (it picks faiss-gpu
 # there). Prints a JSON report and writes it to benchmarks/results/gpu/report.json.
 #
 #   benchmarks/gpu_check.sh            # from the repository root

@@ -42,6 +42,12 @@ def build(
     text_field: str = typer.Option("text", "--text-field", help="CSV column holding the text."),
     title_field: str = typer.Option("title", "--title-field", help="CSV column holding the title."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Reuse and store embeddings here."),
+    shards: int = typer.Option(1, "--shards", min=1, max=1024,
+                               help="Cut the FAISS vectors and BM25 into this many shards by a hash of each document id."),
+    ray: Optional[str] = typer.Option(
+        None, "--ray", metavar="local|auto|ADDRESS",
+        help="Encode on a Ray cluster: local (start one on this machine), auto (the one `ray start --head` runs "
+        "here) or its address."),
 ) -> None:
     """Index CORPUS into a folder: documents, dense vectors (FAISS), BM25, and with --ontology the
     knowledge graph with everything the reasoner infers, linked to the documents.
@@ -67,6 +73,8 @@ def build(
         cache_dir=cache_dir,
         show_progress=not is_quiet(),
         knowledge=KnowledgeOptions(list(ontology), list(ontology_path), reasoner, java),
+        shards=shards,
+        ray=ray,
     )
     manifest = build_index(corpus, output, options)
     typer.echo(
@@ -97,12 +105,18 @@ def info(
     layout = IndexLayout(index)
     manifest = layout.read_manifest()
     sizes = layout.sizes(manifest)
+    shards = []
+    dense = manifest.section("dense")
+    if dense is not None and getattr(dense, "shards", 1) > 1:
+        from scientia.indexers.sharding import describe_shards
+
+        shards = describe_shards(layout.data_dir(manifest), dense.shards)
     if as_json:
-        typer.echo(json.dumps({**manifest.to_json(), "sizes_bytes": sizes}, indent=2))
+        typer.echo(json.dumps({**manifest.to_json(), "sizes_bytes": sizes, "shards": shards}, indent=2))
         return
     from .render import render_info
 
-    render_info(index, manifest, sizes)
+    render_info(index, manifest, sizes, shards)
 
 
 @app.command(cls=VerbosityCommand)

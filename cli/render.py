@@ -41,7 +41,8 @@ def render_hits(query: str, hits: list[Hit], signal_names: tuple[str, ...], cons
     console.print(table)
 
 
-def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], console: Console | None = None) -> None:
+def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], shards: list[dict[str, int]] | None = None,
+                console: Console | None = None) -> None:
     console = console or Console()
     encoder, dense, lexical = manifest.encoder, manifest.section("dense"), manifest.section("lexical")
     table = Table(title=f"index {index}", show_header=False, title_justify="left")
@@ -61,6 +62,8 @@ def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], console:
         *_knowledge_rows(manifest.section("knowledge")),
         *((f"component {name}", "present") for name in manifest.components
           if name not in ("dense", "lexical", "knowledge") and manifest.has(name)),
+        *((f"shard {shard['shard']:03d}", f"{shard['documents']:,} documents, {_human_bytes(shard['bytes'])}")
+          for shard in shards or []),
         *((f"size {name}", _human_bytes(size)) for name, size in sizes.items()),
         ("size total", _human_bytes(sum(sizes.values()))),
     ]

@@ -7,6 +7,7 @@ can turn it into a one-line message and exit code 2 without a traceback.
 from __future__ import annotations
 
 __all__ = [
+    "ShardUnavailableError",
     "ScientiaError",
     "CorpusError",
     "IndexFormatError",
@@ -68,3 +69,7 @@ class SparqlError(ScientiaError):
 
 class TrainingRefusedError(ScientiaError):
     """A trained model did not beat what it would replace on held-out queries; nothing is saved."""
+
+
+class ShardUnavailableError(ScientiaError):
+    """A shard of a sharded index did not answer, even once restarted: no partial results are given."""

@@ -27,6 +27,7 @@ KILL_SIGNAL_ENV = "SCIENTIA_KILL_SIGNAL"
 KILL_POINTS = {
     "reading": "the corpus is being read (one record in)",
     "encoding": "the staging folder exists and the encoder is about to embed the documents",
+    "encoding-on-ray": "a build encoding on Ray has received a batch of vectors from the cluster",
     "writing-knowledge": "the knowledge component is written into the staging folder, nothing else yet",
     "writing-dense": "the FAISS vectors are written into the staging folder",
     "writing-lexical": "the BM25 index is written into the staging folder",

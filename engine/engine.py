@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scientia.common.errors import InvalidArgumentError
 from scientia.common.models import Device
@@ -55,20 +55,22 @@ class Engine:
 
     @classmethod
     def open(
-        cls, path: str | Path, model: str | Path | None = None, device: Device = "auto", encoder: Encoder | None = None
+        cls, path: str | Path, model: str | Path | None = None, device: Device = "auto", encoder: Encoder | None = None,
+        shard_host: Any = None,
     ) -> Engine:
         """Open an index folder. ``model`` must be the encoder the index was built with (checked by
         checksum); without it the recorded one is found and checked when a query first encodes, so
         lexical and knowledge queries need no model folder at all.
 
         ``encoder``: an already loaded encoder to reuse (a server reopening a newer generation),
-        used when it is the index's own.
+        used when it is the index's own. ``shard_host``: where a sharded index's shards are
+        searched (:class:`~.shard_actors.RayShardHost`); by default, threads of this process.
         """
         generation = Generation.open(path)
         if model is not None:  # asked for by name: checked now; otherwise when a query first needs it
             model = checked_model_path(generation.root, generation.manifest.encoder, model)
         store = generation.open_documents()
-        return cls(generation, store, SignalOptions(model, device, encoder))
+        return cls(generation, store, SignalOptions(model, device, encoder, shard_host))
 
     @property
     def root(self) -> Path:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException
 
-from scientia.common.errors import ScientiaError
+from scientia.common.errors import ScientiaError, ShardUnavailableError
 from scientia.indexers.layout import IndexLayout
 
 from .engine import MAX_QUERY_CHARS, Engine
@@ -41,9 +41,10 @@ MAX_K = 1000
 class LiveEngine:
     """The engine of an index's newest committed generation."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, shard_host: Any = None) -> None:
         self.layout = IndexLayout(path)
-        self._engine = Engine.open(path)
+        self.shard_host = shard_host
+        self._engine = Engine.open(path, shard_host=shard_host)
         self._engine.signal("dense")  # load the encoder before the first request
         self._seen = self._stamp()
         self._reloading = threading.Lock()
@@ -64,11 +65,13 @@ class LiveEngine:
             old = self._engine
             if self.layout.read_manifest().generation == old.manifest.generation:
                 return
-            new = Engine.open(self.layout.root, encoder=old.signal("dense").encoder)
+            new = Engine.open(self.layout.root, encoder=old.signal("dense").encoder, shard_host=self.shard_host)
             for name in old.loaded_signals:
                 new.signal(name)
             self._engine = new
             logger.info("serving generation %d", new.manifest.generation)
+            if self.shard_host is not None:
+                self.shard_host.retire(old.generation.folder)
             # `old` is not closed: requests already running on it finish; the GC frees it.
         except Exception:  # keep serving the old generation; the next change retries
             logger.exception("could not open the new generation")
@@ -144,14 +147,20 @@ class _BodyTooLarge(HTTPException):
     pass
 
 
-def create_app(index: str | Path, threads: int | None = None):
-    """The FastAPI app serving ``index``; ``threads`` sizes the pool that runs requests."""
+def create_app(index: str | Path, threads: int | None = None, ray: str | None = None):
+    """The FastAPI app serving ``index``; ``threads`` sizes the pool that runs requests; with
+    ``ray`` (``local``, ``auto`` or an address) a sharded index's shards are Ray actors."""
     from fastapi import FastAPI, Header, HTTPException, Request
     from fastapi.responses import JSONResponse, Response
 
     from scientia.reasoners.sparql_results import MEDIA_TYPES, format_for_accept, json_value, serialize
 
-    live = LiveEngine(index)
+    shard_host = None
+    if ray is not None:
+        from .shard_actors import RayShardHost
+
+        shard_host = RayShardHost(ray)
+    live = LiveEngine(index, shard_host)
     app = FastAPI(
         title="scientia",
         description="Semantic search fused with OWL reasoning; each hit with its evidence.",
@@ -172,6 +181,10 @@ def create_app(index: str | Path, threads: int | None = None):
     @app.exception_handler(ScientiaError)
     async def user_error(request: Request, error: ScientiaError):
         return JSONResponse({"detail": str(error)}, status_code=400)
+
+    @app.exception_handler(ShardUnavailableError)
+    async def shard_down(request: Request, error: ShardUnavailableError):
+        return JSONResponse({"detail": str(error)}, status_code=503)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -211,11 +224,13 @@ def create_app(index: str | Path, threads: int | None = None):
         return Response(serialize(answer, chosen), media_type=MEDIA_TYPES[chosen])
 
     add_pages(app, live)
+    app.state.live = live  # the engine being served (tests reach its shard actors through it)
     return app
 
 
 SERVE_INDEX_ENV = "SCIENTIA_SERVE_INDEX"
 SERVE_THREADS_ENV = "SCIENTIA_SERVE_THREADS"
+SERVE_RAY_ENV = "SCIENTIA_SERVE_RAY"
 
 
 def app_from_environment():
@@ -225,4 +240,4 @@ def app_from_environment():
     import os
 
     threads = os.environ.get(SERVE_THREADS_ENV)
-    return create_app(os.environ[SERVE_INDEX_ENV], int(threads) if threads else None)
+    return create_app(os.environ[SERVE_INDEX_ENV], int(threads) if threads else None, os.environ.get(SERVE_RAY_ENV))

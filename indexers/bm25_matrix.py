@@ -31,7 +31,7 @@ from scientia.common.errors import IndexFormatError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["BM25S_FORMAT_VERSION", "NONOCCURRENCE_METHODS", "ScoreMatrix", "build_score_matrix"]
+__all__ = ["BM25S_FORMAT_VERSION", "CorpusStatistics", "NONOCCURRENCE_METHODS", "ScoreMatrix", "build_score_matrix"]
 
 # The bm25s release whose file format and arithmetic this module reproduces.
 BM25S_FORMAT_VERSION = "0.3.16"
@@ -134,24 +134,52 @@ class ScoreMatrix:
             raise IndexFormatError(f"{folder}: unreadable BM25 index ({error})") from None
 
 
-def build_score_matrix(documents: Sequence[list[str]], method: str, k1: float, b: float) -> ScoreMatrix:
-    """The eager BM25 matrix of analyzed ``documents`` (one token list each), as bm25s builds it."""
+@dataclass(frozen=True)
+class CorpusStatistics:
+    """What BM25 needs of the whole corpus: its vocabulary, each term's document frequency, the
+    number of documents and their average length. A shard built with the corpus's statistics
+    scores every document exactly as the one-piece index does (Lucene's distributed search shares
+    them the same way)."""
+
+    vocabulary: dict[str, int]
+    frequencies: np.ndarray  # document frequency of term i
+    num_docs: int
+    average_length: float
+
+    @classmethod
+    def of(cls, documents: Sequence[list[str]]) -> CorpusStatistics:
+        import numpy as np
+
+        vocabulary = {term: i for i, term in enumerate(sorted({term for tokens in documents for term in tokens}))}
+        frequencies = np.bincount(np.fromiter((vocabulary[t] for tokens in documents for t in set(tokens)), dtype=np.int64),
+                                  minlength=len(vocabulary))
+        lengths = np.array([len(tokens) for tokens in documents])
+        # bm25s: the mean of an int array (float64; NaN for an empty corpus, whose matrix is empty anyway)
+        average_length = lengths.mean() if len(documents) else np.float64(1.0)
+        return cls(vocabulary, frequencies, len(documents), average_length)
+
+
+def build_score_matrix(documents: Sequence[list[str]], method: str, k1: float, b: float,
+                       statistics: CorpusStatistics | None = None) -> ScoreMatrix:
+    """The eager BM25 matrix of analyzed ``documents`` (one token list each), as bm25s builds it.
+
+    With ``statistics`` of a larger corpus that ``documents`` are part of (a shard), IDF and
+    length normalization come from that corpus, and the vocabulary is its whole vocabulary.
+    """
     import numpy as np
 
     if method not in _VARIANTS:
         raise ValueError(f"unknown BM25 method {method!r} (allowed: {', '.join(_VARIANTS)})")
     idf_of, tfc = _VARIANTS[method]
-    vocabulary = {term: i for i, term in enumerate(sorted({term for tokens in documents for term in tokens}))}
+    statistics = statistics or CorpusStatistics.of(documents)
+    vocabulary, average_length, n = statistics.vocabulary, statistics.average_length, statistics.num_docs
     counts = [Counter(tokens) for tokens in documents]
     lengths = np.array([len(tokens) for tokens in documents])
-    # bm25s: the mean of an int array (float64; NaN for an empty corpus, whose matrix is empty anyway)
-    average_length = lengths.mean() if len(documents) else np.float64(1.0)
     pairs = sum(len(c) for c in counts)
     doc_of = np.repeat(np.arange(len(documents), dtype=_INT_DTYPE), [len(c) for c in counts])
     term_of = np.fromiter((vocabulary[t] for c in counts for t in c), dtype=np.int64, count=pairs)
     tf = np.fromiter((n for c in counts for n in c.values()), dtype=_DTYPE, count=pairs)
-    frequencies = np.bincount(term_of, minlength=len(vocabulary))
-    n = len(documents)
+    frequencies = statistics.frequencies
     idf = np.array([idf_of(int(df), n) for df in frequencies], dtype=_DTYPE)
     length_ratio = b * lengths[doc_of].astype(np.float64) / average_length
     scores = idf[term_of] * tfc(tf, length_ratio, k1, b)
@@ -163,5 +191,6 @@ def build_score_matrix(documents: Sequence[list[str]], method: str, k1: float, b
     # CSC: by term, documents ascending within a term (the stable sort keeps document order)
     order = np.argsort(term_of, kind="stable")
     indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-    np.cumsum(frequencies, out=indptr[1:])
-    return ScoreMatrix(scores[order].astype(_DTYPE), doc_of[order], indptr, vocabulary, n, _DTYPE, nonoccurrence)
+    np.cumsum(np.bincount(term_of, minlength=len(vocabulary)), out=indptr[1:])
+    return ScoreMatrix(scores[order].astype(_DTYPE), doc_of[order], indptr, vocabulary, len(documents), _DTYPE,
+                       nonoccurrence)

@@ -51,6 +51,10 @@ class BuildOptions:
     cache_dir: Path | None = None
     show_progress: bool = False
     knowledge: KnowledgeOptions = field(default_factory=KnowledgeOptions)
+    # Above 1: FAISS and BM25 cut into this many shards by a hash of each id (scientia.indexers.sharding).
+    shards: int = 1
+    # Encode on a Ray cluster: "local" (start one here), "auto" (the running one) or its address.
+    ray: str | None = None
 
 
 def load_documents(

@@ -116,6 +116,11 @@ class DocumentStore:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT id FROM documents WHERE deleted = 0 ORDER BY position")]
 
+    def ids_by_position(self) -> list[str]:
+        """The id of every position in order, tombstones included (a shard map is derived from them)."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT id FROM documents ORDER BY position")]
+
     def live_documents(self) -> list[tuple[int, Document]]:
         with self._lock:
             rows = self._db.execute(

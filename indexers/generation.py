@@ -73,8 +73,9 @@ class Generation:
         """Component ``name`` ready to search (for example the FAISS index of ``dense``), after
         checking its files against the manifest (:meth:`check_files`)."""
         component = self.component(name)
-        self.check_files(component.files)
-        return component.open(self.folder, self.manifest.section(name), **options)
+        section = self.manifest.section(name)
+        self.check_files(component.owned_files(section))
+        return component.open(self.folder, section, **options)
 
     def open_documents(self) -> DocumentStore:
         self.check_files([DOCUMENTS_FILE])
@@ -96,7 +97,8 @@ class Generation:
         then every listed file against its size and SHA-256; return how many files were checked."""
         listed = set(self.manifest.files)
         owners = [("document store", DOCUMENTS_FILE)] + [
-            (f"{name} component", file) for name in self.manifest.components if self.has(name) for file in COMPONENTS[name].files
+            (f"{name} component", file) for name in self.manifest.components if self.has(name)
+            for file in COMPONENTS[name].owned_files(self.manifest.section(name))
         ]
         for owner, name in owners:
             if name not in listed and not any(path.startswith(f"{name}/") for path in listed):

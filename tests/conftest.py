@@ -77,3 +77,14 @@ def sample_documents():
 
     documents, _ = load_documents(SAMPLE_CORPUS)
     return documents
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One real local Ray cluster for the whole session (starting one costs seconds)."""
+    ray = pytest.importorskip("ray", reason="Ray is not installed: make setup installs it")
+    from scientia.common.ray_cluster import connect
+
+    connect("local")
+    yield ray
+    ray.shutdown()

@@ -58,6 +58,9 @@ class SignalOptions:
     model: str | Path | None = None
     device: str = "auto"
     encoder: Any = None  # scientia.indexers.encoding.Encoder
+    # Where a sharded index's shards are searched (scientia.engine.shard_actors.RayShardHost);
+    # None: in this process.
+    shard_host: Any = None
 
 
 class Signal(ABC):

@@ -35,7 +35,7 @@ class DenseSignal(Signal):
             encoder = options.encoder
         else:
             encoder = Encoder.for_queries(generation.root, recorded, options.model, options.device)
-        return cls(encoder, generation.open_component("dense"))
+        return cls(encoder, generation.open_component("dense", shard_host=options.shard_host))
 
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
         if self._batcher is not None and len(queries) == 1:

@@ -20,7 +20,7 @@ class LexicalSignal(Signal):
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> LexicalSignal:
-        return cls(generation.open_component("lexical"))
+        return cls(generation.open_component("lexical", shard_host=options.shard_host))
 
     def __init__(self, index: LexicalIndex) -> None:
         self.index = index

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..documents import Document
     from ..encoding import Encoder
     from ..manifest import Manifest
+    from ..sharding import ShardMap
 
 __all__ = ["BuildContext", "Change", "Component", "COMPONENTS", "register_component"]
 
@@ -42,6 +43,18 @@ class BuildContext:
     corpus_checksum: str | None = None
     # Seconds spent in named steps (``encode``: ``None`` when the vectors came from the cache).
     timings: dict[str, float | None] = field(default_factory=dict)
+    _shard_map: ShardMap | None = None
+
+    def shard_map(self) -> ShardMap | None:
+        """Which shard each document goes to (``None`` for a one-piece index)."""
+        shards = getattr(self.options, "shards", 1)
+        if shards <= 1:
+            return None
+        if self._shard_map is None:
+            from ..sharding import ShardMap
+
+            self._shard_map = ShardMap.assign([doc.id for doc in self.documents or []], shards)
+        return self._shard_map
 
     def checksum(self) -> str:
         """The corpus checksum, computed from the documents where the corpus gave none."""
@@ -76,7 +89,14 @@ class Change:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(path)
+
+    def shard_map(self, shards: int) -> ShardMap:
+        """The next generation's shard map, derived from its store (every id keeps its shard)."""
+        from ..sharding import ShardMap
+
+        return ShardMap.assign(self.store.ids_by_position(), shards)
 
 
 class Component(ABC):
@@ -99,6 +119,10 @@ class Component(ABC):
         super().__init_subclass__(**kwargs)
         if "absent_hint" not in cls.__dict__ and hasattr(cls, "name"):
             cls.absent_hint = f"{cls.name} component"
+
+    def owned_files(self, section: Any) -> tuple[str, ...]:
+        """The files this generation's section says the component has (a sharded one has a set per shard)."""
+        return self.files
 
     def wanted(self, options: Any) -> bool:
         """Whether a build with these :class:`~scientia.indexers.builder.BuildOptions` has this component."""

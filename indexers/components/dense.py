@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from scientia.common.errors import IndexFormatError
 from scientia.common.faults import kill_point
 
-from ..dense import DenseIndex, gpu_count
+from ..dense import DenseIndex, default_factory, gpu_count
 from ..embedding_cache import EmbeddingCache
+from ..sharding import POSITIONS_FILE, ShardedDenseIndex, ShardMap, shard_folder
 from .base import BuildContext, Change, Component
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class DenseSection:
     dimension: int
     built_on_gpu: bool
     faiss_version: str
+    shards: int = 1  # above 1: shards/NNN/vectors.faiss (scientia.indexers.sharding)
 
 
 class DenseComponent(Component):
@@ -36,23 +38,50 @@ class DenseComponent(Component):
     Section = DenseSection
     files = (VECTORS_FILE,)
 
+    def owned_files(self, section: DenseSection) -> tuple[str, ...]:
+        if section.shards <= 1:
+            return self.files
+        return tuple(f"{shard_folder(s)}/{name}" for s in range(section.shards) for name in (VECTORS_FILE, POSITIONS_FILE))
+
     def create(self, folder: Path, build: BuildContext) -> DenseSection:
         import faiss
 
         if build.options.faiss_factory:  # a wrong --faiss fails before the documents are encoded
             DenseIndex.empty(build.options.faiss_factory, build.encoder.dimension)
-        dense = DenseIndex.build(_embed(build), build.options.faiss_factory)
-        dense.save(folder / VECTORS_FILE)
+        vectors = _embed(build)
+        shard_map = build.shard_map()
+        if shard_map is None:
+            dense = DenseIndex.build(vectors, build.options.faiss_factory)
+            dense.save(folder / VECTORS_FILE)
+        else:
+            # one factory for every shard: the one a single index of this corpus would get
+            factory = build.options.faiss_factory or default_factory(len(vectors))
+            for shard, members in enumerate(shard_map.members):
+                dense = DenseIndex.build(vectors[members], factory)
+                (folder / shard_folder(shard)).mkdir(parents=True, exist_ok=True)
+                dense.save(folder / shard_folder(shard) / VECTORS_FILE)
+            shard_map.save(folder)
         build.encoder.prepare_queries()
-        return DenseSection(dense.factory, "inner_product", dense.dimension, gpu_count() > 0, faiss.__version__)
+        return DenseSection(dense.factory, "inner_product", dense.dimension, gpu_count() > 0, faiss.__version__,
+                            shard_map.count if shard_map else 1)
 
-    def open(self, folder: Path, section: DenseSection, use_gpu: bool | None = None) -> DenseIndex:
-        return DenseIndex.load(folder / VECTORS_FILE, section.factory, use_gpu=use_gpu)
+    def open(self, folder: Path, section: DenseSection, use_gpu: bool | None = None, shard_host=None):
+        """The FAISS index; for a sharded one, its shards searched as one, here or by ``shard_host``."""
+        if section.shards <= 1:
+            return DenseIndex.load(folder / VECTORS_FILE, section.factory, use_gpu=use_gpu)
+        if shard_host is not None:
+            shards = shard_host.shards("dense", folder, section)
+        else:
+            shards = [DenseIndex.load(folder / shard_folder(s) / VECTORS_FILE, section.factory, use_gpu=use_gpu)
+                      for s in range(section.shards)]
+        return ShardedDenseIndex(shards, ShardMap.load(folder, section.shards))
 
     def append(self, change: Change, section: DenseSection) -> DenseSection:
         texts = [document.searchable_text() for document in change.added]
         kill_point("encoding")
         vectors = change.encoder().encode(texts, change.batch_size, change.show_progress)
+        if section.shards > 1:
+            return self._append_to_shards(change, section, vectors)
         dense = DenseIndex.load(change.previous / VECTORS_FILE, section.factory, use_gpu=False)
         if len(dense) != change.first_position:
             raise IndexFormatError(
@@ -62,13 +91,54 @@ class DenseComponent(Component):
         change.replace(VECTORS_FILE, dense.save)
         return section
 
+    def _append_to_shards(self, change: Change, section: DenseSection, vectors: np.ndarray) -> DenseSection:
+        """Each added document goes to the shard of its id, after that shard's last row."""
+        import numpy as np
+
+        shard_map = change.shard_map(section.shards)
+        for shard, members in enumerate(shard_map.members):
+            new = members[members >= change.first_position]
+            if not len(new):
+                continue
+            name = f"{shard_folder(shard)}/{VECTORS_FILE}"
+            dense = DenseIndex.load(change.previous / name, section.factory, use_gpu=False)
+            if len(dense) != len(members) - len(new):
+                raise IndexFormatError(f"{change.previous / name}: FAISS holds {len(dense)} vectors for "
+                                       f"{len(members) - len(new)} positions of shard {shard}; run index verify")
+            dense.append(vectors[np.asarray(new) - change.first_position])
+            change.replace(name, dense.save)
+        shard_map.save(change.folder, change.replace)
+        return section
+
     def tombstone(self, change: Change, section: DenseSection) -> DenseSection:
         return section  # searches skip tombstoned positions through a FAISS ID selector
 
     def compact(self, change: Change, section: DenseSection, live: list[int]) -> DenseSection:
+        if section.shards > 1:
+            return self._compact_shards(change, section, live)
         dense = DenseIndex.load(change.folder / VECTORS_FILE, section.factory, use_gpu=False)
         vectors = dense.reconstruct(live)
         change.replace(VECTORS_FILE, DenseIndex.build(vectors, dense.factory, use_gpu=False).save)
+        return section
+
+    def _compact_shards(self, change: Change, section: DenseSection, live: list[int]) -> DenseSection:
+        """Each shard keeps its live rows, renumbered; the store (already compacted) gives the new map."""
+        import numpy as np
+
+        old_map = ShardMap.load(change.folder, section.shards)
+        new_map = change.shard_map(section.shards)
+        kept = np.zeros(old_map.size, dtype=bool)
+        kept[np.asarray(live, dtype=np.int64)] = True
+        for shard, members in enumerate(old_map.members):
+            name = f"{shard_folder(shard)}/{VECTORS_FILE}"
+            dense = DenseIndex.load(change.folder / name, section.factory, use_gpu=False)
+            rows = np.flatnonzero(kept[members])
+            vectors = dense.reconstruct(rows) if len(rows) else np.zeros((0, dense.dimension), dtype=np.float32)
+            change.replace(name, DenseIndex.build(vectors, dense.factory, use_gpu=False).save)
+            if len(vectors) != len(new_map.members[shard]):
+                raise IndexFormatError(f"{change.folder / name}: compaction kept {len(vectors)} rows of shard {shard}, "
+                                       f"the store says {len(new_map.members[shard])}")
+        new_map.save(change.folder, change.replace)
         return section
 
 
@@ -85,9 +155,13 @@ def _embed(build: BuildContext) -> np.ndarray:
     encoder.load()
     kill_point("encoding")
     started = time.perf_counter()
-    vectors = encoder.encode(
-        [doc.searchable_text() for doc in documents], batch_size=options.batch_size, show_progress_bar=options.show_progress
-    )
+    texts = [doc.searchable_text() for doc in documents]
+    if options.ray:
+        from ..encoding.ray_encoding import encode_on_ray
+
+        vectors = encode_on_ray(texts, encoder, options.batch_size, options.ray, show_progress=options.show_progress)
+    else:
+        vectors = encoder.encode(texts, batch_size=options.batch_size, show_progress_bar=options.show_progress)
     build.timings["encode"] = time.perf_counter() - started
     if cache is not None:
         cache.put(encoder.cache_key, build.checksum(), vectors)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..bm25_matrix import BM25S_FORMAT_VERSION
+from ..analysis import AUTO, detect_language
+from ..bm25_matrix import BM25S_FORMAT_VERSION, CorpusStatistics, build_score_matrix
 from ..lexical import BM25Params, LexicalIndex
+from ..sharding import POSITIONS_FILE, ShardedLexicalIndex, ShardMap, shard_folder
 from .base import BuildContext, Change, Component
 
 __all__ = ["LexicalComponent", "LexicalSection", "BM25_DIR"]
@@ -26,6 +28,7 @@ class LexicalSection:
     language: str = "en"
     # Indexes written before languages were added lower-cased only, with no CJK bigrams.
     fold: bool = False
+    shards: int = 1  # above 1: shards/NNN/bm25/, scored with the whole corpus's statistics
 
     @property
     def params(self) -> BM25Params:
@@ -33,9 +36,9 @@ class LexicalSection:
                           stemmer=self.stemmer, language=self.language, fold=self.fold)
 
     @classmethod
-    def of(cls, params: BM25Params) -> LexicalSection:
+    def of(cls, params: BM25Params, shards: int = 1) -> LexicalSection:
         # "bm25s" names the file format; the version is the bm25s release whose format is written
-        return cls(backend="bm25s", bm25s_version=BM25S_FORMAT_VERSION, **asdict(params))
+        return cls(backend="bm25s", bm25s_version=BM25S_FORMAT_VERSION, **asdict(params), shards=shards)
 
 
 class LexicalComponent(Component):
@@ -43,18 +46,53 @@ class LexicalComponent(Component):
     Section = LexicalSection
     files = (BM25_DIR,)
 
-    def create(self, folder: Path, build: BuildContext) -> LexicalSection:
-        index = LexicalIndex.build([doc.searchable_text() for doc in build.documents], build.options.bm25)
-        index.save(folder / BM25_DIR)
-        return LexicalSection.of(index.params)
+    def owned_files(self, section: LexicalSection) -> tuple[str, ...]:
+        if section.shards <= 1:
+            return self.files
+        return tuple(f"{shard_folder(s)}/{name}" for s in range(section.shards) for name in (BM25_DIR, POSITIONS_FILE))
 
-    def open(self, folder: Path, section: LexicalSection) -> LexicalIndex:
-        return LexicalIndex.load(folder / BM25_DIR, section.params)
+    def create(self, folder: Path, build: BuildContext) -> LexicalSection:
+        texts = [doc.searchable_text() for doc in build.documents]
+        shard_map = build.shard_map()
+        if shard_map is None:
+            index = LexicalIndex.build(texts, build.options.bm25)
+            index.save(folder / BM25_DIR)
+            return LexicalSection.of(index.params)
+        params = _save_shards(texts, build.options.bm25, shard_map, lambda name, write: write(folder / name))
+        shard_map.save(folder)
+        return LexicalSection.of(params, shard_map.count)
+
+    def open(self, folder: Path, section: LexicalSection, shard_host=None):
+        """The BM25 index; for a sharded one, its shards searched as one, here or by ``shard_host``."""
+        if section.shards <= 1:
+            return LexicalIndex.load(folder / BM25_DIR, section.params)
+        if shard_host is not None:
+            shards = shard_host.shards("lexical", folder, section)
+        else:
+            shards = [LexicalIndex.load(folder / shard_folder(s) / BM25_DIR, section.params) for s in range(section.shards)]
+        return ShardedLexicalIndex(shards, ShardMap.load(folder, section.shards))
 
     def refresh(self, change: Change, section: LexicalSection) -> LexicalSection:
         # BM25's document frequencies and average length change with every document added or
         # removed, so the index is rebuilt from the store (tombstones index as empty texts).
-        change.replace(BM25_DIR, LexicalIndex.build(change.store.all_texts(), section.params).save)
+        if section.shards <= 1:
+            change.replace(BM25_DIR, LexicalIndex.build(change.store.all_texts(), section.params).save)
+            return section
+        shard_map = change.shard_map(section.shards)
+        _save_shards(change.store.all_texts(), section.params, shard_map, change.replace)
+        shard_map.save(change.folder, change.replace)
         return section
 
 
+def _save_shards(texts: list[str], params: BM25Params, shard_map: ShardMap, write) -> BM25Params:
+    """Each shard's BM25 matrix, scored with the statistics of all ``texts``; written by
+    ``write(name, writer)``. Returns the parameters with the language decided."""
+    if params.language == AUTO:
+        params = params.for_language(detect_language(texts).language)
+    analyzer = params.analyzer()
+    tokens = [analyzer(text) for text in texts]
+    statistics = CorpusStatistics.of(tokens)
+    for shard, members in enumerate(shard_map.members):
+        matrix = build_score_matrix([tokens[p] for p in members], params.method, params.k1, params.b, statistics)
+        write(f"{shard_folder(shard)}/{BM25_DIR}", lambda path, matrix=matrix: matrix.save(path, params.method, params.k1, params.b))
+    return params

@@ -1,0 +1,142 @@
+"""Serving a sharded index on Ray: one actor per shard holds its FAISS vectors and BM25 part.
+
+The coordinator (the engine of ``scientia serve --ray``) keeps the document store and the
+knowledge graph, sends each query to every shard actor, and merges their top ``k``
+(:class:`~scientia.indexers.sharding.ShardedDenseIndex`). Actors are restarted by Ray when they
+die (``max_restarts=-1``), and a call that meets a dead or restarting actor is sent once more;
+a shard that still does not answer is a :class:`~scientia.common.errors.ShardUnavailableError`
+naming it (HTTP 503), never a result missing that shard's documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from scientia.common.errors import ShardUnavailableError
+from scientia.common.ray_cluster import connect
+from scientia.indexers.sharding import shard_folder
+
+__all__ = ["CALL_TIMEOUT_SECONDS", "RayShardHost", "ShardActor"]
+
+logger = logging.getLogger(__name__)
+
+# A shard that takes longer than this to answer one call counts as down for that call.
+CALL_TIMEOUT_SECONDS = 60.0
+# Old generations' actors stay this long after a newer one is served, for requests still on them.
+RETIRE_AFTER_SECONDS = 30.0
+
+
+class ShardActor:
+    """One shard of one generation; its parts load on first use (again after a restart)."""
+
+    def __init__(self, folder: str, shard: int) -> None:
+        self.path = Path(folder) / shard_folder(shard)
+        self._dense = None
+        self._lexical = None
+
+    def dense(self, factory: str, vectors, k: int, allowed, excluded):
+        if self._dense is None:
+            from scientia.indexers.components.dense import VECTORS_FILE
+            from scientia.indexers.dense import DenseIndex
+
+            self._dense = DenseIndex.load(self.path / VECTORS_FILE, factory)
+        return self._dense.search(vectors, k, allowed, excluded)
+
+    def lexical(self, params: dict[str, Any], queries: list[str], k: int, mask):
+        if self._lexical is None:
+            from scientia.indexers.components.lexical import BM25_DIR
+            from scientia.indexers.lexical import BM25Params, LexicalIndex
+
+            self._lexical = LexicalIndex.load(self.path / BM25_DIR, BM25Params(**params))
+        return self._lexical.search(queries, k, mask)
+
+    def pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+
+class _RemoteDenseShard:
+    def __init__(self, host: RayShardHost, folder: Path, shard: int, section) -> None:
+        self.host, self.folder, self.shard = host, folder, shard
+        self.factory, self.dimension = section.factory, section.dimension
+
+    def search(self, vectors, k, allowed=None, excluded=()):
+        return self.host.call(self.folder, self.shard, "dense", self.factory, vectors, k, allowed, excluded)
+
+
+class _RemoteLexicalShard:
+    def __init__(self, host: RayShardHost, folder: Path, shard: int, section) -> None:
+        from dataclasses import asdict
+
+        self.host, self.folder, self.shard = host, folder, shard
+        self.params = section.params
+        self._params = asdict(section.params)
+
+    def search(self, queries, k, mask=None):
+        return self.host.call(self.folder, self.shard, "lexical", self._params, queries, k, mask)
+
+
+class RayShardHost:
+    """The shard actors of the generations a server has opened, on the cluster at ``address``."""
+
+    def __init__(self, address: str) -> None:
+        import ray
+
+        connect(address)
+        # no CPU reserved: a shard actor mostly waits, and a 2-core machine must hold many of them
+        self._remote = ray.remote(max_restarts=-1, max_task_retries=0, num_cpus=0)(ShardActor)
+        self._actors: dict[tuple[Path, int], Any] = {}
+        self._lock = threading.Lock()
+
+    def shards(self, kind: str, folder: Path, section) -> list[Any]:
+        """Searchers of every shard of ``folder``'s ``kind`` component (``dense`` or ``lexical``)."""
+        proxy = {"dense": _RemoteDenseShard, "lexical": _RemoteLexicalShard}[kind]
+        return [proxy(self, Path(folder), shard, section) for shard in range(section.shards)]
+
+    def actor(self, folder: Path, shard: int):
+        key = (Path(folder), shard)
+        with self._lock:
+            if key not in self._actors:
+                self._actors[key] = self._remote.remote(str(folder), shard)
+            return self._actors[key]
+
+    def call(self, folder: Path, shard: int, method: str, *args):
+        """``method`` of the shard's actor; sent once more if the actor died (Ray restarts it)."""
+        import ray
+        from ray.exceptions import GetTimeoutError, RayActorError
+
+        actor = self.actor(folder, shard)
+        failure: Exception | None = None
+        for _ in range(2):
+            try:
+                return ray.get(getattr(actor, method).remote(*args), timeout=CALL_TIMEOUT_SECONDS)
+            except (RayActorError, GetTimeoutError) as error:  # ActorDiedError, ActorUnavailableError
+                failure = error
+                logger.warning("shard %d of %s did not answer (%s); asking again", shard, folder, type(error).__name__)
+        raise ShardUnavailableError(
+            f"shard {shard} ({Path(folder) / shard_folder(shard)}) is not answering, even restarted: "
+            f"{type(failure).__name__}; no partial results are served"
+        )
+
+    def actors_of(self, folder: Path) -> list[Any]:
+        with self._lock:
+            return [actor for (path, _), actor in sorted(self._actors.items()) if path == Path(folder)]
+
+    def retire(self, folder: Path, delay: float = RETIRE_AFTER_SECONDS) -> None:
+        """Stop the actors of ``folder`` (an older generation) after ``delay`` seconds."""
+        def stop() -> None:
+            import ray
+
+            with self._lock:
+                retired = [key for key in self._actors if key[0] == Path(folder)]
+                actors = [self._actors.pop(key) for key in retired]
+            for actor in actors:
+                ray.kill(actor, no_restart=True)
+
+        timer = threading.Timer(delay, stop)
+        timer.daemon = True
+        timer.start()

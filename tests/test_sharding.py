@@ -1,0 +1,308 @@
+"""Sharded indexes: built in pieces (in process or encoded on Ray), searched as one, exactly.
+
+The Ray tests run on a real local cluster, one for the whole session (conftest's ``ray_cluster``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLE_CORPUS, write_jsonl
+from scientia.indexers.sharding import ShardMap, merge_top_k, shard_of
+
+QUERIES = ["spicy pizza", "how do vaccines work", "volcano lava", "glaciers carve valleys", "chess opening",
+           "rocket engines", "photosynthesis in plants", "the immune system", "bread and yeast", "stars and galaxies"]
+
+
+def assert_same_top_k(one, sharded, tolerance: float = 1e-4) -> None:
+    """Same scores rank by rank, and the same ids at each score (the order of documents tied on a
+    score is arbitrary; at the last score, the cut may take different ones of them)."""
+    assert len(one) == len(sharded)
+    assert np.allclose([h.score for h in one], [h.score for h in sharded], atol=tolerance)
+    if not one:
+        return
+    last = one[-1].score
+    groups_one, groups_sharded = {}, {}
+    for hits, groups in ((one, groups_one), (sharded, groups_sharded)):
+        for hit in hits:
+            if abs(hit.score - last) > tolerance:
+                groups.setdefault(round(hit.score / tolerance), set()).add(hit.id)
+    assert groups_one == groups_sharded
+
+
+def sample_documents() -> list[dict]:
+    return [json.loads(line) for line in SAMPLE_CORPUS.read_text().splitlines()]
+
+
+# -- units -------------------------------------------------------------------------------------
+
+def test_an_id_always_lands_in_the_same_shard():
+    # blake2b(id, 8 bytes) mod N: fixed across machines and Python hash seeds (changing it would
+    # re-shard every index), and spread evenly
+    assert [shard_of(doc_id, 3) for doc_id in ("a", "b", "pizza/cajun", "Straße")] == \
+           [shard_of(doc_id, 3) for doc_id in ("a", "b", "pizza/cajun", "Straße")]
+    code = "from scientia.indexers.sharding import shard_of; print([shard_of(str(i), 4) for i in range(8)])"
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(runs) == 1
+    counts = np.bincount([shard_of(f"doc-{i}", 4) for i in range(4000)], minlength=4)
+    assert counts.min() > 900  # within 10% of 1,000 each
+
+
+def test_shard_map_assigns_and_routes_additions():
+    ids = ["a", "b", "c", "d", "e"]
+    shard_map = ShardMap.assign(ids, 2)
+    assert sorted(np.concatenate(shard_map.members).tolist()) == [0, 1, 2, 3, 4]
+    for shard, members in enumerate(shard_map.members):
+        assert all(shard_of(ids[p], 2) == shard for p in members)
+    grown = ShardMap.assign(["f", "g"], 2, first_position=5, previous=shard_map)
+    assert grown.size == 7 and ShardMap.assign(ids + ["f", "g"], 2).members[0].tolist() == grown.members[0].tolist()
+    shard, local = grown.locate()
+    for s, members in enumerate(grown.members):
+        assert shard[members].tolist() == [s] * len(members) and local[members].tolist() == list(range(len(members)))
+
+
+def test_merge_keeps_the_best_k_by_score_ties_by_position():
+    shard_a = (np.array([[0.9, 0.5, 0.1]]), np.array([[4, 2, 0]]))
+    shard_b = (np.array([[0.7, 0.5, 0.0]]), np.array([[3, 1, -1]]))  # -1: the shard had nothing more
+    scores, positions = merge_top_k([shard_a, shard_b], 4)
+    assert positions.tolist() == [[4, 3, 1, 2]]  # 0.5 twice: position 1 before 2
+    assert np.allclose(scores, [[0.9, 0.7, 0.5, 0.5]])
+    scores, positions = merge_top_k([shard_b], 4)
+    assert positions.tolist() == [[3, 1, -1, -1]] and scores[0][2] == -np.inf  # padded, never a -1 scored
+
+
+@pytest.mark.parametrize("method", ["lucene", "robertson", "atire", "bm25l", "bm25+"])
+def test_bm25_shards_score_bit_for_bit_as_the_one_piece_index(method: str):
+    from scientia.indexers.bm25_matrix import CorpusStatistics, build_score_matrix
+    from scientia.indexers.lexical import BM25Params, LexicalIndex
+
+    texts = [d["title"] + "\n" + d["text"] for d in sample_documents()]
+    params = BM25Params(method=method, language="en")
+    one = LexicalIndex.build(texts, params)
+    analyzer = params.analyzer()
+    tokens = [analyzer(text) for text in texts]
+    statistics = CorpusStatistics.of(tokens)
+    shard_map = ShardMap.assign([str(i) for i in range(len(texts))], 3)
+    for members in shard_map.members:
+        shard = LexicalIndex(build_score_matrix([tokens[p] for p in members], method, params.k1, params.b, statistics),
+                             params)
+        for query in QUERIES:
+            expected = one._scores(analyzer(query), None)[members]
+            assert np.array_equal(shard._scores(analyzer(query), None), expected)  # bit for bit
+
+
+# -- sharded indexes in process ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def one_and_three(tmp_path_factory):
+    from scientia.indexers import BuildOptions, build_index
+
+    folder = tmp_path_factory.mktemp("shards")
+    build_index(SAMPLE_CORPUS, folder / "one", BuildOptions(faiss_factory="Flat"))
+    build_index(SAMPLE_CORPUS, folder / "three", BuildOptions(faiss_factory="Flat", shards=3))
+    return folder / "one", folder / "three"
+
+
+@pytest.mark.slow
+def test_three_shards_answer_exactly_as_one_index(one_and_three):
+    from scientia.engine import Engine
+
+    one_path, three_path = one_and_three
+    with Engine.open(one_path) as one, Engine.open(three_path) as three:
+        for mode in ("dense", "lexical", "hybrid"):
+            for query in QUERIES:
+                assert_same_top_k(one.search(query, k=10, mode=mode), three.search(query, k=10, mode=mode))
+        # filters reach every shard
+        filtered = three.search("glaciers", k=5, mode="hybrid", filters=["topic=geography"])
+        assert filtered and all(hit.metadata["topic"] == "geography" for hit in filtered)
+        assert_same_top_k(one.search("glaciers", k=5, mode="hybrid", filters=["topic=geography"]), filtered)
+
+
+@pytest.mark.slow
+def test_index_info_lists_the_shards_and_verify_checks_them(one_and_three, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from scientia.cli.app import app
+
+    _, three = one_and_three
+    runner = CliRunner()
+    info = json.loads(runner.invoke(app, ["index", "info", str(three), "--json"]).stdout)
+    assert [s["shard"] for s in info["shards"]] == [0, 1, 2]
+    assert sum(s["documents"] for s in info["shards"]) == 200 and all(s["documents"] > 40 for s in info["shards"])
+    assert info["dense"]["shards"] == 3 and info["lexical"]["shards"] == 3
+    table = runner.invoke(app, ["index", "info", str(three)]).stdout
+    assert "shard 002" in table
+    assert runner.invoke(app, ["index", "verify", str(three)]).exit_code == 0
+    # a damaged shard file is named
+    import shutil
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(three, damaged)
+    vectors = next(damaged.glob("gen-*/shards/001/vectors.faiss"))
+    data = bytearray(vectors.read_bytes())
+    data[-5] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    result = runner.invoke(app, ["index", "verify", str(damaged)])
+    assert result.exit_code == 2 and "shards/001/vectors.faiss" in result.stderr
+
+
+@pytest.mark.slow
+def test_add_and_delete_route_documents_to_their_shards_and_keep_every_id_findable(tmp_path: Path):
+    from scientia.engine import Engine
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.updater import add_documents, compact, delete_documents
+
+    documents = sample_documents()
+    first, later = documents[:150], documents[150:]
+    corpus = write_jsonl(tmp_path / "first.jsonl", first)
+    for name, shards in (("one", 1), ("three", 3)):
+        build_index(corpus, tmp_path / name, BuildOptions(faiss_factory="Flat", shards=shards))
+        add_documents(tmp_path / name, write_jsonl(tmp_path / "later.jsonl", later))
+        changed = [{**documents[3], "text": "A pizza topped with gorgonzola, pears and walnuts."}]
+        add_documents(tmp_path / name, write_jsonl(tmp_path / "changed.jsonl", changed))  # replaces an id
+        delete_documents(tmp_path / name, [d["id"] for d in documents[10:20]])
+
+    live = [d for d in documents if d not in documents[10:20]]
+    with Engine.open(tmp_path / "one") as one, Engine.open(tmp_path / "three") as three:
+        for query in QUERIES:
+            for mode in ("dense", "lexical"):
+                assert_same_top_k(one.search(query, k=10, mode=mode), three.search(query, k=10, mode=mode))
+        found = three.search_batch([d["title"] + ". " + d["text"] for d in live], k=3, mode="dense")
+        missing = [d["id"] for d, hits in zip(live, found) if d["id"] not in [h.id for h in hits]]
+        assert not missing
+        deleted = {d["id"] for d in documents[10:20]}
+        assert not deleted & {h.id for q in QUERIES for h in three.search(q, k=50, mode="hybrid")}
+        assert three.store.get(documents[3]["id"]).text.startswith("A pizza topped with gorgonzola")
+
+    compact(tmp_path / "three")
+    compact(tmp_path / "one")  # both without tombstones: BM25 counts a tombstone as an empty document
+    with Engine.open(tmp_path / "three") as three, Engine.open(tmp_path / "one") as one:
+        found = three.search_batch([d["title"] + ". " + d["text"] for d in live], k=3, mode="dense")
+        assert all(d["id"] in [h.id for h in hits] for d, hits in zip(live, found))
+        for query in QUERIES:
+            assert_same_top_k(one.search(query, k=10, mode="lexical"), three.search(query, k=10, mode="lexical"))
+
+
+# -- on a local Ray cluster --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def on_ray(ray_cluster, one_and_three, tmp_path_factory):
+    """The sample corpus in three shards, encoded on the Ray cluster."""
+    from scientia.indexers import BuildOptions, build_index
+
+    folder = tmp_path_factory.mktemp("ray") / "index"
+    build_index(SAMPLE_CORPUS, folder, BuildOptions(faiss_factory="Flat", shards=3, ray="local"))
+    return folder
+
+
+@pytest.mark.slow
+def test_a_build_encoded_on_ray_answers_as_the_one_piece_index(on_ray, one_and_three):
+    from scientia.engine import Engine
+
+    one_path, _ = one_and_three
+    with Engine.open(one_path) as one, Engine.open(on_ray) as sharded:
+        for mode in ("dense", "lexical", "hybrid"):
+            for query in QUERIES:
+                assert_same_top_k(one.search(query, k=10, mode=mode), sharded.search(query, k=10, mode=mode))
+
+
+@pytest.mark.slow
+def test_shard_actors_answer_restart_when_killed_and_a_dead_shard_is_a_503(on_ray, one_and_three):
+    import ray
+    import uvicorn
+
+    from scientia.benchmarks.load_test import free_port, post
+    from scientia.engine import Engine
+    from scientia.engine.service import create_app
+
+    app = create_app(on_ray, ray="local")  # joins the session's cluster
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        one_path, _ = one_and_three
+        with Engine.open(one_path) as one:
+            expected = {q: [h.id for h in one.search(q, k=10, mode="hybrid")] for q in QUERIES}
+        status, body = post(port, "/search", {"query": QUERIES[0], "mode": "hybrid"})
+        assert status == 200 and [h["id"] for h in body["hits"]][:3] == expected[QUERIES[0]][:3]
+
+        live = app.state.live
+        actors = live.shard_host.actors_of(live.engine.generation.folder)
+        assert len(actors) == 3
+        before = ray.get(actors[1].pid.remote())
+
+        # kill one shard's actor while clients query: Ray restarts it, queries keep answering
+        failures, answered = [], []
+
+        def client(offset: int) -> None:
+            for i in range(20):
+                query = QUERIES[(i + offset) % len(QUERIES)]
+                status, body = post(port, "/search", {"query": query, "mode": "hybrid"})
+                (answered if status == 200 else failures).append((status, body))
+
+        clients = [threading.Thread(target=client, args=(n,)) for n in range(3)]
+        for c in clients:
+            c.start()
+        time.sleep(0.2)
+        ray.kill(actors[1], no_restart=False)
+        for c in clients:
+            c.join()
+        status, body = post(port, "/search", {"query": QUERIES[2], "mode": "hybrid"})
+        assert status == 200 and [h["id"] for h in body["hits"]][:3] == expected[QUERIES[2]][:3]
+        assert ray.get(actors[1].pid.remote()) != before  # a new process: restarted
+        assert not failures, failures[:2]
+
+        # a shard that stays down: 503 naming it, never partial results
+        ray.kill(actors[2], no_restart=True)
+        status, body = post(port, "/search", {"query": QUERIES[1], "mode": "hybrid"})
+        assert status == 503 and "shard 2" in body["detail"] and "shards/002" in body["detail"]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_build_driver_killed_while_encoding_on_ray_leaves_the_previous_index(one_and_three, tmp_path: Path):
+    import shutil
+
+    from scientia.engine import Engine
+    from scientia.indexers.layout import IndexLayout
+
+    one_path, _ = one_and_three
+    index = tmp_path / "index"
+    shutil.copytree(one_path, index)
+    before = IndexLayout(index).read_manifest()
+    marker = tmp_path / "killed-at"
+    # its own session: the Ray processes its local cluster started outlive a SIGKILLed driver, and
+    # are stopped through the session afterwards
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scientia.cli", "index", "build", str(SAMPLE_CORPUS), "-o", str(index), "--shards", "3",
+         "--ray", "local", "-q"],
+        env={**os.environ, "SCIENTIA_KILL_AT": "encoding-on-ray", "SCIENTIA_KILL_MARKER": str(marker)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        process.wait(timeout=600)
+    finally:
+        subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)
+    assert process.returncode == -signal.SIGKILL and marker.read_text() == "encoding-on-ray"
+    after = IndexLayout(index).read_manifest()
+    assert after.generation == before.generation and after.section("dense").shards == 1
+    assert subprocess.run([sys.executable, "-m", "scientia.cli", "index", "verify", str(index)],
+                          capture_output=True).returncode == 0
+    with Engine.open(index) as engine, Engine.open(one_path) as one:
+        assert [h.id for h in engine.search("spicy pizza", k=5)] == [h.id for h in one.search("spicy pizza", k=5)]
