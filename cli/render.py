@@ -55,7 +55,9 @@ def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], shards: 
         ("scientia", f"{manifest.scientia_version} (format {manifest.format_version})"),
         ("encoder", f"{encoder.name}  dim {encoder.dimension}  sha256 {encoder.checksum[:12]}  {encoder.backend}"),
         ("encoder path", encoder.path),
-        ("FAISS", f"{dense.factory} ({dense.metric}, faiss {dense.faiss_version})"),
+        ("FAISS", f"{dense.factory} ({dense.metric}, faiss {dense.faiss_version})"
+                  + (f", {dense.shards} shards" if getattr(dense, "shards", 1) > 1 else "")
+                  + (f", recall@10 {dense.recall_at_10} against exact" if getattr(dense, "recall_at_10", None) else "")),
         ("BM25", f"{lexical.method} k1={lexical.k1} b={lexical.b} language={lexical.language} "
                  f"stemmer={lexical.stemmer}{'' if lexical.fold else ' (lower-case only)'}"),
         ("corpus", manifest.documents.corpus or "(the ontology's entities)"),

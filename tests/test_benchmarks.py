@@ -162,3 +162,17 @@ def test_backend_report_names_the_fastest_build_within_the_quality_bound():
     assert fastest_within_bound(results) == {"a": {"backend": "torch-bf16", "speed_up": 2.0},
                                              "b": {"backend": "onnx-int8", "speed_up": 4.0}}
     assert decide(results)["default"] == "onnx" and decide(results)["where"] == "a hybrid"
+
+
+def test_capacity_projection_by_hand():
+    from scientia.benchmarks.scale_out import project
+
+    per_document = {"shard_files": 2000.0, "vectors": 1536.0, "bm25": 464.0, "document_store": 500.0}
+    shard = {"documents": 25_000, "dense_ms_p50": 2.0, "lexical_ms_p50": 1.0}
+    row = project(per_document, shard, hop_ms=1.0, total_documents=10_000_000, shard_documents=1_000_000,
+                  node_memory_gib=64, node_cores=16, target_qps=100)
+    # 10 shards of 2e9 bytes (1.86 GiB); half of 64 GiB holds 17 of them; a shard of 1M documents
+    # costs 40 × 3 ms = 120 ms a query, 10 of them 1.2 CPU-s, so 100 queries/s need 120 cores: 8 nodes
+    assert row["shards"] == 10 and row["memory_per_shard_gib"] == 1.86 and row["shards_per_node"] == 17
+    assert row["cpu_seconds_per_query"] == 1.2 and row["nodes_for_target_qps"] == 8 and row["nodes_for_memory"] == 1
+    assert row["nodes"] == 8 and row["latency_floor_ms"] == 121.0 and row["coordinator_document_store_gib"] == 4.7

@@ -18,26 +18,15 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLE_CORPUS, write_jsonl
+from scientia.benchmarks.shard_equality import same_top_k
 from scientia.indexers.sharding import ShardMap, merge_top_k, shard_of
 
 QUERIES = ["spicy pizza", "how do vaccines work", "volcano lava", "glaciers carve valleys", "chess opening",
            "rocket engines", "photosynthesis in plants", "the immune system", "bread and yeast", "stars and galaxies"]
 
 
-def assert_same_top_k(one, sharded, tolerance: float = 1e-4) -> None:
-    """Same scores rank by rank, and the same ids at each score (the order of documents tied on a
-    score is arbitrary; at the last score, the cut may take different ones of them)."""
-    assert len(one) == len(sharded)
-    assert np.allclose([h.score for h in one], [h.score for h in sharded], atol=tolerance)
-    if not one:
-        return
-    last = one[-1].score
-    groups_one, groups_sharded = {}, {}
-    for hits, groups in ((one, groups_one), (sharded, groups_sharded)):
-        for hit in hits:
-            if abs(hit.score - last) > tolerance:
-                groups.setdefault(round(hit.score / tolerance), set()).add(hit.id)
-    assert groups_one == groups_sharded
+def assert_same_top_k(one, sharded) -> None:
+    assert same_top_k(one, sharded), ([(h.id, h.score) for h in one], [(h.id, h.score) for h in sharded])
 
 
 def sample_documents() -> list[dict]:
@@ -45,6 +34,19 @@ def sample_documents() -> list[dict]:
 
 
 # -- units -------------------------------------------------------------------------------------
+
+def test_the_comparison_allows_ties_in_any_order_and_a_different_cut_at_the_last_score():
+    from types import SimpleNamespace as Hit
+
+    def hits(*pairs):
+        return [Hit(id=i, score=s) for i, s in pairs]
+
+    base = hits(("a", 0.9), ("b", 0.5), ("c", 0.5), ("d", 0.3653499), ("e", 0.2), ("f", 0.2))
+    assert same_top_k(base, hits(("a", 0.9), ("c", 0.5), ("b", 0.5), ("d", 0.36535), ("e", 0.2), ("g", 0.2)))
+    assert not same_top_k(base, hits(("a", 0.9), ("b", 0.5), ("d", 0.5), ("c", 0.3653499), ("e", 0.2), ("f", 0.2)))
+    assert not same_top_k(base, hits(("a", 0.9), ("b", 0.5), ("c", 0.5), ("d", 0.36), ("e", 0.2), ("f", 0.2)))
+    assert not same_top_k(base, base[:5])
+
 
 def test_an_id_always_lands_in_the_same_shard():
     # blake2b(id, 8 bytes) mod N: fixed across machines and Python hash seeds (changing it would
@@ -306,3 +308,22 @@ def test_a_build_driver_killed_while_encoding_on_ray_leaves_the_previous_index(o
                           capture_output=True).returncode == 0
     with Engine.open(index) as engine, Engine.open(one_path) as one:
         assert [h.id for h in engine.search("spicy pizza", k=5)] == [h.id for h in one.search("spicy pizza", k=5)]
+
+
+@pytest.mark.slow
+def test_approximate_shards_report_their_recall_against_exact_search(tmp_path: Path):
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.components.dense import recall_against_exact
+    from scientia.indexers.dense import DenseIndex
+
+    vectors = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert recall_against_exact(DenseIndex.build(vectors, "Flat", use_gpu=False), vectors) == 1.0
+    assert recall_against_exact(DenseIndex.build(vectors, "IVF4,SQ4", use_gpu=False), vectors) < 1.0  # 4-bit codes
+
+    manifest = build_index(SAMPLE_CORPUS, tmp_path / "hnsw", BuildOptions(faiss_factory="HNSW32", shards=3))
+    assert 0.9 <= manifest.section("dense").recall_at_10 <= 1.0
+    manifest = build_index(SAMPLE_CORPUS, tmp_path / "sq4", BuildOptions(faiss_factory="IVF4,SQ4", shards=2))
+    assert 0.5 < manifest.section("dense").recall_at_10 < 1.0
+    flat = build_index(SAMPLE_CORPUS, tmp_path / "flat", BuildOptions(faiss_factory="Flat", shards=2))
+    assert flat.section("dense").recall_at_10 is None  # exact: nothing to report
