@@ -17,7 +17,7 @@ FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser demo test test-fast screenshot bench bench-finetune bench-speed clean
+.PHONY: setup browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale clean
 
 setup: $(STAMP)
 
@@ -84,7 +84,7 @@ bench: setup
 	@if [ -d "$(ONTOLOGIES)/lubm" ]; then \
 	  $(SCIENTIA) bench lubm --universities 1,5,10 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
 	else echo "skipping lubm: $(ONTOLOGIES)/lubm is absent" >&2; fi
-	$(MAKE) bench-finetune bench-speed
+	$(MAKE) bench-finetune bench-speed bench-scale
 	$(PY) -m scientia.benchmarks.summary benchmarks/results
 
 # Fine-tuning on SciFact's train split (the test split is never seen), a cross-encoder on the
@@ -121,6 +121,13 @@ bench-speed: setup
 	  $(PY) -m scientia.benchmarks.load_test bench-out/load-cranfield --queries 1000 --clients 8 \
 	    --out benchmarks/results/load-cranfield$$([ $$backend = onnx ] || echo -int8) || exit $$?; \
 	done
+
+# Shards on a local Ray cluster: Cranfield in 3 shards against one index, then what scaling out
+# costs on this machine (Ray's encoding overhead, 100,000 documents in 4 shards) and a projection.
+bench-scale: setup
+	@if [ ! -d "$(SHARED)/cranfield" ]; then echo "skipping bench-scale: $(SHARED) is absent" >&2; exit 0; fi; \
+	$(PY) -m scientia.benchmarks.shard_equality "$(SHARED)/cranfield" --shards 3 --out benchmarks/results/shards-cranfield && \
+	$(PY) -m scientia.benchmarks.scale_out "$(SHARED)" --documents 100000 --shards 4 --out benchmarks/results/scale-out
 
 clean:
 	rm -rf demo-index bench-out .pytest_cache

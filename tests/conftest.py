@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,29 @@ def write_beir(folder: Path) -> Path:
     (folder / "qrels").mkdir()
     (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\trockets\t1\nq2\tvolcano\t1\nq3\tvaccines\t2\n")
     return folder
+
+
+def build_demo_index(folder: Path) -> Path:
+    """The demo's index: the sample corpus with the pizza ontology, reasoned by HermiT."""
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.knowledge_builder import KnowledgeOptions
+
+    build_index(SAMPLE_CORPUS, folder, BuildOptions(knowledge=KnowledgeOptions([REPO / "samples" / "pizza.ttl"])))
+    return folder
+
+
+@contextmanager
+def serving(index: Path) -> Iterator[int]:
+    """``scientia serve INDEX`` in a process of its own on a free loopback port; yields the port."""
+    from scientia.benchmarks.load_test import free_port, start_server
+
+    port = free_port()
+    process = start_server(index, port)
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO, SAMPLE_CORPUS
-from scientia.benchmarks.load_test import free_port, start_server
+from conftest import SAMPLE_CORPUS, build_demo_index, serving
 
 pytestmark = pytest.mark.slow
 
@@ -35,16 +34,8 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from scientia.indexers import BuildOptions, build_index
-    from scientia.indexers.knowledge_builder import KnowledgeOptions
-
-    folder = tmp_path_factory.mktemp("page")
-    build_index(SAMPLE_CORPUS, folder / "index", BuildOptions(knowledge=KnowledgeOptions([REPO / "samples" / "pizza.ttl"])))
-    port = free_port()
-    process = start_server(folder / "index", port)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=30)
+    with serving(build_demo_index(tmp_path_factory.mktemp("page") / "index")) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

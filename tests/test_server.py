@@ -12,25 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from scientia.benchmarks.load_test import free_port, post, start_server
-from scientia.indexers import BuildOptions, build_index
-from scientia.indexers.knowledge_builder import KnowledgeOptions
+from scientia.benchmarks.load_test import free_port, post
+from scientia.indexers import build_index
 from scientia.indexers.updater import add_documents
 
-from conftest import REPO, SAMPLE_CORPUS, write_jsonl
+from conftest import SAMPLE_CORPUS, build_demo_index, serving, write_jsonl
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("served")
-    build_index(SAMPLE_CORPUS, folder / "index", BuildOptions(knowledge=KnowledgeOptions([REPO / "samples" / "pizza.ttl"])))
-    port = free_port()
-    process = start_server(folder / "index", port)
-    yield port, folder / "index"
-    process.terminate()
-    process.wait(timeout=30)
+    index = build_demo_index(tmp_path_factory.mktemp("served") / "index")
+    with serving(index) as port:
+        yield port, index
 
 
 def get(port: int, path: str) -> tuple[int, dict]:
@@ -144,7 +139,6 @@ def test_several_worker_processes_serve_one_index(tmp_path: Path):
     import subprocess
     import sys
 
-    from scientia.benchmarks.load_test import free_port
 
     index = tmp_path / "idx"
     build_index(write_jsonl(tmp_path / "c.jsonl", [{"id": "tea", "text": "Green tea is steeped."}]), index)

@@ -327,3 +327,32 @@ def test_approximate_shards_report_their_recall_against_exact_search(tmp_path: P
     assert 0.5 < manifest.section("dense").recall_at_10 < 1.0
     flat = build_index(SAMPLE_CORPUS, tmp_path / "flat", BuildOptions(faiss_factory="Flat", shards=2))
     assert flat.section("dense").recall_at_10 is None  # exact: nothing to report
+
+
+@pytest.mark.slow
+def test_a_server_on_ray_follows_adds_and_deletes_and_finds_every_live_id(ray_cluster, tmp_path: Path):
+    from scientia.engine.service import LiveEngine
+    from scientia.engine.shard_actors import RayShardHost
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.updater import add_documents, delete_documents
+
+    documents = sample_documents()
+    index = tmp_path / "index"
+    build_index(write_jsonl(tmp_path / "first.jsonl", documents[:120]), index, BuildOptions(faiss_factory="Flat", shards=3))
+    host = RayShardHost("local")
+    live = LiveEngine(index, host)
+    first_folder = live.engine.generation.folder
+    add_documents(index, write_jsonl(tmp_path / "later.jsonl", documents[120:]))
+    delete_documents(index, [d["id"] for d in documents[:10]])
+    deadline = time.monotonic() + 120
+    while live.engine.manifest.generation != 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    engine = live.engine
+    assert engine.manifest.generation == 3
+    kept = documents[10:]
+    found = engine.search_batch([d["title"] + ". " + d["text"] for d in kept], k=3, mode="hybrid")
+    assert all(d["id"] in [h.id for h in hits] for d, hits in zip(kept, found))
+    gone = {d["id"] for d in documents[:10]}
+    assert not gone & {h.id for q in QUERIES for h in engine.search(q, k=50, mode="hybrid")}
+    assert len(host.actors_of(engine.generation.folder)) == 3  # the new generation's own actors
+    assert first_folder != engine.generation.folder

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from scientia.common.faults import kill_point
 from scientia.common.ray_cluster import cluster_resources, connect
 
+from .backend import BACKENDS
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -53,6 +55,10 @@ def encode_on_ray(texts: list[str], encoder: Encoder, batch_size: int, address: 
     resources = cluster_resources()
     gpus = int(resources.get("GPU", 0))
     cpus = resources.get("CPU", 1.0)
+    if gpus and not BACKENDS[encoder.backend].uses_device:
+        logger.warning("the cluster has %d GPU(s) but the %s backend runs on CPUs: --backend torch encodes on them",
+                       gpus, encoder.backend)
+        gpus = 0
     if gpus:
         actors = actors or gpus
         placement = {"num_gpus": 1, "num_cpus": 1}
