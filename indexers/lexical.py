@@ -13,16 +13,18 @@ numba and scipy it pulls in).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .analysis import AUTO, STOPWORDS_EN, Analyzer, detect_language, language
-from .bm25_matrix import ScoreMatrix, build_score_matrix
+from .bm25_matrix import CorpusStatistics, ScoreMatrix, build_score_matrix
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from .sharding import ShardMap
 
 __all__ = ["BM25Params", "LexicalIndex", "Analyzer", "STOPWORDS_EN"]
 
@@ -53,6 +55,10 @@ class BM25Params:
     def analyzer(self) -> Analyzer:
         return Analyzer(self.stopwords, self.stemmer, self.fold)
 
+    def decided_for(self, texts: Sequence[str]) -> BM25Params:
+        """These parameters, with a language of ``auto`` decided from ``texts`` (:func:`.analysis.detect_language`)."""
+        return self.for_language(detect_language(texts).language) if self.language == AUTO else self
+
 
 class LexicalIndex:
     """A BM25 index whose document ``i`` is document position ``i`` in the document store."""
@@ -68,13 +74,23 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Iterable[str], params: BM25Params | None = None) -> LexicalIndex:
-        """Index ``texts``; a language of ``auto`` is decided from them (:func:`.analysis.detect_language`)."""
-        params = params or BM25Params()
+        """Index ``texts``; a language of ``auto`` is decided from them."""
         texts = list(texts)
-        if params.language == AUTO:
-            params = params.for_language(detect_language(texts).language)
+        params = (params or BM25Params()).decided_for(texts)
         analyzer = params.analyzer()
         return cls(build_score_matrix([analyzer(text) for text in texts], params.method, params.k1, params.b), params)
+
+    @classmethod
+    def build_shards(cls, texts: Sequence[str], params: BM25Params, shard_map: ShardMap) -> list[LexicalIndex]:
+        """One index per shard of ``shard_map``, each over its documents of ``texts`` and scored
+        with the statistics of all of them (:class:`.bm25_matrix.CorpusStatistics`), so that
+        every document scores as in the one index of ``texts``."""
+        params = params.decided_for(texts)
+        analyzer = params.analyzer()
+        tokens = [analyzer(text) for text in texts]
+        statistics = CorpusStatistics.of(tokens)
+        return [cls(build_score_matrix([tokens[p] for p in members], params.method, params.k1, params.b, statistics),
+                    params) for members in shard_map.members]
 
     def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` per query: ``(scores, positions)``; positions of zero-score documents are ``-1``.

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..analysis import AUTO, detect_language
-from ..bm25_matrix import BM25S_FORMAT_VERSION, CorpusStatistics, build_score_matrix
+from ..bm25_matrix import BM25S_FORMAT_VERSION
 from ..lexical import BM25Params, LexicalIndex
 from ..sharding import POSITIONS_FILE, ShardedLexicalIndex, ShardMap, shard_folder
 from .base import BuildContext, Change, Component
@@ -58,9 +57,11 @@ class LexicalComponent(Component):
             index = LexicalIndex.build(texts, build.options.bm25)
             index.save(folder / BM25_DIR)
             return LexicalSection.of(index.params)
-        params = _save_shards(texts, build.options.bm25, shard_map, lambda name, write: write(folder / name))
+        shards = LexicalIndex.build_shards(texts, build.options.bm25, shard_map)
+        for shard, index in enumerate(shards):
+            index.save(folder / shard_folder(shard) / BM25_DIR)
         shard_map.save(folder)
-        return LexicalSection.of(params, shard_map.count)
+        return LexicalSection.of(shards[0].params, shard_map.count)
 
     def open(self, folder: Path, section: LexicalSection, shard_host=None):
         """The BM25 index; for a sharded one, its shards searched as one, here or by ``shard_host``."""
@@ -79,20 +80,8 @@ class LexicalComponent(Component):
             change.replace(BM25_DIR, LexicalIndex.build(change.store.all_texts(), section.params).save)
             return section
         shard_map = change.shard_map(section.shards)
-        _save_shards(change.store.all_texts(), section.params, shard_map, change.replace)
+        for shard, index in enumerate(LexicalIndex.build_shards(change.store.all_texts(), section.params, shard_map)):
+            change.replace(f"{shard_folder(shard)}/{BM25_DIR}", index.save)
         shard_map.save(change.folder, change.replace)
         return section
 
-
-def _save_shards(texts: list[str], params: BM25Params, shard_map: ShardMap, write) -> BM25Params:
-    """Each shard's BM25 matrix, scored with the statistics of all ``texts``; written by
-    ``write(name, writer)``. Returns the parameters with the language decided."""
-    if params.language == AUTO:
-        params = params.for_language(detect_language(texts).language)
-    analyzer = params.analyzer()
-    tokens = [analyzer(text) for text in texts]
-    statistics = CorpusStatistics.of(tokens)
-    for shard, members in enumerate(shard_map.members):
-        matrix = build_score_matrix([tokens[p] for p in members], params.method, params.k1, params.b, statistics)
-        write(f"{shard_folder(shard)}/{BM25_DIR}", lambda path, matrix=matrix: matrix.save(path, params.method, params.k1, params.b))
-    return params
