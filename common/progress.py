@@ -59,8 +59,7 @@ def _bar(description: str, total: int | None, unit: str) -> Iterator[Callable[[i
 
     columns = [SpinnerColumn(), TextColumn("{task.description}")]
     if total is not None:
-        columns += [BarColumn(), MofNCompleteColumn(), TextColumn(counted(2, unit).split(" ", 1)[-1] if unit else ""),
-                    TimeRemainingColumn()]
+        columns += [BarColumn(), MofNCompleteColumn(), TextColumn(plural(unit)), TimeRemainingColumn()]
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as bar:
         task = bar.add_task(description, total=total)
@@ -89,12 +88,16 @@ def _plain_lines(description: str, total: int | None, unit: str) -> Iterator[Cal
     logger.info("%s:%s done in %s", description, count, _duration(time.perf_counter() - started))
 
 
+def plural(unit: str) -> str:
+    """``text`` → ``texts``, ``query`` → ``queries`` (the units progress counts in)."""
+    if not unit:
+        return unit
+    return unit[:-1] + "ies" if unit.endswith("y") and unit[-2:-1] not in "aeiou" else unit + "s"
+
+
 def counted(count: int, unit: str) -> str:
     """``1 text``, ``2 texts``, ``3 queries``: ``unit`` is the singular."""
-    if count == 1 or not unit:
-        return f"{count:,} {unit}".rstrip()
-    plural = unit[:-1] + "ies" if unit.endswith("y") and unit[-2:-1] not in "aeiou" else unit + "s"
-    return f"{count:,} {plural}"
+    return f"{count:,} {unit if count == 1 else plural(unit)}".rstrip()
 
 
 def _duration(seconds: float) -> str:
