@@ -33,23 +33,18 @@ class ShardActor:
     """One shard of one generation; its parts load on first use (again after a restart)."""
 
     def __init__(self, folder: str, shard: int) -> None:
-        self.path = Path(folder) / shard_folder(shard)
+        self.folder, self.shard = Path(folder), shard
+        self.path = self.folder / shard_folder(shard)
         self._dense = None
         self._lexical = None
 
     def dense(self, factory: str, vectors, k: int, allowed, excluded):
-        import faiss
-
-        # One thread, set on the thread that runs the call (OpenMP's setting is per thread): the
-        # shards of a query already run in parallel, one per actor, and an OpenMP team in each of
-        # several actors on the same cores spins waiting on the others (measured with 4 actors on
-        # 2 cores: 47 ms per dense query with teams, 11 ms without).
-        faiss.omp_set_num_threads(1)
         if self._dense is None:
-            from scientia.indexers.components.dense import VECTORS_FILE
-            from scientia.indexers.dense import DenseIndex
+            from scientia.indexers.components.dense import load_shard
 
-            self._dense = DenseIndex.load(self.path / VECTORS_FILE, factory)
+            # on one thread: an OpenMP team in each of several actors on the same cores waits on
+            # the others (4 actors on 2 cores: 47 ms per dense query with teams, 11 ms without)
+            self._dense = load_shard(self.folder, self.shard, factory)
         return self._dense.search(vectors, k, allowed, excluded)
 
     def lexical(self, params: dict[str, Any], queries: list[str], k: int, mask):

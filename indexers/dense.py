@@ -56,6 +56,9 @@ class DenseIndex:
         self.factory = factory
         self._search_index = index
         self._selector_memo: tuple | None = None
+        # FAISS's threads per search: None decides per call (see search); a shard searched beside
+        # others sets 1, since the shards are the parallelism.
+        self.search_threads: int | None = None
 
     @property
     def dimension(self) -> int:
@@ -123,8 +126,14 @@ class DenseIndex:
         """
         import numpy as np
 
+        import faiss
+
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         k = min(k, max(len(self), 1))
+        # One query on one thread: FAISS splits a single query's exhaustive search across an
+        # OpenMP team whose threads then wait on each other (Flat, 100,000 vectors: 6.7 ms on one
+        # thread, 13.5 ms on two); a batch uses every core. The setting is this thread's own.
+        faiss.omp_set_num_threads(self.search_threads or (1 if len(queries) == 1 else available_cores()))
         if allowed is None and not excluded:
             return self._search_index.search(queries, k)
         memo = self._selector_memo  # the same tombstone set comes with every query of a generation

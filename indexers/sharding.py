@@ -157,21 +157,11 @@ class ShardRunner(Protocol):
     def map(self, call: Callable[[int], Any], shards: int) -> list[Any]: ...
 
 
-def _one_faiss_thread() -> None:
-    """Each shard thread searches FAISS on one thread (OpenMP's setting is per calling thread):
-    the shards already run in parallel, and an OpenMP team per shard oversubscribes the cores
-    (4 shards on 2 cores: 17 ms per dense query with teams, 11 ms without)."""
-    import faiss
-
-    faiss.omp_set_num_threads(1)
-
-
 class ThreadRunner:
     """Shards searched by threads of this process (FAISS and numpy release the GIL)."""
 
     def __init__(self, threads: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="scientia-shard",
-                                        initializer=_one_faiss_thread)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="scientia-shard")
 
     def map(self, call: Callable[[int], Any], shards: int) -> list[Any]:
         return list(self._pool.map(call, range(shards)))

@@ -19,7 +19,7 @@ from .base import BuildContext, Change, Component
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["DenseComponent", "DenseSection", "VECTORS_FILE"]
+__all__ = ["DenseComponent", "DenseSection", "VECTORS_FILE", "load_shard", "recall_against_exact"]
 
 VECTORS_FILE = "vectors.faiss"
 # Queries that measure a sharded approximate index's recall at build.
@@ -84,8 +84,7 @@ class DenseComponent(Component):
         if shard_host is not None:
             shards = shard_host.shards("dense", folder, section)
         else:
-            shards = [DenseIndex.load(folder / shard_folder(s) / VECTORS_FILE, section.factory, use_gpu=use_gpu)
-                      for s in range(section.shards)]
+            shards = [load_shard(folder, s, section.factory, use_gpu) for s in range(section.shards)]
         return ShardedDenseIndex(shards, ShardMap.load(folder, section.shards))
 
     def append(self, change: Change, section: DenseSection) -> DenseSection:
@@ -152,6 +151,14 @@ class DenseComponent(Component):
                                        f"the store says {len(new_map.members[shard])}")
         new_map.save(change.folder, change.replace)
         return section
+
+
+def load_shard(folder: Path, shard: int, factory: str, use_gpu: bool | None = None) -> DenseIndex:
+    """One shard's FAISS index, searching on one thread: the shards of a query run side by side
+    (4 shards on 2 cores, a dense query: 17 ms with an OpenMP team per shard, 5 ms without)."""
+    dense = DenseIndex.load(Path(folder) / shard_folder(shard) / VECTORS_FILE, factory, use_gpu=use_gpu)
+    dense.search_threads = 1
+    return dense
 
 
 def recall_against_exact(index, vectors: np.ndarray, sample: int = RECALL_SAMPLE, k: int = 10) -> float:
