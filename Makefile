@@ -116,6 +116,7 @@ bench-speed: setup
 	$(PY) -m scientia.benchmarks.backends "$(SHARED)" --work bench-out/backends --out benchmarks/results/backends && \
 	rm -rf bench-out/cold-index && $(SCIENTIA) index build samples/corpus.jsonl --ontology samples/pizza.ttl -o bench-out/cold-index -q && \
 	$(PY) -m scientia.benchmarks.cold_query bench-out/cold-index --out benchmarks/results/cold-query && \
+	$(PY) -m scientia.benchmarks.faiss_threads --vectors 100000 --out benchmarks/results/faiss-threads && \
 	for backend in onnx onnx-int8; do \
 	  rm -rf bench-out/load-cranfield && cp -r bench-out/backends/cranfield/$$backend-index bench-out/load-cranfield && \
 	  $(PY) -m scientia.benchmarks.load_test bench-out/load-cranfield --queries 1000 --clients 8 \

@@ -131,8 +131,9 @@ class DenseIndex:
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         k = min(k, max(len(self), 1))
         # One query on one thread: FAISS splits a single query's exhaustive search across an
-        # OpenMP team whose threads then wait on each other (Flat, 100,000 vectors: 6.7 ms on one
-        # thread, 13.5 ms on two); a batch uses every core. The setting is this thread's own.
+        # OpenMP team whose threads then wait on each other (Flat, 100,000 vectors, 2 cores: 8.9 ms
+        # on one thread, 15.2 ms on two; benchmarks/faiss_threads.py); a batch uses every core
+        # (282 ms against 555 for 64 queries). The setting is the calling thread's own.
         faiss.omp_set_num_threads(self.search_threads or (1 if len(queries) == 1 else available_cores()))
         if allowed is None and not excluded:
             return self._search_index.search(queries, k)
