@@ -23,9 +23,15 @@ def train(
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
     reasoner: ReasonerArg = "auto",
     pair_kinds: Optional[str] = typer.Option(
-        None, "--pair-kinds", help="--ontology: comma-separated kinds to use (default all: synonym,definition,parent,mention)."
+        None, "--pair-kinds", help="Comma-separated kinds to use: --ontology synonym,definition,parent,mention; "
+        "--self-supervised title,sentence (default: all of them)."
     ),
-    corpus: Optional[Path] = typer.Option(None, "--corpus", help="--ontology: documents whose entity mentions become pairs (any corpus format)."),
+    corpus: Optional[Path] = typer.Option(
+        None, "--corpus", help="Documents (any corpus format): with --ontology, whose entity mentions become pairs; with "
+        "--self-supervised, the documents the pairs are drawn from."),
+    self_supervised: bool = typer.Option(
+        False, "--self-supervised", help="Pairs from --corpus alone, no queries: title → text and one sentence → the rest "
+        "of its document (--pair-kinds title,sentence)."),
     index: Optional[Path] = typer.Option(None, "--index", help="Index whose documents (and vectors, if built with --base) hard negatives are mined from."),
     cross_encoder: bool = typer.Option(False, "--cross-encoder", help="Train a cross-encoder re-ranker (for --rerank) instead of the bi-encoder."),
     epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Passes over the pairs (default: 3 for the bi-encoder, 1 for the cross-encoder)."),
@@ -35,22 +41,25 @@ def train(
     eval_fraction: float = typer.Option(0.1, "--eval-fraction", min=0.0, max=0.5, help="Share of the training queries held out to pick the best epoch."),
     seed: int = typer.Option(42, "--seed", help="Seed for the held-out split, mining, shuffling and initialization."),
 ) -> None:
-    """Fine-tune a sentence-transformers encoder on labelled pairs, a BEIR training split or an ontology.
+    """Fine-tune a sentence-transformers encoder on labelled pairs, a BEIR training split, an ontology,
+    or the documents alone (--self-supervised --corpus CORPUS).
 
     The result is an ordinary sentence-transformers folder: 'scientia index build --model OUTPUT'
     uses it. Held-out queries are scored before and after; the best epoch is kept. With
     --cross-encoder the same pairs train a re-ranker for 'query --rerank' and 'bench --rerank'.
     """
     quiet = is_quiet()
-    sources = [name for name, given in (("--pairs", pairs), ("--beir", beir), ("--ontology", ontology)) if given]
+    sources = [name for name, given in (("--pairs", pairs), ("--beir", beir), ("--ontology", ontology),
+                                        ("--self-supervised", self_supervised)) if given]
     if len(sources) != 1:
-        raise fail(f"give exactly one of --pairs, --beir, --ontology (got {', '.join(sources) or 'none'})")
+        raise fail(f"give exactly one of --pairs, --beir, --ontology, --self-supervised (got {', '.join(sources) or 'none'})")
     from scientia.training.data_sources import load_training_data
 
     data, known_vectors = load_training_data(
         pairs=pairs, beir=beir, split=split, ontologies=list(ontology), ontology_paths=list(ontology_path),
         reasoner=reasoner, corpus=corpus, index=index, base=base,
         pair_kinds=[k.strip() for k in pair_kinds.split(",") if k.strip()] if pair_kinds is not None else None,
+        self_supervised=self_supervised, seed=seed,
     )
     typer.echo(f"{len(data.pairs):,} pairs from {data.source}" + _kinds(data), err=True)
     if cross_encoder:

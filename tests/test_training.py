@@ -296,3 +296,53 @@ def test_training_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path
     assert result.returncode == 0, result.stderr
     assert re.search(r"^step \d+ of \d+ \(epoch \d\.\d\d\): .*loss \d", result.stderr, re.MULTILINE), result.stderr
     assert "\r" not in result.stderr and "{'" not in result.stdout + result.stderr
+
+
+def test_self_supervised_pairs_come_from_the_documents_alone():
+    from scientia.indexers.documents import Document
+    from scientia.training.self_supervised import pairs_from_documents
+
+    documents = [
+        Document(id="a", title="Glaciers", text="Glaciers carve deep valleys over time. Ice flows slowly downhill under "
+                 "its own weight. Meltwater feeds rivers in the summer months."),
+        Document(id="b", title="", text="Short text without a title."),
+        Document(id="c", title="Same", text="Same"),  # a title that is the text says nothing
+    ]
+    data = pairs_from_documents(documents, seed=1)
+    kinds = {(p.kind, p.query_id) for p in data.pairs}
+    assert kinds == {("title", "a#title"), ("sentence", "a#sentence")}
+    title = next(p for p in data.pairs if p.kind == "title")
+    assert (title.anchor, title.positive_id) == ("Glaciers", "a") and title.positive.startswith("Glaciers carve")
+    sentence = next(p for p in data.pairs if p.kind == "sentence")
+    assert sentence.anchor in documents[0].text and sentence.anchor not in sentence.positive  # the rest, without it
+    assert len(sentence.positive.split()) + len(sentence.anchor.split()) == len(documents[0].text.split())
+    assert data.corpus[sentence.positive_id] == sentence.positive
+    only_titles = pairs_from_documents(documents, kinds=["title"])
+    assert [p.kind for p in only_titles.pairs] == ["title"]
+    with pytest.raises(Exception, match="allowed: title, sentence"):
+        pairs_from_documents(documents, kinds=["query"])
+
+
+@pytest.mark.slow
+def test_self_supervised_training_reads_no_query_and_no_judgement(tmp_path: Path) -> None:
+    """A BEIR folder whose queries and qrels are unreadable: the documents are all it needs."""
+    folder = tmp_path / "collection"
+    folder.mkdir()
+    records = [{"_id": f"d{i}", "title": title, "text": text} for i, (title, text) in enumerate(
+        [("Volcanoes", INVENTED[0][1] + " Lava cools into rock. Ash clouds travel far."),
+         ("Sourdough", INVENTED[1][1] + " The starter is fed with flour. Bakers keep it for years."),
+         ("Rockets", INVENTED[2][1] + " Fuel burns in the chamber. Nozzles shape the exhaust."),
+         ("Chess", INVENTED[3][1] + " Players prepare openings at home. Endgames decide many games."),
+         ("Vaccines", INVENTED[4][1] + " Boosters renew the response. Side effects are usually mild."),
+         ("Cats", INVENTED[5][1] + " Kittens sleep most of the day. Whiskers sense the air.")])]
+    write_jsonl(folder / "corpus.jsonl", records)
+    (folder / "queries.jsonl").write_text("this is not JSON\n")
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text("broken")
+    model_dir = tmp_path / "tuned"
+    result = _cli("train", "--self-supervised", "--corpus", folder, "-o", model_dir, "--epochs", "1", "--batch-size", "4",
+                  "--eval-fraction", "0", "--no-hard-negatives", "-q")
+    assert result.exit_code == 0, result.output
+    record = json.loads((model_dir / "training.json").read_text())
+    assert record["pairs"]["train"] == 12  # a title pair and a sentence pair from each document
+    assert _cli("train", "--self-supervised", "-o", tmp_path / "x").exit_code == 2  # no --corpus: refused

@@ -30,8 +30,13 @@ def load_training_data(
     index: Path | None = None,
     base: Path | None = None,
     pair_kinds: list[str] | None = None,
+    self_supervised: bool = False,
+    seed: int = 42,
 ) -> tuple[TrainingData, dict[str, np.ndarray] | None]:
-    """The pairs, and (text → vector) for corpus documents when ``index`` was built with ``base``."""
+    """The pairs, and (text → vector) for corpus documents when ``index`` was built with ``base``.
+
+    ``self_supervised``: pairs from the documents of ``corpus`` alone (:mod:`.self_supervised`).
+    """
     if split == "test":
         raise InvalidArgumentError("--split test: the test split judges the model and is never trained on (use train or dev)")
     index_corpus, known_vectors = {}, None
@@ -39,7 +44,13 @@ def load_training_data(
         from .mining import corpus_from_index
 
         index_corpus, known_vectors = corpus_from_index(index, model_checksum(checked_base(base)))
-    if pairs is not None:
+    if self_supervised:
+        if corpus is None:
+            raise InvalidArgumentError("--self-supervised needs --corpus: the documents to draw pairs from")
+        from .self_supervised import SELF_SUPERVISED_KINDS, pairs_from_documents
+
+        data = pairs_from_documents(_documents(corpus), pair_kinds or SELF_SUPERVISED_KINDS, seed, source=str(corpus))
+    elif pairs is not None:
         data = read_pairs_file(pairs)
     elif beir is not None:
         data = pairs_from_beir(beir, split)
