@@ -33,6 +33,7 @@ COMMANDS = {
     "load-cranfield": "python -m scientia.benchmarks.load_test CRANFIELD-ONNX-INDEX --queries 1000 --clients 8",
     "load-cranfield-int8": "python -m scientia.benchmarks.load_test CRANFIELD-INT8-INDEX --queries 1000 --clients 8",
     "load-sparql": "python -m scientia.benchmarks.load_test DEMO-INDEX --sparql \"SELECT ?c WHERE { ?c rdfs:subClassOf+ pizza:SpicyPizza }\"",
+    "self-supervised-cranfield": "scientia train --self-supervised --corpus ../shared/datasets/cranfield/corpus.jsonl -o MODEL; scientia bench ../shared/datasets/cranfield --compare-models default,MODEL",
     "faiss-threads": "python -m scientia.benchmarks.faiss_threads --vectors 100000",
     "shards-cranfield": "python -m scientia.benchmarks.shard_equality ../shared/datasets/cranfield --shards 3",
     "scale-out": "python -m scientia.benchmarks.scale_out ../shared/datasets --documents 100000 --shards 4",
