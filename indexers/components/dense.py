@@ -57,6 +57,7 @@ class DenseComponent(Component):
             DenseIndex.empty(build.options.faiss_factory, build.encoder.dimension)
         vectors = _embed(build)
         shard_map = build.shard_map()
+        recall = None  # measured for sharded approximate indexes only
         if shard_map is None:
             dense = DenseIndex.build(vectors, build.options.faiss_factory)
             dense.save(folder / VECTORS_FILE)
@@ -69,13 +70,13 @@ class DenseComponent(Component):
                 (folder / shard_folder(shard)).mkdir(parents=True, exist_ok=True)
                 dense.save(folder / shard_folder(shard) / VECTORS_FILE)
                 shards.append(dense)
-            shard_map.save(folder)
+            shard_map.save(folder)  # the shards' position files: this component writes them for both
             if factory != "Flat":
                 recall = recall_against_exact(ShardedDenseIndex(shards, shard_map), vectors)
                 logger.info("%d %s shards: recall@10 %.4f against exact search", len(shards), factory, recall)
         build.encoder.prepare_queries()
         return DenseSection(dense.factory, "inner_product", dense.dimension, gpu_count() > 0, faiss.__version__,
-                            shard_map.count if shard_map else 1, recall if shard_map and factory != "Flat" else None)
+                            shard_map.count if shard_map else 1, recall)
 
     def open(self, folder: Path, section: DenseSection, use_gpu: bool | None = None, shard_host=None):
         """The FAISS index; for a sharded one, its shards searched as one, here or by ``shard_host``."""

@@ -60,7 +60,7 @@ class LexicalComponent(Component):
         shards = LexicalIndex.build_shards(texts, build.options.bm25, shard_map)
         for shard, index in enumerate(shards):
             index.save(folder / shard_folder(shard) / BM25_DIR)
-        shard_map.save(folder)
+        # the shard position files are the dense component's to write (it reads the old ones when compacting)
         return LexicalSection.of(shards[0].params, shard_map.count)
 
     def open(self, folder: Path, section: LexicalSection, shard_host=None):
@@ -82,6 +82,5 @@ class LexicalComponent(Component):
         shard_map = change.shard_map(section.shards)
         for shard, index in enumerate(LexicalIndex.build_shards(change.store.all_texts(), section.params, shard_map)):
             change.replace(f"{shard_folder(shard)}/{BM25_DIR}", index.save)
-        shard_map.save(change.folder, change.replace)
         return section
 
