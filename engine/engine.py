@@ -24,7 +24,7 @@ from scientia.indexers.manifest import Manifest
 if TYPE_CHECKING:
     from scientia.reasoners.sparql import SparqlAnswer
 
-from .fusion import DEFAULT_FUSION, FUSION_METHODS, NORMALIZATIONS, FusionMethod, fuse
+from .fusion import DEFAULT_FUSION, FUSION_METHODS, FusionMethod, SignalRun, fuse
 from .hits import Hit, SignalEvidence
 from .modes import MODES, SearchMode
 from .rerank import CrossEncoderReranker
@@ -174,17 +174,23 @@ class Engine:
         return self._metadata_fields
 
     @staticmethod
-    def fuse_rankings(rankings: Mapping[str, Ranking], fusion: str = DEFAULT_FUSION) -> Ranking:
-        """One ranking from the signals' rankings: each normalized as its signal says, then
-        combined by ``fusion`` with the signals' relative weights. One signal's ranking stands as is."""
+    def fuse_rankings(rankings: Mapping[str, Ranking], fusion: str = DEFAULT_FUSION,
+                      coverage: Mapping[str, float] | None = None) -> Ranking:
+        """One ranking from the signals' rankings, combined by ``fusion`` with what each signal
+        says of itself (normalization, relative weight, floor) and, for the adaptive method, how
+        much of the query each could read (``coverage``, default 1). One signal's ranking stands as is."""
         if len(rankings) == 1:
             return list(next(iter(rankings.values())))
-        signals = {name: SIGNALS[name] for name in rankings}
-        normalized = {name: NORMALIZATIONS[signals[name].normalization](ranking) for name, ranking in rankings.items()}
-        return fuse(fusion, normalized, {name: signal.weight for name, signal in signals.items()})
+        coverage = coverage or {}
+        runs = {}
+        for name, ranking in rankings.items():
+            signal = SIGNALS[name]
+            runs[name] = SignalRun(ranking, signal.normalization, signal.weight, coverage.get(name, 1.0), signal.score_floor)
+        return fuse(fusion, runs)
 
     def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
-        fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, fusion)
+        fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, fusion,
+                                   {name: result.coverage for name, result in results.items()})
         top = fused[:k]
         evidence = {
             name: {

@@ -48,12 +48,18 @@ class ShardActor:
         return self._dense.search(vectors, k, allowed, excluded)
 
     def lexical(self, params: dict[str, Any], queries: list[str], k: int, mask):
+        return self._lexical_index(params).search(queries, k, mask)
+
+    def lexical_frequencies(self, params: dict[str, Any], queries: list[str]) -> list[list[int]]:
+        return self._lexical_index(params).document_frequencies(queries)
+
+    def _lexical_index(self, params: dict[str, Any]):
         if self._lexical is None:
             from scientia.indexers.components.lexical import BM25_DIR
             from scientia.indexers.lexical import BM25Params, LexicalIndex
 
             self._lexical = LexicalIndex.load(self.path / BM25_DIR, BM25Params(**params))
-        return self._lexical.search(queries, k, mask)
+        return self._lexical
 
     def pid(self) -> int:
         import os
@@ -80,6 +86,9 @@ class _RemoteLexicalShard:
 
     def search(self, queries, k, mask=None):
         return self.host.call(self.folder, self.shard, "lexical", self._params, queries, k, mask)
+
+    def document_frequencies(self, queries):
+        return self.host.call(self.folder, self.shard, "lexical_frequencies", self._params, queries)
 
 
 class RayShardHost:

@@ -107,6 +107,12 @@ class LexicalIndex:
         positions = np.where(scores > 0, positions, -1)
         return scores.astype(np.float32), positions
 
+    def document_frequencies(self, queries: list[str]) -> list[list[int]]:
+        """For each query, how many documents have each of its analyzed terms (0 for a term none has)."""
+        matrix = self.matrix
+        return [[int(matrix.indptr[i + 1] - matrix.indptr[i]) if i is not None else 0
+                 for i in (matrix.vocabulary.get(term) for term in self.analyzer(query))] for query in queries]
+
     def _scores(self, tokens: list[str], mask: np.ndarray | None) -> np.ndarray:
         """Every document's BM25 score for the query's terms, as bm25s's ``get_scores`` computes it."""
         import numpy as np

@@ -238,3 +238,8 @@ class ShardedLexicalIndex(_ShardedSearch):
             return self._global(shard, self.shards[shard].search(queries, k, shard_mask))
 
         return merge_top_k(self.runner.map(one, len(self.shards)), k)
+
+    def document_frequencies(self, queries: list[str]) -> list[list[int]]:
+        """Each query's analyzed terms' document frequencies, summed over the shards."""
+        per_shard = self.runner.map(lambda shard: self.shards[shard].document_frequencies(queries), len(self.shards))
+        return [[sum(counts) for counts in zip(*per_query)] for per_query in zip(*per_shard)]

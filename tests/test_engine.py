@@ -50,16 +50,24 @@ def test_hits_carry_per_signal_evidence(small_index: Path):
     assert any(set(h.signals) == {"dense"} for h in hits)
 
 
-def test_default_fusion_is_the_weighted_sum(small_index: Path):
+def test_default_fusion_is_adaptive_dense_min_max_and_bm25_over_its_floor(small_index: Path):
+    query = "rocket propellant thrust zzyzxqua"  # the last word is in no document: coverage < 1
     with Engine.open(small_index) as engine:
-        hit = engine.search("rocket propellant thrust", k=1)[0]
-        dense = engine.search("rocket propellant thrust", k=100, mode="dense")
-        lexical = engine.search("rocket propellant thrust", k=100, mode="lexical")
-    def normalized(run, doc):
+        hits = engine.search(query, k=3)
+        dense = engine.search(query, k=100, mode="dense")
+        lexical = engine.search(query, k=100, mode="lexical")
+        coverage = engine.signal("lexical").rank([query], 100)[0].coverage
+    assert 0 < coverage < 1
+
+    def score(run, doc, floor=None):
         scores = [h.score for h in run]
-        span = max(scores) - min(scores)
-        return (next(h.score for h in run if h.id == doc) - min(scores)) / span if span else 1.0
-    assert hit.score == pytest.approx(0.5 * normalized(dense, hit.id) + 0.5 * normalized(lexical, hit.id), rel=1e-5)
+        low = min(scores) if floor is None else floor
+        found = next((h.score for h in run if h.id == doc), None)
+        return 0.0 if found is None else (found - low) / (max(scores) - low)
+
+    for hit in hits:
+        expected = (score(dense, hit.id) + coverage * score(lexical, hit.id, floor=0.0)) / (1 + coverage)
+        assert hit.score == pytest.approx(expected, rel=1e-5)
 
 
 def test_batch_search_agrees_with_single(small_index: Path):

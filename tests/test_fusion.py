@@ -61,7 +61,7 @@ def test_constant_run_normalizes_to_one():
 
 
 def test_unknown_fusion_lists_allowed_values():
-    with pytest.raises(InvalidArgumentError, match=r"allowed: rrf, wsum"):
+    with pytest.raises(InvalidArgumentError, match=r"allowed: adaptive, wsum, rrf"):
         fuse("borda", RUNS)
 
 
@@ -115,3 +115,92 @@ def test_engine_normalizes_each_signal_its_own_way_and_weighs_them_relatively():
     rrf = dict(Engine.fuse_rankings(rankings, "rrf"))
     assert rrf[3] == pytest.approx(1 / 63 + 4 / 61)  # ranks only; the knowledge run weighs 4
     assert Engine.fuse_rankings({"dense": rankings["dense"]}) == rankings["dense"]  # one signal stands as is
+
+
+# -- adaptive fusion ---------------------------------------------------------------------------
+
+def _runs(lexical_coverage: float) -> dict:
+    from scientia.engine.fusion import SignalRun
+
+    return {"dense": SignalRun(RUNS["dense"]),
+            "lexical": SignalRun(RUNS["lexical"], coverage=lexical_coverage, score_floor=0.0)}
+
+
+def test_adaptive_divides_bm25_by_its_max_and_weighs_it_by_its_coverage_by_hand():
+    from scientia.engine.fusion import adaptive_fusion
+
+    fused = dict(adaptive_fusion(_runs(0.5)))
+    # dense min-max: a 1, b 0.6, c 0; lexical over its floor 0: b 12/12, d 8/12, a 2/12
+    # weights 1 and 1 x 0.5 -> 2/3 and 1/3
+    assert fused["a"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 2 / 12)
+    assert fused["b"] == pytest.approx(2 / 3 * 0.6 + 1 / 3 * 1.0)
+    assert fused["c"] == pytest.approx(0.0)
+    assert fused["d"] == pytest.approx(1 / 3 * 8 / 12)
+    assert [doc for doc, _ in adaptive_fusion(_runs(0.5))] == ["b", "a", "d", "c"]
+
+
+def test_adaptive_leaves_a_query_the_collection_lacks_to_the_encoder():
+    from scientia.engine.fusion import adaptive_fusion
+
+    assert [doc for doc, _ in adaptive_fusion(_runs(0.0))][:3] == ["a", "b", "c"]  # dense's own order
+    # with full coverage a lexical run of near-equal scores barely moves dense's order,
+    # where min-max would stretch it over [0, 1] and let it decide
+    from scientia.engine.fusion import SignalRun, fuse
+
+    flat = {"dense": SignalRun([("a", 0.9), ("b", 0.7), ("c", 0.3)]),
+            "lexical": SignalRun([("b", 4.4), ("a", 4.0), ("c", 3.9)], score_floor=0.0)}
+    assert [doc for doc, _ in fuse("adaptive", flat)] == ["a", "b", "c"]
+    assert [doc for doc, _ in fuse("wsum", flat)] == ["b", "a", "c"]
+
+
+def test_adaptive_with_no_signal_covering_the_query_keeps_the_signals_own_weights():
+    from scientia.engine.fusion import SignalRun, adaptive_fusion
+
+    runs = {"dense": SignalRun(RUNS["dense"], coverage=0.0), "lexical": SignalRun(RUNS["lexical"], coverage=0.0, score_floor=0.0)}
+    fused = dict(adaptive_fusion(runs))
+    assert fused["b"] == pytest.approx(0.5 * 0.6 + 0.5 * 1.0)
+
+
+def test_floor_normalization_by_hand():
+    from scientia.engine.fusion import floor_normalize
+
+    assert floor_normalize([("x", 4.0), ("y", 1.0)], 0.0) == {"x": 1.0, "y": 0.25}
+    assert floor_normalize([("x", 4.0), ("y", 1.0)], None) == {"x": 1.0, "y": 0.0}  # no floor: min-max
+    assert floor_normalize([("x", 0.0)], 0.0) == {"x": 1.0}
+    assert floor_normalize([], 0.0) == {}
+
+
+def test_query_coverage_by_hand():
+    from scientia.engine.signals.lexical import query_coverage
+
+    # 10 documents; one term in 2 of them, one in none: Lucene IDF ln(1 + 8.5/2.5) and ln(1 + 10.5/0.5)
+    covered, absent = math.log(1 + 8.5 / 2.5), math.log(1 + 10.5 / 0.5)
+    assert query_coverage([2, 0], 10) == pytest.approx(covered / (covered + absent))
+    assert query_coverage([2, 7], 10) == 1.0
+    assert query_coverage([0, 0], 10) == 0.0
+    assert query_coverage([], 10) == 0.0  # nothing left after analysis
+
+
+def test_the_lexical_signal_reports_how_much_of_the_query_the_collection_has(small_index):
+    from scientia.engine import Engine
+
+    with Engine.open(small_index) as engine:
+        seen, partly, unseen = engine.signal("lexical").rank(
+            ["rocket propellant", "rocket zzyzxqua", "zzyzxqua qwxyzzy"], 10)
+    assert seen.coverage == 1.0
+    assert 0.0 < partly.coverage < 0.5  # the absent word is the more specific one
+    assert unseen.coverage == 0.0 and unseen.ranking == []
+
+
+def test_engine_fuses_adaptively_by_default_with_each_signals_floor_and_coverage():
+    from scientia.engine import Engine
+    from scientia.engine.fusion import DEFAULT_FUSION
+
+    assert DEFAULT_FUSION == "adaptive"
+    rankings = {"dense": [(1, 0.9), (2, 0.5), (3, 0.1)], "lexical": [(2, 6.0), (4, 2.0)], "knowledge": [(3, 0.5), (4, 0.25)]}
+    fused = dict(Engine.fuse_rankings(rankings, coverage={"lexical": 0.5}))
+    # weights 1, 1 x 0.5, 4 -> 2/11, 1/11, 8/11; dense min-max, lexical and knowledge over their floor 0
+    assert fused[1] == pytest.approx(2 / 11 * 1.0)
+    assert fused[2] == pytest.approx(2 / 11 * 0.5 + 1 / 11 * 1.0)
+    assert fused[3] == pytest.approx(8 / 11 * 1.0)
+    assert fused[4] == pytest.approx(1 / 11 * 2 / 6 + 8 / 11 * 0.5)

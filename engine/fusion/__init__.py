@@ -1,7 +1,9 @@
 """Rank fusion: normalization methods and fusion methods, one per module, each in a registry.
 
-The engine normalizes each signal's run by the method the signal names, then hands the
-normalized runs and the signals' relative weights to the fusion method asked for.
+The engine hands a fusion method one :class:`SignalRun` per signal of the mode: the raw run, the
+signal's normalization, relative weight, floor and how much of the query it could read. The
+weighted sum normalizes each run as its signal says, RRF reads only the ranks, the adaptive
+method weighs each signal per query (:mod:`.adaptive`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,20 @@ from typing import Literal
 
 from scientia.common.registry import Registry
 
-from .normalize import NORMALIZATIONS, max_normalize, min_max_normalize
+from .adaptive import adaptive_fusion
+from .normalize import NORMALIZATIONS, floor_normalize, max_normalize, min_max_normalize
 from .rrf import reciprocal_rank_fusion
+from .runs import SignalRun
 from .weighted_sum import weighted_sum
 
-__all__ = ["DEFAULT_FUSION", 
+__all__ = [
+    "DEFAULT_FUSION",
     "FUSION_METHODS",
     "FusionMethod",
     "NORMALIZATIONS",
+    "SignalRun",
+    "adaptive_fusion",
+    "floor_normalize",
     "fuse",
     "max_normalize",
     "min_max_normalize",
@@ -26,20 +34,31 @@ __all__ = ["DEFAULT_FUSION",
     "weighted_sum",
 ]
 
+Fused = list[tuple[Hashable, float]]
+
 # The built-in methods, for type checkers; FUSION_METHODS is what the code consults.
-FusionMethod = Literal["wsum", "rrf"]
-# What a search fuses with unless told otherwise.
-DEFAULT_FUSION: FusionMethod = "wsum"
-
-FUSION_METHODS: Registry[Callable[..., list[tuple[Hashable, float]]]] = Registry("fusion method")
-FUSION_METHODS.register("rrf", reciprocal_rank_fusion)
-FUSION_METHODS.register("wsum", weighted_sum)
+FusionMethod = Literal["adaptive", "wsum", "rrf"]
+# What a search fuses with unless told otherwise: the method that scored best across every
+# collection of benchmarks/results/fusion (one table, one run).
+DEFAULT_FUSION: FusionMethod = "adaptive"
 
 
-def fuse(
-    method: str,
-    runs: Mapping[str, Mapping[Hashable, float]],
-    weights: Mapping[str, float] | None = None,
-) -> list[tuple[Hashable, float]]:
-    """Combine normalized runs (``doc → score``, each in its rank order) with ``method``."""
-    return FUSION_METHODS[method](runs, weights=weights)
+def _weighted_sum(runs: Mapping[str, SignalRun]) -> Fused:
+    normalized = {name: NORMALIZATIONS[run.normalization](run.ranking) for name, run in runs.items()}
+    return weighted_sum(normalized, {name: run.weight for name, run in runs.items()})
+
+
+def _reciprocal_rank(runs: Mapping[str, SignalRun]) -> Fused:
+    return reciprocal_rank_fusion({name: run.ranking for name, run in runs.items()},
+                                  {name: run.weight for name, run in runs.items()})
+
+
+FUSION_METHODS: Registry[Callable[[Mapping[str, SignalRun]], Fused]] = Registry("fusion method")
+FUSION_METHODS.register("adaptive", adaptive_fusion)
+FUSION_METHODS.register("wsum", _weighted_sum)
+FUSION_METHODS.register("rrf", _reciprocal_rank)
+
+
+def fuse(method: str, runs: Mapping[str, SignalRun]) -> Fused:
+    """Combine one query's signal runs into one best-first list with ``method``."""
+    return FUSION_METHODS[method](runs)

@@ -6,6 +6,11 @@ common scale by the method its signal names, then a fusion method combines the s
   scores are all equal normalizes to 1 (as ranx does).
 - ``max``: ``norm(d) = s(d) / max``, for scores already on an absolute scale (the knowledge
   signal's 2^-depth), so the weakest document keeps the credit its score gives it.
+- ``floor``: ``norm(d) = (s(d) − floor) / (max − floor)`` with the least score the signal can
+  give (BM25: 0), the "theoretical min-max" of Bruch, Gai & Ingber, "An Analysis of Fusion
+  Functions for Hybrid Retrieval", ACM TOIS 2023. A run of nearly equal scores stays nearly
+  equal, where min-max would stretch its small differences over the whole of [0, 1]; with no
+  known floor it is min-max.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable, Hashable, Sequence
 
 from scientia.common.registry import Registry
 
-__all__ = ["NORMALIZATIONS", "max_normalize", "min_max_normalize"]
+__all__ = ["NORMALIZATIONS", "floor_normalize", "max_normalize", "min_max_normalize"]
 
 Run = Sequence[tuple[Hashable, float]]
 
@@ -33,6 +38,15 @@ def max_normalize(run: Run) -> dict[Hashable, float]:
         return {}
     high = max(score for _, score in run)
     return {doc: score / high if high > 0 else 0.0 for doc, score in run}
+
+
+def floor_normalize(run: Run, floor: float | None) -> dict[Hashable, float]:
+    if floor is None:
+        return min_max_normalize(run)
+    if not run:
+        return {}
+    span = max(score for _, score in run) - floor
+    return {doc: (score - floor) / span if span > 0 else 1.0 for doc, score in run}
 
 
 NORMALIZATIONS: Registry[Callable[[Run], dict[Hashable, float]]] = Registry("score normalization")

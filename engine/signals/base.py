@@ -1,9 +1,10 @@
 """A signal ranks documents for a query on its own; the engine fuses the signals' rankings.
 
 Each signal class says which index components it reads (``requires``), how much it weighs in a
-fusion (``weight``, relative to the other signals of the mode) and how its scores are put on a
+fusion (``weight``, relative to the other signals of the mode), how its scores are put on a
 common scale before fusing (``normalization``, a name in
-:data:`scientia.engine.fusion.NORMALIZATIONS`). The engine asks the registered signals
+:data:`scientia.engine.fusion.NORMALIZATIONS`) and the least score it can give
+(``score_floor``, for the adaptive fusion). The engine asks the registered signals
 (:data:`SIGNALS`) and knows none of them by name.
 """
 
@@ -32,6 +33,9 @@ class SignalResult:
 
     ranking: Ranking
     chains: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # The share of the query the signal could read, in [0, 1] (the lexical signal: the IDF mass
+    # of the query's terms that occur in the collection); the adaptive fusion weighs by it.
+    coverage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Signal(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     weight: ClassVar[float] = 1.0
     normalization: ClassVar[str] = "min-max"
+    score_floor: ClassVar[float | None] = None
 
     @classmethod
     @abstractmethod

@@ -50,6 +50,7 @@ class KnowledgeSignal(Signal):
     # Its 2^-depth scores are absolute: divided by their maximum, its weakest document keeps the
     # credit its depth gives it instead of dropping to 0 as min-max would make it.
     normalization = "max"
+    score_floor = 0.0  # the same division in the adaptive fusion
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> KnowledgeSignal:

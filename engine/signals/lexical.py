@@ -1,7 +1,12 @@
-"""Term matching: BM25 over the analyzed query terms."""
+"""Term matching: BM25 over the analyzed query terms.
+
+Each result also says how much of its query the collection could match (:func:`query_coverage`),
+for the adaptive fusion: a query whose rare words no document has is mostly beyond BM25's reach.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from scientia.indexers.lexical import LexicalIndex
@@ -11,12 +16,29 @@ from .base import Restriction, Signal, SignalOptions, SignalResult, rankings_fro
 if TYPE_CHECKING:
     from scientia.indexers.generation import Generation
 
-__all__ = ["LexicalSignal"]
+__all__ = ["LexicalSignal", "query_coverage"]
+
+
+def query_coverage(frequencies: Sequence[int], documents: int) -> float:
+    """The share of a query's IDF mass carried by terms that occur in the collection.
+
+    ``frequencies``: the document frequency of each analyzed query term (0 for a term no document
+    has), repeats counted. IDF is Lucene's BM25 IDF, ln(1 + (N − n + 0.5) / (n + 0.5)) (Robertson
+    & Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond", 2009); an absent term
+    has the largest IDF there is, as the most specific word of the query. A query with no term
+    left after analysis (all stopwords) has coverage 0.
+    """
+    import math
+
+    idf = [math.log(1 + (documents - n + 0.5) / (n + 0.5)) for n in frequencies]
+    total = sum(idf)
+    return sum(weight for weight, n in zip(idf, frequencies) if n > 0) / total if total > 0 else 0.0
 
 
 class LexicalSignal(Signal):
     name = "lexical"
     requires = ("lexical",)
+    score_floor = 0.0  # BM25 of a document with none of the query's terms
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> LexicalSignal:
@@ -45,4 +67,8 @@ class LexicalSignal(Signal):
                 memo = self._mask_memo = (restriction, self._mask(restriction))
             mask = memo[1]
         scores, positions = self.index.search(queries, depth, mask)
-        return rankings_from_arrays(scores, positions)
+        results = rankings_from_arrays(scores, positions)
+        documents = self.index.num_documents
+        for result, frequencies in zip(results, self.index.document_frequencies(queries)):
+            result.coverage = query_coverage(frequencies, documents)
+        return results

@@ -1,0 +1,209 @@
+"""Every fusion method on every collection, in one run: does any fused ranking lose to one of its
+own signals?
+
+For each collection each signal ranks the judged test queries once (top 100); every fusion
+method then fuses those same runs through :meth:`scientia.engine.Engine.fuse_rankings`, the code
+a query runs, so the methods are compared on identical inputs. Collections: SciFact, Cranfield,
+the MS MARCO subset, pizza-knowledge (with its ontology: the knowledge signal and the
+hybrid+knowledge mode), and pizza-knowledge once more with an encoder trained on the ontology's
+pairs (:mod:`scientia.training.ontology_pairs`), where the dense signal is far stronger than BM25:
+the case that makes equal min-max weights lose to dense alone.
+
+    python -m scientia.benchmarks.fusion_table ../shared/datasets --ontology ../shared/ontologies/pizza/pizza.owl
+
+No weight is tuned on any judged query: the methods use the signals' own weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .machine import describe_machine
+from .metrics import evaluate
+
+__all__ = ["Collection", "fusion_table", "check_no_loss"]
+
+# A fused mode may trail its best signal by this much and still count as not losing (the issue's
+# acceptance tolerance: below it, differences are a query or two on these collection sizes).
+TOLERANCE = 0.005
+FUSED_MODES = {"hybrid": ("dense", "lexical"), "hybrid+knowledge": ("dense", "lexical", "knowledge")}
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    dataset: Path
+    ontology: Path | None = None
+    model: Path | None = None  # None: the packaged MiniLM
+
+
+def fusion_table(collections: list[Collection], work: Path, backend: str = "torch",
+                 methods: list[str] | None = None) -> dict[str, Any]:
+    """nDCG@10 (and the other measures) of every signal and every fused mode by every method."""
+    from scientia.engine.fusion import FUSION_METHODS
+
+    methods = methods or FUSION_METHODS.names()
+    results: dict[str, Any] = {}
+    for collection in collections:
+        started = time.perf_counter()
+        results[collection.name] = _one_collection(collection, work / "indexes" / collection.name, backend, methods)
+        print(f"{collection.name}: {time.perf_counter() - started:.1f} s", flush=True)
+    return results
+
+
+def _one_collection(collection: Collection, index: Path, backend: str, methods: list[str]) -> dict[str, Any]:
+    from scientia.engine import Engine
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.embedding_cache import default_cache_dir
+    from scientia.indexers.knowledge_builder import KnowledgeOptions
+    from scientia.indexers.layout import IndexLayout
+    from scientia.indexers.readers import read_qrels, read_queries
+
+    if not IndexLayout(index).exists():
+        knowledge = KnowledgeOptions([collection.ontology] if collection.ontology else [])
+        build_index(collection.dataset, index, BuildOptions(model=collection.model, backend=backend,
+                                                            cache_dir=default_cache_dir(), knowledge=knowledge))
+    queries, qrels = read_queries(collection.dataset), read_qrels(collection.dataset, "test")
+    judged = [q for q in qrels if q in queries]
+    with Engine.open(index, model=collection.model) as engine:
+        ids = {position: document.id for position, document in engine.store.live_documents()}
+        signals = engine.available_signals
+        found = {name: engine.signal(name).rank([queries[q] for q in judged], 100) for name in signals}
+
+    def scored(rankings: list[list[tuple[int, float]]]) -> dict[str, float]:
+        run = {q: {ids[p]: float(s) for p, s in ranking[:100]} for q, ranking in zip(judged, rankings)}
+        return evaluate(run, {q: qrels[q] for q in judged})
+
+    table: dict[str, Any] = {"queries": len(judged), "documents": len(ids), "signals": {}, "fused": {}}
+    for name in signals:
+        table["signals"][name] = scored([result.ranking for result in found[name]])
+    for mode, members in FUSED_MODES.items():
+        if not set(members) <= set(signals):
+            continue
+        table["fused"][mode] = {}
+        for method in methods:
+            fused = [Engine.fuse_rankings({n: found[n][i].ranking for n in members}, method,
+                                          {n: found[n][i].coverage for n in members}) for i in range(len(judged))]
+            table["fused"][mode][method] = scored(fused)
+    return table
+
+
+def check_no_loss(results: dict[str, Any], method: str, baseline: str | None = None,
+                  measure: str = "nDCG@10") -> list[dict[str, Any]]:
+    """For each collection and fused mode: ``method`` against the best of the mode's own signals
+    (and against ``baseline``, the method it would replace), passing within :data:`TOLERANCE`."""
+    rows = []
+    for name, table in results.items():
+        for mode, by_method in table["fused"].items():
+            members = FUSED_MODES[mode]
+            best_signal = max(members, key=lambda s: table["signals"][s][measure])
+            fused = by_method[method][measure]
+            row = {"collection": name, "mode": mode, "method": method, "fused": fused, "best_signal": best_signal,
+                   "best_signal_score": table["signals"][best_signal][measure]}
+            row["passes"] = fused >= row["best_signal_score"] - TOLERANCE
+            if baseline is not None:
+                row["baseline"] = by_method[baseline][measure]
+                row["passes"] = row["passes"] and fused >= row["baseline"] - TOLERANCE
+            rows.append(row)
+    return rows
+
+
+def markdown(report: dict[str, Any]) -> str:
+    results, default = report["results"], report["default"]
+    machine = report["machine"]
+    names = list(results)
+    lines = ["## Fusion methods against their own signals: nDCG@10, test queries, one run", "",
+             f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB. Encoder backend "
+             f"{report['backend']}; every method fuses the same top-100 runs; no weight tuned on any judged query. "
+             f"Default fusion: **{default}**.", "",
+             "| mode | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    signals = sorted({s for table in results.values() for s in table["signals"]},
+                     key=["dense", "lexical", "knowledge"].index)
+    for signal in signals:
+        lines.append(f"| {signal} | " + " | ".join(
+            f"{results[n]['signals'][signal]['nDCG@10']:.4f}" if signal in results[n]["signals"] else "—"
+            for n in names) + " |")
+    for mode in FUSED_MODES:
+        for method in report["methods"]:
+            cells = []
+            for n in names:
+                by_method = results[n]["fused"].get(mode)
+                if by_method is None:
+                    cells.append("—")
+                    continue
+                score = by_method[method]["nDCG@10"]
+                best = max(results[n]["signals"][s]["nDCG@10"] for s in FUSED_MODES[mode])
+                mark = "" if score >= best - TOLERANCE else " ▼"
+                cells.append(f"**{score:.4f}**{mark}" if method == default else f"{score:.4f}{mark}")
+            label = f"{mode} ({method})" + (" default" if method == default else "")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", f"▼: below the mode's best single signal by more than {TOLERANCE}.", "",
+              f"### The default ({default}) against the best single signal and against {report['baseline']}", "",
+              "| collection | mode | best signal | its nDCG@10 | " + f"{report['baseline']} | {default} | holds |",
+              "|---|---|---|---:|---:|---:|---|"]
+    for row in report["check"]:
+        lines.append(f"| {row['collection']} | {row['mode']} | {row['best_signal']} | {row['best_signal_score']:.4f} | "
+                     f"{row['baseline']:.4f} | {row['fused']:.4f} | {'yes' if row['passes'] else 'NO'} |")
+    lines += ["", "Other measures (Recall@100, MRR@10, P@10, Recall@10, F1@10) are in report.json."]
+    return "\n".join(lines) + "\n"
+
+
+def _ontology_tuned_model(ontology: Path, collection: Path, work: Path) -> Path:
+    """MiniLM trained on the ontology's pairs (as benchmarks/ontology_pairs.py's "all kinds"),
+    trained once into ``work``."""
+    model = work / "models" / "pizza-ontology"
+    if (model / "training.json").is_file():
+        return model
+    from scientia.indexers.builder import load_documents
+    from scientia.training import BiEncoderConfig, train_bi_encoder
+    from scientia.training.ontology_pairs import pairs_from_ontology
+
+    documents, _ = load_documents(collection, "beir")
+    data = pairs_from_ontology([ontology], reasoner="hermit", documents=documents,
+                               kinds=("synonym", "definition", "parent", "mention"))
+    train_bi_encoder(data, BiEncoderConfig(output=model, epochs=3, batch_size=16, learning_rate=5e-5,
+                                           eval_fraction=0.0, show_progress=False))
+    return model
+
+
+def main() -> None:
+    from scientia.engine.fusion import DEFAULT_FUSION, FUSION_METHODS
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("datasets", type=Path, help="folder holding scifact, cranfield and msmarco-subset")
+    parser.add_argument("--ontology", type=Path, help="pizza.owl: adds pizza-knowledge, with the base and an ontology-tuned encoder")
+    parser.add_argument("--work", type=Path, default=Path("bench-out/fusion"))
+    parser.add_argument("--backend", default="torch", help="encoder runtime of the builds (queries: as the index says)")
+    parser.add_argument("--baseline", default="wsum", help="the method the default is checked against")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/fusion"))
+    args = parser.parse_args()
+
+    collections = [Collection(name, args.datasets / name) for name in ("scifact", "cranfield", "msmarco-subset")
+                   if (args.datasets / name).is_dir()]
+    if args.ontology:
+        from .pizza_knowledge import build
+
+        pizza = args.work / "pizza-knowledge"
+        if not (pizza / "corpus.jsonl").is_file():
+            build(args.ontology, pizza)
+        collections.append(Collection("pizza-knowledge", pizza, args.ontology))
+        tuned = _ontology_tuned_model(args.ontology, pizza, args.work)
+        collections.append(Collection("pizza-knowledge, ontology-tuned encoder", pizza, args.ontology, tuned))
+    methods = FUSION_METHODS.names()
+    results = fusion_table(collections, args.work, args.backend, methods)
+    report = {"benchmark": "fusion", "machine": describe_machine(), "backend": args.backend, "methods": methods,
+              "default": DEFAULT_FUSION, "baseline": args.baseline, "tolerance": TOLERANCE, "results": results,
+              "check": check_no_loss(results, DEFAULT_FUSION, args.baseline)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (args.out / "report.md").write_text(markdown(report), encoding="utf-8")
+    print((args.out / "report.md").read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()
