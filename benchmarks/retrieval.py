@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scientia.engine import CrossEncoderReranker, Engine
+from scientia.engine.fusion import DEFAULT_FUSION
 from scientia.indexers.builder import BuildOptions, build_index_from_documents, load_documents
 from scientia.indexers.embedding_cache import default_cache_dir
 from scientia.common.models import Device
@@ -45,7 +46,7 @@ class BenchmarkConfig:
     model: Path | None = None
     out: Path = Path("bench-out")
     index_dir: Path | None = None  # default: <out>/index
-    fusion: str = "wsum"
+    fusion: str = DEFAULT_FUSION
     faiss_factory: str | None = None
     cache_dir: Path | None = None
     device: Device = "auto"

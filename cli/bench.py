@@ -9,7 +9,7 @@ import typer
 
 from .errors import fail, reports_user_errors
 from .logs import is_quiet
-from .options import DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, FusionArg, ModelArg, ReasonerArg, RerankArg, RerankDepthArg
+from .options import DEFAULT_FUSION, DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, FusionArg, ModelArg, ReasonerArg, RerankArg, RerankDepthArg
 
 
 @reports_user_errors
@@ -35,7 +35,7 @@ def bench(
     rerank_modes: str = typer.Option("hybrid", "--rerank-modes", help="--rerank: comma-separated modes that also run re-ranked, as MODE+rerank."),
     out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
     index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
-    fusion: FusionArg = "wsum",
+    fusion: FusionArg = DEFAULT_FUSION,
     faiss_factory: FaissArg = None,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
     device: DeviceArg = "auto",

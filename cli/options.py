@@ -14,15 +14,16 @@ from typing import Annotated, Optional
 import typer
 
 from scientia.common.models import DEVICES
-from scientia.engine.fusion import FUSION_METHODS
+from scientia.engine.fusion import DEFAULT_FUSION, FUSION_METHODS
 from scientia.engine.modes import MODES
 from scientia.indexers.analysis import AUTO, LANGUAGES
 from scientia.indexers.encoding import BACKENDS, DEFAULT_BACKEND
 from scientia.reasoners.knowledge_base import REASONER_HELP, REASONER_NAMES
+from scientia.training.losses import LOSSES
 
 __all__ = [
-    "DEFAULT_BACKEND",
-    "LanguageArg", "BackendArg", "DeviceArg", "FaissArg", "FusionArg", "ModeArg", "ModelArg", "ReasonerArg", "RerankArg",
+    "DEFAULT_BACKEND", "DEFAULT_FUSION",
+    "LanguageArg", "LossArg", "BackendArg", "DeviceArg", "FaissArg", "FusionArg", "ModeArg", "ModelArg", "ReasonerArg", "RerankArg",
     "RerankDepthArg", "choice",
 ]
 
@@ -62,9 +63,16 @@ ModeArg = Annotated[Optional[str], typer.Option(
     callback=choice(MODES.names, "--mode"))]
 FusionArg = Annotated[str, typer.Option(
     "--fusion",
-    help=f"How several signals fuse, one of {', '.join(FUSION_METHODS)}: wsum is the weighted sum of normalized "
-    "scores, rrf reciprocal rank fusion.",
+    help=f"How several signals fuse, one of {', '.join(FUSION_METHODS)}: adaptive weighs each signal per query by "
+    "how much of the query it could match and keeps BM25's scale (benchmarks/results/fusion), wsum is the weighted "
+    "sum of min-max normalized scores, rrf reciprocal rank fusion.",
     callback=choice(FUSION_METHODS.names, "--fusion"))]
+LossArg = Annotated[str, typer.Option(
+    "--loss",
+    help=f"Bi-encoder loss, one of {', '.join(LOSSES)}: mnrl (in-batch negatives), gist (the base model drops "
+    "in-batch negatives it ranks above the positive), cached-mnrl (gradient caching: a large --batch-size in "
+    "the memory of 32).",
+    callback=choice(LOSSES.names, "--loss"))]
 FaissArg = Annotated[Optional[str], typer.Option(
     "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size).")]
 RerankArg = Annotated[Optional[Path], typer.Option(

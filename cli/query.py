@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from .errors import reports_user_errors
-from .options import DeviceArg, FusionArg, ModeArg, ModelArg, RerankArg, RerankDepthArg
+from .options import DEFAULT_FUSION, DeviceArg, FusionArg, ModeArg, ModelArg, RerankArg, RerankDepthArg
 
 
 @reports_user_errors
@@ -16,7 +16,7 @@ def query(
     text: str = typer.Argument(..., help="The query."),
     k: int = typer.Option(10, "-k", "--top-k", min=1, help="How many results."),
     mode: ModeArg = None,
-    fusion: FusionArg = "wsum",
+    fusion: FusionArg = DEFAULT_FUSION,
     filters: list[str] = typer.Option(
         [], "--filter", help="Metadata condition FIELD=VALUE, FIELD!=VALUE or, on numbers, FIELD>=X (>, <, <=); repeatable. "
         "Quote it, or the shell reads > and < as redirections: --filter 'year>=2020'."

@@ -346,3 +346,38 @@ def test_self_supervised_training_reads_no_query_and_no_judgement(tmp_path: Path
     record = json.loads((model_dir / "training.json").read_text())
     assert record["pairs"]["train"] == 12  # a title pair and a sentence pair from each document
     assert _cli("train", "--self-supervised", "-o", tmp_path / "x").exit_code == 2  # no --corpus: refused
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss", ["gist", "cached-mnrl"])
+def test_each_loss_learns_the_invented_words(tmp_path: Path, loss: str) -> None:
+    from scientia.common.models import default_model_path
+
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in INVENTED])
+    model_dir = tmp_path / "tuned"
+    result = _cli("train", "--pairs", pairs, "-o", model_dir, "--loss", loss, "--epochs", "8", "--batch-size", "8",
+                  "--learning-rate", "1e-4", "--eval-fraction", "0", "--no-hard-negatives", "-q")
+    assert result.exit_code == 0, result.output
+    assert json.loads((model_dir / "training.json").read_text())["config"]["loss"] == loss
+    assert _mrr(model_dir, INVENTED) > _mrr(default_model_path(), INVENTED) + 0.1
+
+
+def test_an_unknown_loss_lists_the_known_ones(tmp_path: Path) -> None:
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in INVENTED])
+    result = _cli("train", "--pairs", pairs, "-o", tmp_path / "out", "--loss", "triplet")
+    assert result.exit_code == 2
+    assert "mnrl, gist, cached-mnrl" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_self_supervised_pairs_come_from_at_most_max_documents():
+    from scientia.indexers.documents import Document
+    from scientia.training.self_supervised import pairs_from_documents
+
+    documents = [Document(id=f"d{i}", title=f"Title number {i}", text=f"Body of document {i}.") for i in range(10)]
+    data = pairs_from_documents(documents, kinds=["title"], max_documents=4, seed=3)
+    assert len(data.pairs) == 4 and len({p.positive_id for p in data.pairs}) == 4
+    assert len(data.corpus) == 10  # held-out pairs are still scored against every document
+    assert data.pairs == pairs_from_documents(documents, kinds=["title"], max_documents=4, seed=3).pairs  # seeded
+    assert "4 of 10 documents" in data.source
+    assert len(pairs_from_documents(documents, kinds=["title"]).pairs) == 10

@@ -1,8 +1,7 @@
 """Fine-tune a sentence-transformers bi-encoder on (query, positive, hard negative) triplets.
 
-Loss: MultipleNegativesRankingLoss, the other positives and hard negatives of a batch as
-negatives (Henderson et al., "Efficient Natural Language Response Suggestion for Smart Reply",
-2017; van den Oord et al., "Representation Learning with Contrastive Predictive Coding", 2018).
+Loss: MultipleNegativesRankingLoss by default, the other positives and hard negatives of a batch
+as negatives; GISTEmbed and a gradient-cached MNRL on request (:mod:`.losses`).
 Hard negatives come from :mod:`.mining`. Training runs on sentence-transformers' own
 ``SentenceTransformerTrainer``; the held-out queries are scored by its
 ``InformationRetrievalEvaluator`` before training and after every epoch, and the best epoch is
@@ -32,6 +31,7 @@ from .common import (
     trainer_arguments,
 )
 from .evaluation import HeldOutEvaluation, held_out_evaluation
+from .losses import DEFAULT_LOSS, build_loss
 from .mining import mine_negatives
 from .output import ModelFolder, tensorboard_callback
 from .pairs import TrainingData
@@ -49,6 +49,7 @@ class BiEncoderConfig(TrainerConfig):
     batch_size: int = 32
     max_seq_length: int | None = None  # default: the base model's
     hard_negatives: bool = True
+    loss: str = DEFAULT_LOSS  # a name in scientia.training.losses.LOSSES
 
 
 def train_bi_encoder(data: TrainingData, config: BiEncoderConfig,
@@ -65,14 +66,14 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
            known_vectors: dict | None) -> dict[str, Any]:
     from datasets import Dataset
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from transformers import set_seed
 
     started = time.perf_counter()
     hub_offline()
     set_seed(config.seed)
+    device = "cuda" if cuda_available() else "cpu"
     with quiet_model_loading():
-        model = SentenceTransformer(str(base), device="cuda" if cuda_available() else "cpu", local_files_only=True,
+        model = SentenceTransformer(str(base), device=device, local_files_only=True,
                                     config_kwargs={"attention_probs_dropout_prob": config.attention_dropout})
     if config.max_seq_length:
         model.max_seq_length = config.max_seq_length
@@ -102,7 +103,7 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
         model=model,
         args=args,
         train_dataset=train_dataset,
-        loss=MultipleNegativesRankingLoss(model),
+        loss=build_loss(config.loss, model, base, device),
         evaluator=evaluation.evaluator if evaluation else None,
         callbacks=[tensorboard_callback(folder.staging / "runs")],
     )

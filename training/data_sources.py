@@ -31,11 +31,13 @@ def load_training_data(
     base: Path | None = None,
     pair_kinds: list[str] | None = None,
     self_supervised: bool = False,
+    max_documents: int | None = None,
     seed: int = 42,
 ) -> tuple[TrainingData, dict[str, np.ndarray] | None]:
     """The pairs, and (text → vector) for corpus documents when ``index`` was built with ``base``.
 
-    ``self_supervised``: pairs from the documents of ``corpus`` alone (:mod:`.self_supervised`).
+    ``self_supervised``: pairs from the documents of ``corpus`` alone (:mod:`.self_supervised`),
+    from at most ``max_documents`` of them.
     """
     if split == "test":
         raise InvalidArgumentError("--split test: the test split judges the model and is never trained on (use train or dev)")
@@ -49,7 +51,8 @@ def load_training_data(
             raise InvalidArgumentError("--self-supervised needs --corpus: the documents to draw pairs from")
         from .self_supervised import SELF_SUPERVISED_KINDS, pairs_from_documents
 
-        data = pairs_from_documents(_documents(corpus), pair_kinds or SELF_SUPERVISED_KINDS, seed, source=str(corpus))
+        data = pairs_from_documents(_documents(corpus), pair_kinds or SELF_SUPERVISED_KINDS, seed, source=str(corpus),
+                                    max_documents=max_documents)
     elif pairs is not None:
         data = read_pairs_file(pairs)
     elif beir is not None:
