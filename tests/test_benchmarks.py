@@ -176,3 +176,26 @@ def test_capacity_projection_by_hand():
     assert row["shards"] == 10 and row["memory_per_shard_gib"] == 1.86 and row["shards_per_node"] == 17
     assert row["cpu_seconds_per_query"] == 1.2 and row["nodes_for_target_qps"] == 8 and row["nodes_for_memory"] == 1
     assert row["nodes"] == 8 and row["latency_floor_ms"] == 121.0 and row["coordinator_document_store_gib"] == 4.7
+
+
+@pytest.mark.slow
+def test_fusion_table_fuses_the_same_runs_by_every_method_and_checks_the_default(tmp_path: Path, beir_folder: Path,
+                                                                                 monkeypatch):
+    from scientia.benchmarks.fusion_table import Collection, check_no_loss, fusion_table, markdown
+    from scientia.engine.fusion import DEFAULT_FUSION, FUSION_METHODS
+
+    monkeypatch.setenv("SCIENTIA_CACHE", str(tmp_path / "cache"))
+    results = fusion_table([Collection("tiny", beir_folder)], tmp_path / "work")
+    table = results["tiny"]
+    assert set(table["signals"]) == {"dense", "lexical"} and table["queries"] == 3
+    assert set(table["fused"]["hybrid"]) == set(FUSION_METHODS)
+    assert all(m["nDCG@10"] == pytest.approx(1.0) for m in table["fused"]["hybrid"].values())  # one obvious answer each
+    rows = check_no_loss(results, DEFAULT_FUSION, "wsum")
+    assert [(r["collection"], r["mode"], r["passes"]) for r in rows] == [("tiny", "hybrid", True)]
+    # a fused score below its best signal by more than the tolerance fails the check
+    table["fused"]["hybrid"][DEFAULT_FUSION]["nDCG@10"] = table["signals"]["dense"]["nDCG@10"] - 0.01
+    assert check_no_loss(results, DEFAULT_FUSION)[0]["passes"] is False
+    report = {"results": results, "default": DEFAULT_FUSION, "baseline": "wsum", "backend": "torch",
+              "methods": FUSION_METHODS.names(), "machine": {"cpu": "x", "cores": 2, "memory_gib": 1},
+              "check": check_no_loss(results, DEFAULT_FUSION, "wsum")}
+    assert "▼" in markdown(report) and "| tiny | hybrid | " in markdown(report)
