@@ -3,8 +3,8 @@
 The coordinator (the engine of ``scientia serve --ray``) keeps the document store and the
 knowledge graph, sends each query to every shard actor, and merges their top ``k``
 (:class:`~scientia.indexers.sharding.ShardedDenseIndex`). Actors are restarted by Ray when they
-die (``max_restarts=-1``), and a call that meets a dead or restarting actor is sent once more;
-a shard that still does not answer is a :class:`~scientia.common.errors.ShardUnavailableError`
+die (``max_restarts=-1``); a call that meets an actor restarting waits for it, one that meets
+it dead is sent once more; a shard that still does not answer is a :class:`~scientia.common.errors.ShardUnavailableError`
 naming it (HTTP 503), never a result missing that shard's documents.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,14 @@ from scientia.common.errors import ShardUnavailableError
 from scientia.common.ray_cluster import connect
 from scientia.indexers.sharding import shard_folder
 
-__all__ = ["CALL_TIMEOUT_SECONDS", "RayShardHost", "ShardActor"]
+__all__ = ["CALL_TIMEOUT_SECONDS", "RESTART_WAIT_SECONDS", "RayShardHost", "ShardActor"]
 
 logger = logging.getLogger(__name__)
 
 # A shard that takes longer than this to answer one call counts as down for that call.
 CALL_TIMEOUT_SECONDS = 60.0
+# How long a call waits for a restarting actor (a new process that loads its shard) to come back.
+RESTART_WAIT_SECONDS = 20.0
 # Old generations' actors stay this long after a newer one is served, for requests still on them.
 RETIRE_AFTER_SECONDS = 30.0
 
@@ -116,18 +119,29 @@ class RayShardHost:
             return self._actors[key]
 
     def call(self, folder: Path, shard: int, method: str, *args):
-        """``method`` of the shard's actor; sent once more if the actor died (Ray restarts it)."""
+        """``method`` of the shard's actor. A call that meets the actor restarting waits for it (up
+        to :data:`RESTART_WAIT_SECONDS`); one that meets it dead or too slow is sent once more."""
         import ray
-        from ray.exceptions import GetTimeoutError, RayActorError
+        from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError
 
         actor = self.actor(folder, shard)
-        failure: Exception | None = None
-        for _ in range(2):
+        deadline = time.monotonic() + RESTART_WAIT_SECONDS
+        pause, resent = 0.05, False
+        while True:
             try:
                 return ray.get(getattr(actor, method).remote(*args), timeout=CALL_TIMEOUT_SECONDS)
-            except (RayActorError, GetTimeoutError) as error:  # ActorDiedError, ActorUnavailableError
+            except ActorUnavailableError as error:  # restarting (Ray brings it back): wait, then ask again
+                failure: Exception = error
+                if time.monotonic() + pause > deadline:
+                    break
+                time.sleep(pause)
+                pause = min(2 * pause, 1.0)
+            except (RayActorError, GetTimeoutError) as error:  # died during the call, or too slow
                 failure = error
-                logger.warning("shard %d of %s did not answer (%s); asking again", shard, folder, type(error).__name__)
+                if resent:
+                    break
+                resent = True
+            logger.warning("shard %d of %s did not answer (%s); asking again", shard, folder, type(failure).__name__)
         raise ShardUnavailableError(
             f"shard {shard} ({Path(folder) / shard_folder(shard)}) is not answering, even restarted: "
             f"{type(failure).__name__}; no partial results are served"
