@@ -51,10 +51,7 @@ class ShardActor:
         return self._dense.search(vectors, k, allowed, excluded)
 
     def lexical(self, params: dict[str, Any], queries: list[str], k: int, mask):
-        return self._lexical_index(params).search(queries, k, mask)
-
-    def lexical_frequencies(self, params: dict[str, Any], queries: list[str]) -> list[list[int]]:
-        return self._lexical_index(params).document_frequencies(queries)
+        return self._lexical_index(params).search_with_frequencies(queries, k, mask)
 
     def _lexical_index(self, params: dict[str, Any]):
         if self._lexical is None:
@@ -87,11 +84,8 @@ class _RemoteLexicalShard:
         self.params = section.params
         self._params = asdict(section.params)
 
-    def search(self, queries, k, mask=None):
+    def search_with_frequencies(self, queries, k, mask=None):
         return self.host.call(self.folder, self.shard, "lexical", self._params, queries, k, mask)
-
-    def document_frequencies(self, queries):
-        return self.host.call(self.folder, self.shard, "lexical_frequencies", self._params, queries)
 
 
 class RayShardHost:

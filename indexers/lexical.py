@@ -107,6 +107,11 @@ class LexicalIndex:
         positions = np.where(scores > 0, positions, -1)
         return scores.astype(np.float32), positions
 
+    def search_with_frequencies(self, queries: list[str], k: int, mask: np.ndarray | None = None
+                                ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+        """:meth:`search` and :meth:`document_frequencies` at once (one call to a remote shard)."""
+        return (*self.search(queries, k, mask), self.document_frequencies(queries))
+
     def document_frequencies(self, queries: list[str]) -> list[list[int]]:
         """For each query, how many documents have each of its analyzed terms (0 for a term none has)."""
         matrix = self.matrix

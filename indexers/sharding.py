@@ -232,14 +232,19 @@ class ShardedLexicalIndex(_ShardedSearch):
         return self.shards[0].params
 
     def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.search_with_frequencies(queries, k, mask)[:2]
+
+    def search_with_frequencies(self, queries: list[str], k: int, mask: np.ndarray | None = None
+                                ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+        """The merged top ``k``, and each query term's document frequency summed over the shards,
+        from one call to each shard."""
         def one(shard: int):
             members = self.shard_map.members[shard]
             shard_mask = None if mask is None else mask[members]
-            return self._global(shard, self.shards[shard].search(queries, k, shard_mask))
+            scores, positions, frequencies = self.shards[shard].search_with_frequencies(queries, k, shard_mask)
+            return self._global(shard, (scores, positions)), frequencies
 
-        return merge_top_k(self.runner.map(one, len(self.shards)), k)
-
-    def document_frequencies(self, queries: list[str]) -> list[list[int]]:
-        """Each query's analyzed terms' document frequencies, summed over the shards."""
-        per_shard = self.runner.map(lambda shard: self.shards[shard].document_frequencies(queries), len(self.shards))
-        return [[sum(counts) for counts in zip(*per_query)] for per_query in zip(*per_shard)]
+        answers = self.runner.map(one, len(self.shards))
+        scores, positions = merge_top_k([found for found, _ in answers], k)
+        per_shard = [frequencies for _, frequencies in answers]
+        return scores, positions, [[sum(counts) for counts in zip(*per_query)] for per_query in zip(*per_shard)]

@@ -129,6 +129,11 @@ def test_three_shards_answer_exactly_as_one_index(one_and_three):
         filtered = three.search("glaciers", k=5, mode="hybrid", filters=["topic=geography"])
         assert filtered and all(hit.metadata["topic"] == "geography" for hit in filtered)
         assert_same_top_k(one.search("glaciers", k=5, mode="hybrid", filters=["topic=geography"]), filtered)
+        # each term's document frequency is summed over the shards: the same coverage as one index
+        queries = ["glaciers carve zzyzxqua valleys", "spicy pizza", "zzyzxqua"]
+        coverages = [r.coverage for r in one.signal("lexical").rank(queries, 10)]
+        assert [r.coverage for r in three.signal("lexical").rank(queries, 10)] == coverages
+        assert 0 < coverages[0] < 1 and coverages[1] == 1.0 and coverages[2] == 0.0
 
 
 @pytest.mark.slow

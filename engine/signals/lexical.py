@@ -66,9 +66,9 @@ class LexicalSignal(Signal):
             if memo is None or memo[0] is not restriction:
                 memo = self._mask_memo = (restriction, self._mask(restriction))
             mask = memo[1]
-        scores, positions = self.index.search(queries, depth, mask)
+        scores, positions, term_frequencies = self.index.search_with_frequencies(queries, depth, mask)
         results = rankings_from_arrays(scores, positions)
         documents = self.index.num_documents
-        for result, frequencies in zip(results, self.index.document_frequencies(queries)):
+        for result, frequencies in zip(results, term_frequencies):
             result.coverage = query_coverage(frequencies, documents)
         return results
