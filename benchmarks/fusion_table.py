@@ -7,11 +7,14 @@ a query runs, so the methods are compared on identical inputs. Collections: SciF
 the MS MARCO subset, pizza-knowledge (with its ontology: the knowledge signal and the
 hybrid+knowledge mode), and pizza-knowledge once more with an encoder trained on the ontology's
 pairs (:mod:`scientia.training.ontology_pairs`), where the dense signal is far stronger than BM25:
-the case that makes equal min-max weights lose to dense alone.
+the case that makes equal min-max weights lose to dense alone. ``learned``
+(:mod:`scientia.engine.fusion.learned`) is fitted on the collection's train split where it has
+one (SciFact) and left out elsewhere.
 
     python -m scientia.benchmarks.fusion_table ../shared/datasets --ontology ../shared/ontologies/pizza/pizza.owl
 
-No weight is tuned on any judged query: the methods use the signals' own weights.
+No weight is tuned on any test query: the methods use the signals' own weights, the learned one
+the train split's judgements.
 """
 
 from __future__ import annotations
@@ -82,15 +85,42 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
     table: dict[str, Any] = {"queries": len(judged), "documents": len(ids), "signals": {}, "fused": {}}
     for name in signals:
         table["signals"][name] = scored([result.ranking for result in found[name]])
+    train = _train_examples(collection.dataset, index, collection.model, queries) if "learned" in methods else None
     for mode, members in FUSED_MODES.items():
         if not set(members) <= set(signals):
             continue
         table["fused"][mode] = {}
         for method in methods:
-            fused = [Engine.fuse_rankings({n: found[n][i].ranking for n in members}, method,
+            fusion: Any = method
+            if method == "learned":
+                if train is None:
+                    continue
+                from scientia.engine.fusion import fit_learned_fusion
+
+                examples, judgements = train
+                fusion = fit_learned_fusion([({n: runs[n] for n in members}, judged_docs)
+                                             for runs, judged_docs in zip(examples, judgements)], members)
+            fused = [Engine.fuse_rankings({n: found[n][i].ranking for n in members}, fusion,
                                           {n: found[n][i].coverage for n in members}) for i in range(len(judged))]
             table["fused"][mode][method] = scored(fused)
     return table
+
+
+def _train_examples(dataset: Path, index: Path, model: Path | None, queries: dict[str, str]):
+    """The train split's signal runs and judgements (by document position), or None without one."""
+    if not (dataset / "qrels" / "train.tsv").is_file():
+        return None
+    from scientia.engine import Engine
+    from scientia.indexers.readers import read_qrels
+
+    from .fusion_fit import signal_runs
+
+    qrels = read_qrels(dataset, "train")
+    judged = [q for q, rels in qrels.items() if q in queries and any(r > 0 for r in rels.values())]
+    with Engine.open(index, model=model) as engine:
+        positions = {document.id: position for position, document in engine.store.live_documents()}
+        runs = signal_runs(engine, [queries[q] for q in judged], engine.available_signals)
+    return runs, [{positions[d]: g for d, g in qrels[q].items() if d in positions} for q in judged]
 
 
 def check_no_loss(results: dict[str, Any], method: str, baseline: str | None = None,
@@ -133,7 +163,7 @@ def markdown(report: dict[str, Any]) -> str:
             cells = []
             for n in names:
                 by_method = results[n]["fused"].get(mode)
-                if by_method is None:
+                if by_method is None or method not in by_method:
                     cells.append("—")
                     continue
                 score = by_method[method]["nDCG@10"]

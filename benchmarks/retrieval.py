@@ -19,7 +19,7 @@ from scientia.indexers.builder import BuildOptions, build_index_from_documents, 
 from scientia.indexers.embedding_cache import default_cache_dir
 from scientia.common.models import Device
 from scientia.indexers.encoding import DEFAULT_BACKEND, Backend, Encoder
-from scientia.common.errors import CorpusError
+from scientia.common.errors import CorpusError, InvalidArgumentError
 from scientia.common.progress import progress
 from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
@@ -47,6 +47,8 @@ class BenchmarkConfig:
     out: Path = Path("bench-out")
     index_dir: Path | None = None  # default: <out>/index
     fusion: str = DEFAULT_FUSION
+    # --fusion learned: the split its combination is fitted on (stored in the index); never `split`
+    train_split: str | None = None
     faiss_factory: str | None = None
     cache_dir: Path | None = None
     device: Device = "auto"
@@ -71,9 +73,19 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
     if not judged:
         raise CorpusError(f"{dataset}: split {config.split!r} judges no query found in queries.jsonl")
 
+    if config.fusion == "learned" and config.train_split in (None, config.split):
+        raise InvalidArgumentError(f"--fusion learned needs --train-split, a split other than the one judged "
+                                   f"({config.split!r}): its weights are fitted there")
+    if config.train_split is not None:
+        read_qrels(dataset, config.train_split)  # a missing split fails now, listing the others
     index_dir = Path(config.index_dir or Path(config.out) / "index")
     build = _build_or_reuse(dataset, index_dir, config)
     engine = Engine.open(index_dir, model=config.model, device=config.device)
+    fitted = None
+    if config.fusion == "learned":
+        from .fusion_fit import fit_on_split
+
+        fitted = fit_on_split(engine, dataset, config.train_split).to_json()
     encoder_throughput = build.pop("encode_docs_per_second") or _sample_throughput(engine, config)
 
     reranker = CrossEncoderReranker(config.rerank, config.rerank_depth, config.device) if config.rerank else None
@@ -114,6 +126,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         "faiss_factory": manifest.section("dense").factory,
         "lexical": section_to_json(manifest.section("lexical")),
         "fusion": config.fusion,
+        "learned_fusion": fitted,
         "rerank": {"model": str(Path(config.rerank).resolve()), "depth": config.rerank_depth} if config.rerank else None,
         "knowledge": _knowledge_summary(manifest),
         "index": build,

@@ -36,6 +36,9 @@ def bench(
     out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
     index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
     fusion: FusionArg = DEFAULT_FUSION,
+    train_split: Optional[str] = typer.Option(
+        None, "--train-split", help="--fusion learned: the split whose judgements fit the combination (stored in the "
+        "index, reused by 'query --fusion learned'); never the judged --split."),
     faiss_factory: FaissArg = None,
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
     device: DeviceArg = "auto",
@@ -65,6 +68,7 @@ def bench(
         out=out or Path("bench-out") / dataset.resolve().name,
         index_dir=index_dir,
         fusion=fusion,
+        train_split=train_split,
         faiss_factory=faiss_factory,
         cache_dir=cache_dir,
         device=device,

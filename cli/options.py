@@ -65,7 +65,8 @@ FusionArg = Annotated[str, typer.Option(
     "--fusion",
     help=f"How several signals fuse, one of {', '.join(FUSION_METHODS)}: adaptive weighs each signal per query by "
     "how much of the query it could match and keeps BM25's scale (benchmarks/results/fusion), wsum is the weighted "
-    "sum of min-max normalized scores, rrf reciprocal rank fusion.",
+    "sum of min-max normalized scores, rrf reciprocal rank fusion, learned the combination the index had "
+    "fitted on a training split ('scientia bench --fusion learned --train-split train').",
     callback=choice(FUSION_METHODS.names, "--fusion"))]
 LossArg = Annotated[str, typer.Option(
     "--loss",

@@ -24,7 +24,7 @@ from scientia.indexers.manifest import Manifest
 if TYPE_CHECKING:
     from scientia.reasoners.sparql import SparqlAnswer
 
-from .fusion import DEFAULT_FUSION, FUSION_METHODS, FusionMethod, SignalRun, fuse
+from .fusion import DEFAULT_FUSION, FUSION_METHODS, FusionMethod, LearnedFusion, SignalRun, fuse
 from .hits import Hit, SignalEvidence
 from .modes import MODES, SearchMode
 from .rerank import CrossEncoderReranker
@@ -52,6 +52,7 @@ class Engine:
         self._tombstones = Restriction(excluded=frozenset(store.deleted_positions()))
         self._metadata_fields: list[str] | None = None
         self._graph = None  # the stored knowledge graph, opened for the first SPARQL query
+        self.learned_fusion = self._checked_learned_fusion()
 
     @classmethod
     def open(
@@ -173,12 +174,29 @@ class Engine:
             self._metadata_fields = self.store.metadata_fields()
         return self._metadata_fields
 
+    def _checked_learned_fusion(self) -> LearnedFusion | None:
+        """The fusion fitted for this index, if any, provided it was fitted with its encoder."""
+        learned = LearnedFusion.load(self.root)
+        fitted_with = learned.fitted_on.get("encoder_checksum") if learned else None
+        if learned is not None and fitted_with not in (None, self.manifest.encoder.checksum):
+            logger.warning("%s: the learned fusion was fitted with another encoder (%s); refit it with "
+                           "'scientia bench --fusion learned'", self.root, str(fitted_with)[:12])
+            return None
+        return learned
+
+    def fusion(self, name: str):
+        """The fusion method ``name``: this index's fitted one for ``learned``, else the registered one."""
+        if name == "learned" and self.learned_fusion is not None:
+            return self.learned_fusion
+        return FUSION_METHODS[name]
+
     @staticmethod
-    def fuse_rankings(rankings: Mapping[str, Ranking], fusion: str = DEFAULT_FUSION,
+    def fuse_rankings(rankings: Mapping[str, Ranking], fusion=DEFAULT_FUSION,
                       coverage: Mapping[str, float] | None = None) -> Ranking:
-        """One ranking from the signals' rankings, combined by ``fusion`` with what each signal
-        says of itself (normalization, relative weight, floor) and, for the adaptive method, how
-        much of the query each could read (``coverage``, default 1). One signal's ranking stands as is."""
+        """One ranking from the signals' rankings, combined by ``fusion`` (a method's name, or a
+        fusion such as :meth:`fusion` gives) with what each signal says of itself (normalization,
+        relative weight, floor) and how much of the query each could read (``coverage``, default
+        1). One signal's ranking stands as is."""
         if len(rankings) == 1:
             return list(next(iter(rankings.values())))
         coverage = coverage or {}
@@ -189,7 +207,7 @@ class Engine:
         return fuse(fusion, runs)
 
     def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
-        fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, fusion,
+        fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, self.fusion(fusion),
                                    {name: result.coverage for name, result in results.items()})
         top = fused[:k]
         evidence = {

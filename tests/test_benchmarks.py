@@ -188,7 +188,7 @@ def test_fusion_table_fuses_the_same_runs_by_every_method_and_checks_the_default
     results = fusion_table([Collection("tiny", beir_folder)], tmp_path / "work")
     table = results["tiny"]
     assert set(table["signals"]) == {"dense", "lexical"} and table["queries"] == 3
-    assert set(table["fused"]["hybrid"]) == set(FUSION_METHODS)
+    assert set(table["fused"]["hybrid"]) == set(FUSION_METHODS) - {"learned"}  # no train split to fit it on
     assert all(m["nDCG@10"] == pytest.approx(1.0) for m in table["fused"]["hybrid"].values())  # one obvious answer each
     rows = check_no_loss(results, DEFAULT_FUSION, "wsum")
     assert [(r["collection"], r["mode"], r["passes"]) for r in rows] == [("tiny", "hybrid", True)]
@@ -199,3 +199,29 @@ def test_fusion_table_fuses_the_same_runs_by_every_method_and_checks_the_default
               "methods": FUSION_METHODS.names(), "machine": {"cpu": "x", "cores": 2, "memory_gib": 1},
               "check": check_no_loss(results, DEFAULT_FUSION, "wsum")}
     assert "▼" in markdown(report) and "| tiny | hybrid | " in markdown(report)
+
+
+@pytest.mark.slow
+def test_bench_fits_a_learned_fusion_on_the_train_split_and_the_index_keeps_it(tmp_path: Path, beir_folder: Path):
+    from scientia.common.errors import InvalidArgumentError
+    from scientia.engine import Engine
+
+    with (beir_folder / "queries.jsonl").open("a") as queries:
+        queries.write('{"_id": "t1", "text": "bread that rises with wild yeast"}\n'
+                      '{"_id": "t2", "text": "pets that purr and chase mice"}\n')
+    (beir_folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nt1\tbread\t1\nt2\tcats\t1\n")
+    config = BenchmarkConfig(dataset=beir_folder, out=tmp_path / "out", cache_dir=tmp_path / "cache",
+                             modes=["hybrid"], fusion="learned")
+    with pytest.raises(InvalidArgumentError, match="needs --train-split"):
+        run_benchmark(config)
+    with pytest.raises(InvalidArgumentError, match="needs --train-split"):
+        run_benchmark(BenchmarkConfig(**{**config.__dict__, "train_split": "test"}))
+    report = run_benchmark(BenchmarkConfig(**{**config.__dict__, "train_split": "train"}))
+    assert report["learned_fusion"]["fitted_on"]["split"] == "train"
+    assert report["learned_fusion"]["fitted_on"]["queries"] == 2  # the test queries are not read
+    assert report["modes"]["hybrid"]["metrics"]["nDCG@10"] == pytest.approx(1.0)
+    index = tmp_path / "out" / "index"
+    stored = json.loads((index / "learned-fusion.json").read_text())
+    assert stored["coefficients"] == report["learned_fusion"]["coefficients"]
+    with Engine.open(index) as engine:  # the index keeps it for later queries
+        assert engine.search("how does a rocket make thrust", k=1, fusion="learned")[0].id == "rockets"

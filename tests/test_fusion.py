@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +205,68 @@ def test_engine_fuses_adaptively_by_default_with_each_signals_floor_and_coverage
     assert fused[2] == pytest.approx(2 / 11 * 0.5 + 1 / 11 * 1.0)
     assert fused[3] == pytest.approx(8 / 11 * 1.0)
     assert fused[4] == pytest.approx(1 / 11 * 2 / 6 + 8 / 11 * 0.5)
+
+
+# -- learned fusion ----------------------------------------------------------------------------
+
+def _example(relevant: str, lexical_first: str, dense_first: str):
+    """A query where BM25 ranks ``lexical_first`` first and dense ranks ``dense_first`` first."""
+    from scientia.engine.fusion import SignalRun
+
+    others = [d for d in "abcdef" if d not in (lexical_first, dense_first)]
+    dense = [(dense_first, 0.9)] + [(d, 0.8 - 0.1 * i) for i, d in enumerate([lexical_first] + others)]
+    lexical = [(lexical_first, 12.0)] + [(d, 9.0 - i) for i, d in enumerate([dense_first] + others)]
+    runs = {"dense": SignalRun(dense), "lexical": SignalRun(lexical, score_floor=0.0)}
+    return runs, {relevant: 1}
+
+
+def test_learned_fusion_features_by_hand():
+    from scientia.engine.fusion.learned import candidate_features
+
+    runs, _ = _example("a", lexical_first="a", dense_first="b")
+    documents, rows = candidate_features({"dense": runs["dense"]}, ["dense", "lexical"])
+    assert documents[:2] == ["b", "a"]
+    # dense min-max over 0.9..0.4: b 1, a (0.8 - 0.4) / 0.5; rank terms 1/61, 1/62; lexical absent: zeros
+    assert rows[0] == pytest.approx([1.0, 1.0, 1 / 61, 0.0, 0.0, 0.0])
+    assert rows[1] == pytest.approx([0.4 / 0.5, 0.4 / 0.5, 1 / 62, 0.0, 0.0, 0.0])
+
+
+def test_learned_fusion_learns_which_signal_to_trust_and_round_trips(tmp_path: Path):
+    from scientia.engine.fusion import LearnedFusion, fit_learned_fusion
+    from scientia.indexers import IndexFormatError
+
+    # in training, BM25's first document is always the relevant one and dense's never is
+    examples = [_example(x, lexical_first=x, dense_first=y) for x, y in ("ab", "cd", "ef", "ba", "dc", "fe")]
+    learned = fit_learned_fusion(examples, ["dense", "lexical"], {"split": "train"})
+    assert learned.coefficients["lexical"][0] > learned.coefficients["dense"][0]
+    runs, _ = _example("d", lexical_first="d", dense_first="a")
+    assert learned(runs)[0][0] == "d"
+    assert learned.fitted_on == {"split": "train", "queries": 6, "candidates": 36}
+
+    learned.save(tmp_path)
+    again = LearnedFusion.load(tmp_path)
+    assert again.coefficients == learned.coefficients and again(runs) == learned(runs)
+    assert LearnedFusion.load(tmp_path / "nowhere") is None
+    (tmp_path / "learned-fusion.json").write_text('{"version": 99}')
+    with pytest.raises(IndexFormatError, match="learned-fusion.json"):
+        LearnedFusion.load(tmp_path)
+
+
+def test_learned_fusion_refuses_what_it_cannot_fit_or_score():
+    from scientia.engine.fusion import SignalRun, fit_learned_fusion
+
+    with pytest.raises(InvalidArgumentError, match="both relevant and other"):
+        fit_learned_fusion([_example("z", "a", "b")], ["dense", "lexical"])  # nothing relevant retrieved
+    learned = fit_learned_fusion([_example("a", "a", "b"), _example("b", "b", "a")], ["dense", "lexical"])
+    with pytest.raises(InvalidArgumentError, match="fitted for dense, lexical, not knowledge"):
+        learned({"dense": SignalRun([("a", 1.0)]), "knowledge": SignalRun([("a", 0.5)])})
+
+
+def test_learned_fusion_without_a_fitted_one_says_how_to_fit_it(small_index):
+    from scientia.engine import Engine
+
+    with Engine.open(small_index) as engine:
+        assert engine.learned_fusion is None
+        with pytest.raises(InvalidArgumentError, match="--fusion learned --train-split train"):
+            engine.search("rocket thrust", fusion="learned")
+        assert engine.search("rocket thrust", fusion="learned", mode="dense")  # one signal: nothing to fuse
