@@ -20,13 +20,13 @@ the train split's judgements.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .machine import describe_machine
+from .report import write_json_and_markdown
 from .metrics import evaluate
 
 __all__ = ["Collection", "fusion_table", "check_no_loss"]
@@ -229,10 +229,7 @@ def main() -> None:
     report = {"benchmark": "fusion", "machine": describe_machine(), "backend": args.backend, "methods": methods,
               "default": DEFAULT_FUSION, "baseline": args.baseline, "tolerance": TOLERANCE, "results": results,
               "check": check_no_loss(results, DEFAULT_FUSION, args.baseline)}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (args.out / "report.md").write_text(markdown(report), encoding="utf-8")
-    print((args.out / "report.md").read_text(encoding="utf-8"))
+    print(write_json_and_markdown(report, markdown(report), args.out))
 
 
 if __name__ == "__main__":

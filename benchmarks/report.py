@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_report", "markdown_table"]
+__all__ = ["write_report", "write_json_and_markdown", "markdown_table"]
 
 _COLUMNS = (("nDCG@10", "nDCG@10"), ("Recall@100", "R@100"), ("MRR@10", "RR@10"),
             ("P@10", "P@10"), ("Recall@10", "R@10"), ("F1@10", "F1@10"))
@@ -17,6 +17,14 @@ def write_report(report: dict[str, Any], folder: Path) -> None:
     (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (folder / "report.md").write_text(markdown_table(report), encoding="utf-8")
     _plot(report, folder / "report.png")
+
+
+def write_json_and_markdown(report: dict[str, Any], markdown: str, folder: Path) -> str:
+    """``report.json`` and ``report.md`` (a benchmark's own table) in ``folder``; the markdown back."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (folder / "report.md").write_text(markdown, encoding="utf-8")
+    return markdown
 
 
 def markdown_table(report: dict[str, Any]) -> str:

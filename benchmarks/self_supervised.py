@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .machine import describe_machine
+from .report import write_json_and_markdown
 
 __all__ = ["train_self_supervised", "run"]
 
@@ -94,10 +95,7 @@ def main() -> None:
     names = [name.strip() for name in args.collections.split(",") if name.strip()]
     results = run(args.datasets, names, args.work, args.backend)
     report = {"benchmark": "self-supervised", "machine": describe_machine(), "backend": args.backend, "results": results}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (args.out / "report.md").write_text(markdown(report), encoding="utf-8")
-    print((args.out / "report.md").read_text(encoding="utf-8"))
+    print(write_json_and_markdown(report, markdown(report), args.out))
 
 
 if __name__ == "__main__":
