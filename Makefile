@@ -74,6 +74,8 @@ bench: setup
 	    --modes dense,lexical,hybrid,knowledge,hybrid+knowledge \
 	    --index-dir bench-out/pizza-knowledge-index --out benchmarks/results/pizza-knowledge; \
 	else echo "skipping pizza-knowledge: $(ONTOLOGIES)/pizza is absent" >&2; fi
+	$(PY) -m scientia.benchmarks.fusion_table "$(SHARED)" $$([ -f "$(ONTOLOGIES)/pizza/pizza.owl" ] && \
+	  echo --ontology "$(ONTOLOGIES)/pizza/pizza.owl") --out benchmarks/results/fusion
 	rm -rf bench-out/load-index
 	$(SCIENTIA) index build samples/corpus.jsonl --ontology samples/pizza.ttl -o bench-out/load-index -q
 	$(PY) -m scientia.benchmarks.load_test bench-out/load-index --queries 1000 --clients 8 --out benchmarks/results/load
@@ -96,6 +98,7 @@ bench-finetune: setup
 	$(SCIENTIA) bench "$(SHARED)/scifact" --index-dir bench-out/scifact-index --out benchmarks/results/scifact -q && \
 	{ [ -d $(TUNED) ] || $(SCIENTIA) train --beir "$(SHARED)/scifact" --index bench-out/scifact-index -o $(TUNED); } && \
 	{ [ -d $(RERANKER) ] || $(SCIENTIA) train --cross-encoder --beir "$(SHARED)/scifact" --index bench-out/scifact-index -o $(RERANKER) \
+	    2> >(tee benchmarks/results/scifact-finetune/reranker.log >&2) \
 	  || echo "the re-ranker was refused (it does not beat the list it re-ranks): benchmarking without --rerank" >&2; } && \
 	$(SCIENTIA) bench "$(SHARED)/scifact" --compare-models default,$(TUNED) \
 	  $$([ -f $(RERANKER)/training.json ] && echo --rerank $(RERANKER) --rerank-depth 20) \
@@ -104,6 +107,7 @@ bench-finetune: setup
 	  $(PY) -m scientia.benchmarks.ontology_pairs "$(ONTOLOGIES)/pizza/pizza.owl" bench-out/pizza-knowledge \
 	    --out benchmarks/results/ontology-pairs; \
 	else echo "skipping ontology-pairs: pizza.owl or bench-out/pizza-knowledge is absent" >&2; fi
+	$(PY) -m scientia.benchmarks.self_supervised "$(SHARED)" --out benchmarks/results/self-supervised
 
 # Encoder backends (and where int8 time goes), latency at 100k documents, FAISS types at 1M vectors.
 bench-speed: setup

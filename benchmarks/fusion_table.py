@@ -149,7 +149,8 @@ def markdown(report: dict[str, Any]) -> str:
     names = list(results)
     lines = ["## Fusion methods against their own signals: nDCG@10, test queries, one run", "",
              f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB. Encoder backend "
-             f"{report['backend']}; every method fuses the same top-100 runs; no weight tuned on any judged query. "
+             f"{report['backend']}; every method fuses the same top-100 runs; no weight tuned on any test query "
+             "(learned: fitted on the collection's train split, where it has one). "
              f"Default fusion: **{default}**.", "",
              "| mode | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     signals = sorted({s for table in results.values() for s in table["signals"]},
