@@ -22,7 +22,8 @@ def signal_runs(engine: Engine, texts: list[str], signals: list[str]) -> list[di
     found = {name: engine.signal(name).rank(texts, DEPTH) for name in signals}
     return [
         {name: SignalRun(found[name][i].ranking, SIGNALS[name].normalization, SIGNALS[name].weight,
-                         found[name][i].coverage, SIGNALS[name].score_floor) for name in signals}
+                         found[name][i].coverage, SIGNALS[name].score_floor, len(found[name][i].ranking) >= DEPTH)
+         for name in signals}
         for i in range(len(texts))
     ]
 

@@ -34,6 +34,7 @@ __all__ = ["Collection", "fusion_table", "check_no_loss"]
 # A fused mode may trail its best signal by this much and still count as not losing (the issue's
 # acceptance tolerance: below it, differences are a query or two on these collection sizes).
 TOLERANCE = 0.005
+DEPTH = 100  # each signal's candidates, as a search fuses them (scientia.engine.engine.DEFAULT_DEPTH)
 FUSED_MODES = {"hybrid": ("dense", "lexical"), "hybrid+knowledge": ("dense", "lexical", "knowledge")}
 
 
@@ -76,7 +77,7 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
     with Engine.open(index, model=collection.model) as engine:
         ids = {position: document.id for position, document in engine.store.live_documents()}
         signals = engine.available_signals
-        found = {name: engine.signal(name).rank([queries[q] for q in judged], 100) for name in signals}
+        found = {name: engine.signal(name).rank([queries[q] for q in judged], DEPTH) for name in signals}
 
     def scored(rankings: list[list[tuple[int, float]]]) -> dict[str, float]:
         run = {q: {ids[p]: float(s) for p, s in ranking[:100]} for q, ranking in zip(judged, rankings)}
@@ -101,7 +102,7 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
                 fusion = fit_learned_fusion([({n: runs[n] for n in members}, judged_docs)
                                              for runs, judged_docs in zip(examples, judgements)], members)
             fused = [Engine.fuse_rankings({n: found[n][i].ranking for n in members}, fusion,
-                                          {n: found[n][i].coverage for n in members}) for i in range(len(judged))]
+                                          {n: found[n][i].coverage for n in members}, DEPTH) for i in range(len(judged))]
             table["fused"][mode][method] = scored(fused)
     return table
 

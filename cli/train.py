@@ -37,7 +37,7 @@ def train(
         "at random with --seed (about 2 pairs each; 3,000 pairs train one epoch in about 13 minutes on 2 CPU cores)."),
     index: Optional[Path] = typer.Option(None, "--index", help="Index whose documents (and vectors, if built with --base) hard negatives are mined from."),
     cross_encoder: bool = typer.Option(False, "--cross-encoder", help="Train a cross-encoder re-ranker (for --rerank) instead of the bi-encoder."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Passes over the pairs (default: 3 for the bi-encoder, 1 for the cross-encoder and --self-supervised)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Passes over the pairs (default: 4 for the bi-encoder, 1 for the cross-encoder and --self-supervised)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=2, help="Pairs per step (default: 32; cross-encoder 16)."),
     learning_rate: Optional[float] = typer.Option(None, "--learning-rate", min=0.0, help="Peak learning rate (default: 5e-5, both; 2e-5 for --self-supervised)."),
     loss: LossArg = "mnrl",

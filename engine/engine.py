@@ -156,8 +156,10 @@ class Engine:
         _check_arguments(queries, k, fusion)
         restriction = self._restriction(filters)
         wanted = max(k, reranker.depth) if reranker else k
-        per_signal = {name: self.signal(name).rank(queries, max(wanted, depth), restriction) for name in names}
-        fused = [self._hits({name: per_signal[name][i] for name in names}, wanted, fusion) for i in range(len(queries))]
+        searched = max(wanted, depth)
+        per_signal = {name: self.signal(name).rank(queries, searched, restriction) for name in names}
+        fused = [self._hits({name: per_signal[name][i] for name in names}, wanted, fusion, searched)
+                 for i in range(len(queries))]
         if reranker is None:
             return fused
         return [reranker.rerank(query, hits)[:k] for query, hits in zip(queries, fused)]
@@ -192,23 +194,25 @@ class Engine:
 
     @staticmethod
     def fuse_rankings(rankings: Mapping[str, Ranking], fusion=DEFAULT_FUSION,
-                      coverage: Mapping[str, float] | None = None) -> Ranking:
+                      coverage: Mapping[str, float] | None = None, depth: int | None = None) -> Ranking:
         """One ranking from the signals' rankings, combined by ``fusion`` (a method's name, or a
         fusion such as :meth:`fusion` gives) with what each signal says of itself (normalization,
         relative weight, floor) and how much of the query each could read (``coverage``, default
-        1). One signal's ranking stands as is."""
+        1). ``depth``: how many documents each signal was asked for; a ranking that long was cut
+        there (unknown depth: every ranking counts as cut). One signal's ranking stands as is."""
         if len(rankings) == 1:
             return list(next(iter(rankings.values())))
         coverage = coverage or {}
         runs = {}
         for name, ranking in rankings.items():
             signal = SIGNALS[name]
-            runs[name] = SignalRun(ranking, signal.normalization, signal.weight, coverage.get(name, 1.0), signal.score_floor)
+            runs[name] = SignalRun(ranking, signal.normalization, signal.weight, coverage.get(name, 1.0),
+                                   signal.score_floor, cut=depth is None or len(ranking) >= depth)
         return fuse(fusion, runs)
 
-    def _hits(self, results: dict[str, SignalResult], k: int, fusion: str) -> list[Hit]:
+    def _hits(self, results: dict[str, SignalResult], k: int, fusion: str, depth: int) -> list[Hit]:
         fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, self.fusion(fusion),
-                                   {name: result.coverage for name, result in results.items()})
+                                   {name: result.coverage for name, result in results.items()}, depth)
         top = fused[:k]
         evidence = {
             name: {

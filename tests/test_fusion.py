@@ -128,16 +128,22 @@ def _runs(lexical_coverage: float) -> dict:
 
 
 def test_adaptive_divides_bm25_by_its_max_and_weighs_it_by_its_coverage_by_hand():
+    from dataclasses import replace
+
     from scientia.engine.fusion import adaptive_fusion
 
     fused = dict(adaptive_fusion(_runs(0.5)))
     # dense min-max: a 1, b 0.6, c 0; lexical over its floor 0: b 12/12, d 8/12, a 2/12
-    # weights 1 and 1 x 0.5 -> 2/3 and 1/3
+    # weights 1 and 1 x 0.5 -> 2/3 and 1/3; c, which BM25's list (cut at its depth) lacks,
+    # counts with that list's last score, 2/12; d, absent from dense's list, with dense's last, 0
     assert fused["a"] == pytest.approx(2 / 3 * 1.0 + 1 / 3 * 2 / 12)
     assert fused["b"] == pytest.approx(2 / 3 * 0.6 + 1 / 3 * 1.0)
-    assert fused["c"] == pytest.approx(0.0)
+    assert fused["c"] == pytest.approx(1 / 3 * 2 / 12)
     assert fused["d"] == pytest.approx(1 / 3 * 8 / 12)
     assert [doc for doc, _ in adaptive_fusion(_runs(0.5))] == ["b", "a", "d", "c"]
+    # a complete BM25 list (every document with a query term) gives a document it lacks its floor
+    complete = {**_runs(0.5), "lexical": replace(_runs(0.5)["lexical"], cut=False)}
+    assert dict(adaptive_fusion(complete))["c"] == pytest.approx(0.0)
 
 
 def test_adaptive_leaves_a_query_the_collection_lacks_to_the_encoder():
@@ -199,12 +205,17 @@ def test_engine_fuses_adaptively_by_default_with_each_signals_floor_and_coverage
 
     assert DEFAULT_FUSION == "adaptive"
     rankings = {"dense": [(1, 0.9), (2, 0.5), (3, 0.1)], "lexical": [(2, 6.0), (4, 2.0)], "knowledge": [(3, 0.5), (4, 0.25)]}
-    fused = dict(Engine.fuse_rankings(rankings, coverage={"lexical": 0.5}))
-    # weights 1, 1 x 0.5, 4 -> 2/11, 1/11, 8/11; dense min-max, lexical and knowledge over their floor 0
+    fused = dict(Engine.fuse_rankings(rankings, coverage={"lexical": 0.5}, depth=100))
+    # weights 1, 1 x 0.5, 4 -> 2/11, 1/11, 8/11; dense min-max, lexical and knowledge over their
+    # floor 0; every list is shorter than the depth, so a document one lacks scores 0 there
     assert fused[1] == pytest.approx(2 / 11 * 1.0)
     assert fused[2] == pytest.approx(2 / 11 * 0.5 + 1 / 11 * 1.0)
     assert fused[3] == pytest.approx(8 / 11 * 1.0)
     assert fused[4] == pytest.approx(1 / 11 * 2 / 6 + 8 / 11 * 0.5)
+    # asked for 2 each, the lexical and knowledge lists were cut: what they lack gets their last score
+    cut = dict(Engine.fuse_rankings(rankings, coverage={"lexical": 0.5}, depth=2))
+    assert cut[1] == pytest.approx(2 / 11 * 1.0 + 1 / 11 * 2 / 6 + 8 / 11 * 0.5)
+    assert cut[3] == pytest.approx(2 / 11 * 0.0 + 1 / 11 * 2 / 6 + 8 / 11 * 1.0)
 
 
 # -- learned fusion ----------------------------------------------------------------------------
