@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import Literal
 
-from scientia.common.registry import Registry
-
 from scientia.common.errors import InvalidArgumentError
+from scientia.common.registry import Registry
 
 from .adaptive import adaptive_fusion
 from .learned import LEARNED_FUSION_FILE, LearnedFusion, fit_learned_fusion
