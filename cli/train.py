@@ -39,7 +39,7 @@ def train(
     cross_encoder: bool = typer.Option(False, "--cross-encoder", help="Train a cross-encoder re-ranker (for --rerank) instead of the bi-encoder."),
     epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Passes over the pairs (default: 4 for the bi-encoder, 1 for the cross-encoder and --self-supervised)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=2, help="Pairs per step (default: 32; cross-encoder 16)."),
-    learning_rate: Optional[float] = typer.Option(None, "--learning-rate", min=0.0, help="Peak learning rate (default: 5e-5, both; 2e-5 for --self-supervised)."),
+    learning_rate: Optional[float] = typer.Option(None, "--learning-rate", min=0.0, help="Peak learning rate (default: 8e-5 for the bi-encoder, 5e-5 for the cross-encoder, 2e-5 for --self-supervised)."),
     loss: LossArg = "mnrl",
     hard_negatives: Optional[bool] = typer.Option(None, "--hard-negatives/--no-hard-negatives", help="Mine one hard negative per pair with the base model (default: yes, except for --self-supervised)."),
     eval_fraction: float = typer.Option(0.1, "--eval-fraction", min=0.0, max=0.5, help="Share of the training queries held out to pick the best epoch."),
