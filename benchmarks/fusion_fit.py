@@ -4,27 +4,30 @@ judges it), and store it in the index: ``scientia bench DATASET --fusion learned
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
-from scientia.engine import Engine
+from scientia.engine import DEFAULT_DEPTH, Engine
 from scientia.engine.fusion import LearnedFusion, SignalRun, fit_learned_fusion
-from scientia.engine.signals import SIGNALS
 from scientia.indexers.readers import read_qrels, read_queries
 
-__all__ = ["fit_on_split", "signal_runs"]
-
-DEPTH = 100
+__all__ = ["fit_on_split", "training_examples"]
 
 
-def signal_runs(engine: Engine, texts: list[str], signals: list[str]) -> list[dict[str, SignalRun]]:
-    """Each query's runs of ``signals`` (top :data:`DEPTH`), as the engine hands them to a fusion."""
-    found = {name: engine.signal(name).rank(texts, DEPTH) for name in signals}
+def training_examples(engine: Engine, dataset: Path, split: str, signals: list[str]
+                      ) -> list[tuple[dict[str, SignalRun], Mapping[Hashable, int]]]:
+    """For each query ``split`` judges: the runs of ``signals`` (top :data:`DEFAULT_DEPTH`), as the
+    engine hands them to a fusion, and the judgements by document position."""
+    queries, qrels = read_queries(dataset), read_qrels(dataset, split)
+    judged = [q for q, rels in qrels.items() if q in queries and any(r > 0 for r in rels.values())]
+    found = {name: engine.signal(name).rank([queries[q] for q in judged], DEFAULT_DEPTH) for name in signals}
+    positions = {doc.id: position for position, doc in engine.store.live_documents()}
     return [
-        {name: SignalRun(found[name][i].ranking, SIGNALS[name].normalization, SIGNALS[name].weight,
-                         found[name][i].coverage, SIGNALS[name].score_floor, len(found[name][i].ranking) >= DEPTH)
-         for name in signals}
-        for i in range(len(texts))
+        (Engine.signal_runs({n: found[n][i].ranking for n in signals}, {n: found[n][i].coverage for n in signals},
+                            DEFAULT_DEPTH),
+         {positions[d]: g for d, g in qrels[q].items() if d in positions})
+        for i, q in enumerate(judged)
     ]
 
 
@@ -33,15 +36,10 @@ def fit_on_split(engine: Engine, dataset: Path, split: str, save: bool = True) -
     the index with ``save``."""
     from scientia.engine.modes import MODES
 
-    queries, qrels = read_queries(dataset), read_qrels(dataset, split)
-    judged = [q for q, rels in qrels.items() if q in queries and any(r > 0 for r in rels.values())]
     signals = list(MODES[engine.default_mode])
-    positions = {doc.id: position for position, doc in engine.store.live_documents()}
-    examples = [(runs, {positions[d]: g for d, g in qrels[q].items() if d in positions})
-                for q, runs in zip(judged, signal_runs(engine, [queries[q] for q in judged], signals))]
     fitted_on: dict[str, Any] = {"dataset": str(dataset), "split": split,
                                  "encoder_checksum": engine.manifest.encoder.checksum}
-    learned = fit_learned_fusion(examples, signals, fitted_on)
+    learned = fit_learned_fusion(training_examples(engine, dataset, split, signals), signals, fitted_on)
     if save:
         learned.save(engine.root)
         engine.learned_fusion = learned

@@ -34,7 +34,6 @@ __all__ = ["Collection", "fusion_table", "check_no_loss"]
 # A fused mode may trail its best signal by this much and still count as not losing (the issue's
 # acceptance tolerance: below it, differences are a query or two on these collection sizes).
 TOLERANCE = 0.005
-DEPTH = 100  # each signal's candidates, as a search fuses them (scientia.engine.engine.DEFAULT_DEPTH)
 FUSED_MODES = {"hybrid": ("dense", "lexical"), "hybrid+knowledge": ("dense", "lexical", "knowledge")}
 
 
@@ -61,12 +60,14 @@ def fusion_table(collections: list[Collection], work: Path, backend: str = "torc
 
 
 def _one_collection(collection: Collection, index: Path, backend: str, methods: list[str]) -> dict[str, Any]:
-    from scientia.engine import Engine
+    from scientia.engine import DEFAULT_DEPTH, Engine
     from scientia.indexers import BuildOptions, build_index
     from scientia.indexers.embedding_cache import default_cache_dir
     from scientia.indexers.knowledge_builder import KnowledgeOptions
     from scientia.indexers.layout import IndexLayout
     from scientia.indexers.readers import read_qrels, read_queries
+
+    from .fusion_fit import training_examples
 
     if not IndexLayout(index).exists():
         knowledge = KnowledgeOptions([collection.ontology] if collection.ontology else [])
@@ -77,7 +78,10 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
     with Engine.open(index, model=collection.model) as engine:
         ids = {position: document.id for position, document in engine.store.live_documents()}
         signals = engine.available_signals
-        found = {name: engine.signal(name).rank([queries[q] for q in judged], DEPTH) for name in signals}
+        found = {name: engine.signal(name).rank([queries[q] for q in judged], DEFAULT_DEPTH) for name in signals}
+        # learned: fitted on the train split where the collection has one
+        train = (training_examples(engine, collection.dataset, "train", signals)
+                 if "learned" in methods and (collection.dataset / "qrels" / "train.tsv").is_file() else None)
 
     def scored(rankings: list[list[tuple[int, float]]]) -> dict[str, float]:
         run = {q: {ids[p]: float(s) for p, s in ranking[:100]} for q, ranking in zip(judged, rankings)}
@@ -86,7 +90,6 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
     table: dict[str, Any] = {"queries": len(judged), "documents": len(ids), "signals": {}, "fused": {}}
     for name in signals:
         table["signals"][name] = scored([result.ranking for result in found[name]])
-    train = _train_examples(collection.dataset, index, collection.model, queries) if "learned" in methods else None
     for mode, members in FUSED_MODES.items():
         if not set(members) <= set(signals):
             continue
@@ -98,30 +101,13 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
                     continue
                 from scientia.engine.fusion import fit_learned_fusion
 
-                examples, judgements = train
                 fusion = fit_learned_fusion([({n: runs[n] for n in members}, judged_docs)
-                                             for runs, judged_docs in zip(examples, judgements)], members)
+                                             for runs, judged_docs in train], members)
             fused = [Engine.fuse_rankings({n: found[n][i].ranking for n in members}, fusion,
-                                          {n: found[n][i].coverage for n in members}, DEPTH) for i in range(len(judged))]
+                                          {n: found[n][i].coverage for n in members}, DEFAULT_DEPTH)
+                     for i in range(len(judged))]
             table["fused"][mode][method] = scored(fused)
     return table
-
-
-def _train_examples(dataset: Path, index: Path, model: Path | None, queries: dict[str, str]):
-    """The train split's signal runs and judgements (by document position), or None without one."""
-    if not (dataset / "qrels" / "train.tsv").is_file():
-        return None
-    from scientia.engine import Engine
-    from scientia.indexers.readers import read_qrels
-
-    from .fusion_fit import signal_runs
-
-    qrels = read_qrels(dataset, "train")
-    judged = [q for q, rels in qrels.items() if q in queries and any(r > 0 for r in rels.values())]
-    with Engine.open(index, model=model) as engine:
-        positions = {document.id: position for position, document in engine.store.live_documents()}
-        runs = signal_runs(engine, [queries[q] for q in judged], engine.available_signals)
-    return runs, [{positions[d]: g for d, g in qrels[q].items() if d in positions} for q in judged]
 
 
 def check_no_loss(results: dict[str, Any], method: str, baseline: str | None = None,

@@ -202,13 +202,18 @@ class Engine:
         there (unknown depth: every ranking counts as cut). One signal's ranking stands as is."""
         if len(rankings) == 1:
             return list(next(iter(rankings.values())))
+        return fuse(fusion, Engine.signal_runs(rankings, coverage, depth))
+
+    @staticmethod
+    def signal_runs(rankings: Mapping[str, Ranking], coverage: Mapping[str, float] | None = None,
+                    depth: int | None = None) -> dict[str, SignalRun]:
+        """What a fusion method receives of each signal (see :meth:`fuse_rankings`)."""
         coverage = coverage or {}
-        runs = {}
-        for name, ranking in rankings.items():
-            signal = SIGNALS[name]
-            runs[name] = SignalRun(ranking, signal.normalization, signal.weight, coverage.get(name, 1.0),
-                                   signal.score_floor, cut=depth is None or len(ranking) >= depth)
-        return fuse(fusion, runs)
+        return {
+            name: SignalRun(ranking, SIGNALS[name].normalization, SIGNALS[name].weight, coverage.get(name, 1.0),
+                            SIGNALS[name].score_floor, cut=depth is None or len(ranking) >= depth)
+            for name, ranking in rankings.items()
+        }
 
     def _hits(self, results: dict[str, SignalResult], k: int, fusion: str, depth: int) -> list[Hit]:
         fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, self.fusion(fusion),

@@ -31,7 +31,7 @@ from scientia.common.errors import IndexFormatError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["BM25S_FORMAT_VERSION", "CorpusStatistics", "NONOCCURRENCE_METHODS", "ScoreMatrix", "build_score_matrix"]
+__all__ = ["BM25S_FORMAT_VERSION", "CorpusStatistics", "NONOCCURRENCE_METHODS", "ScoreMatrix", "build_score_matrix", "lucene_idf"]
 
 # The bm25s release whose file format and arithmetic this module reproduces.
 BM25S_FORMAT_VERSION = "0.3.16"
@@ -46,7 +46,8 @@ def _idf_robertson(df: int, n: int) -> float:
     return math.log(max((n - df + 0.5) / (df + 0.5), 1))
 
 
-def _idf_lucene(df: int, n: int) -> float:
+def lucene_idf(df: int, n: int) -> float:
+    """Lucene's BM25 IDF, ln(1 + (N − n + 0.5) / (n + 0.5)): positive for every term."""
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
@@ -83,7 +84,7 @@ def _tfc_bm25plus(tf, length_ratio, k1: float, b: float):
 
 _VARIANTS: dict[str, tuple[Callable[[int, int], float], Callable]] = {
     "robertson": (_idf_robertson, _tfc_robertson),
-    "lucene": (_idf_lucene, _tfc_robertson),
+    "lucene": (lucene_idf, _tfc_robertson),
     "atire": (_idf_atire, _tfc_atire),
     "bm25l": (_idf_bm25l, _tfc_bm25l),
     "bm25+": (_idf_bm25plus, _tfc_bm25plus),

@@ -98,25 +98,27 @@ class LexicalIndex:
         ``mask`` (one weight per document, 0 to exclude) multiplies the scores before the top k
         is taken, so excluded documents never take a place.
         """
-        import numpy as np
-
-        k = min(k, self.num_documents)
-        found = [_top_k(self._scores(self.analyzer(query), mask), k) for query in queries]
-        scores = np.array([row for row, _ in found]).reshape(len(queries), k)
-        positions = np.array([row for _, row in found]).reshape(len(queries), k)
-        positions = np.where(scores > 0, positions, -1)
-        return scores.astype(np.float32), positions
+        return self._search_tokens([self.analyzer(query) for query in queries], k, mask)
 
     def search_with_frequencies(self, queries: list[str], k: int, mask: np.ndarray | None = None
                                 ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
-        """:meth:`search` and :meth:`document_frequencies` at once (one call to a remote shard)."""
-        return (*self.search(queries, k, mask), self.document_frequencies(queries))
-
-    def document_frequencies(self, queries: list[str]) -> list[list[int]]:
-        """For each query, how many documents have each of its analyzed terms (0 for a term none has)."""
+        """:meth:`search`, and for each query how many documents have each of its analyzed terms
+        (0 for a term none has): each query analyzed once, one call to a remote shard."""
+        tokens = [self.analyzer(query) for query in queries]
         matrix = self.matrix
-        return [[int(matrix.indptr[i + 1] - matrix.indptr[i]) if i is not None else 0
-                 for i in (matrix.vocabulary.get(term) for term in self.analyzer(query))] for query in queries]
+        frequencies = [[int(matrix.indptr[i + 1] - matrix.indptr[i]) if i is not None else 0
+                        for i in (matrix.vocabulary.get(term) for term in terms)] for terms in tokens]
+        return (*self._search_tokens(tokens, k, mask), frequencies)
+
+    def _search_tokens(self, tokens: list[list[str]], k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        k = min(k, self.num_documents)
+        found = [_top_k(self._scores(terms, mask), k) for terms in tokens]
+        scores = np.array([row for row, _ in found]).reshape(len(tokens), k)
+        positions = np.array([row for _, row in found]).reshape(len(tokens), k)
+        positions = np.where(scores > 0, positions, -1)
+        return scores.astype(np.float32), positions
 
     def _scores(self, tokens: list[str], mask: np.ndarray | None) -> np.ndarray:
         """Every document's BM25 score for the query's terms, as bm25s's ``get_scores`` computes it."""

@@ -140,7 +140,6 @@ class KnowledgeSignal(Signal):
 def entity_idf(reached: int, documents: int) -> float:
     """Lucene's BM25 IDF of an entity that reaches ``reached`` of ``documents`` documents: near 0
     for an entity reaching every document, about ln(2N/3) for one reaching a single document."""
-    import math
+    from scientia.indexers.bm25_matrix import lucene_idf
 
-    documents = max(documents, reached)
-    return math.log(1 + (documents - reached + 0.5) / (reached + 0.5))
+    return lucene_idf(reached, max(documents, reached))

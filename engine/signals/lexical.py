@@ -28,9 +28,9 @@ def query_coverage(frequencies: Sequence[int], documents: int) -> float:
     has the largest IDF there is, as the most specific word of the query. A query with no term
     left after analysis (all stopwords) has coverage 0.
     """
-    import math
+    from scientia.indexers.bm25_matrix import lucene_idf
 
-    idf = [math.log(1 + (documents - n + 0.5) / (n + 0.5)) for n in frequencies]
+    idf = [lucene_idf(n, documents) for n in frequencies]
     total = sum(idf)
     return sum(weight for weight, n in zip(idf, frequencies) if n > 0) / total if total > 0 else 0.0
 
