@@ -46,11 +46,14 @@ def main_options(
         "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
     no_color: Annotated[bool, typer.Option(
         "--no-color", callback=_no_color, is_eager=True, help="No colour in the output (as NO_COLOR=1 does).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print debug diagnostics to stderr.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print only warnings and errors to stderr (and no progress bars).")] = False,
 ) -> None:
     """Semantic search and reasoning: index a corpus and an ontology, query them, benchmark it, fine-tune the encoder.
 
-    Every command takes -v/--verbose and -q/--quiet (see cli/logs.py); diagnostics go to stderr.
-    ``--no-color`` (or NO_COLOR=1) turns colour off.
+    -v/--verbose and -q/--quiet work before the command and after it (see cli/logs.py); diagnostics
+    go to stderr. ``--no-color`` (or NO_COLOR=1) turns colour off.
     """
 
 
@@ -62,4 +65,21 @@ for command in (bench, serve, train):
 
 
 def main() -> None:
-    app()
+    """The ``scientia`` command. A bad flag or value is one line on stderr, ``error: ...``, and exit
+    code 2, as every other user error is (click would draw a box with the usage)."""
+    import sys
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except typer.TyperException as error:  # click's exceptions, as Typer vendors them
+        if type(error).__name__ == "NoArgsIsHelpError":  # a group called alone: its help, as before
+            error.show()  # type: ignore[attr-defined]
+            sys.exit(2)
+        context = getattr(error, "ctx", None)
+        where = f" (see '{context.command_path} --help')" if context is not None else ""
+        typer.echo(f"error: {error.format_message()}{where}", err=True)  # type: ignore[attr-defined]
+        sys.exit(getattr(error, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from typing import TypeVar
 
 import typer
 
-__all__ = ["reports_user_errors", "fail", "USER_ERROR_EXIT"]
+__all__ = ["reports_user_errors", "fail", "run_reported", "USER_ERROR_EXIT"]
 
 USER_ERROR_EXIT = 2
 F = TypeVar("F", bound=Callable)
@@ -18,6 +19,18 @@ F = TypeVar("F", bound=Callable)
 def fail(message: str, code: int = USER_ERROR_EXIT) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def run_reported(step: Callable[[], None]) -> int:
+    """Run ``step`` as a command runs (user errors as one line), and return its exit code instead
+    of exiting: for a command's work done in another process (``--ray local``)."""
+    try:
+        reports_user_errors(step)()
+    except typer.Exit as stop:
+        return stop.exit_code
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    return 0
 
 
 def reports_user_errors(command: F) -> F:
@@ -33,6 +46,12 @@ def reports_user_errors(command: F) -> F:
             raise fail(str(error)) from None
         except FileNotFoundError as error:
             raise fail(f"{error.filename}: no such file or folder") from None
+        except PermissionError as error:
+            raise fail(f"{error.filename or 'a file'}: permission denied ({error.strerror})") from None
+        except OSError as error:
+            if error.errno != errno.EROFS:
+                raise
+            raise fail(f"{error.filename or 'a file'}: on a read-only file system") from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             sys.exit(130)

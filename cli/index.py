@@ -11,8 +11,10 @@ import typer
 from scientia.indexers.readers import CorpusFormat
 
 from .errors import reports_user_errors
+from .local_ray import RayArg, run_with_ray
 from .logs import AnswerCommand, VerbosityCommand, is_quiet
-from .options import DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, LanguageArg, ModelArg, ReasonerArg
+from .options import (DEFAULT_BACKEND, DEFAULT_WAIT, BackendArg, DeviceArg, FaissArg, LanguageArg, ModelArg, ReasonerArg,
+                      WaitArg)
 
 app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 
@@ -44,17 +46,15 @@ def build(
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Reuse and store embeddings here."),
     shards: int = typer.Option(1, "--shards", min=1, max=1024,
                                help="Cut the FAISS vectors and BM25 into this many shards by a hash of each document id."),
-    ray: Optional[str] = typer.Option(
-        None, "--ray", metavar="local|auto|ADDRESS",
-        help="Encode on a Ray cluster: local (start one on this machine), auto (the one `ray start --head` runs "
-        "here) or its address."),
+    ray: RayArg = None,
+    wait: WaitArg = DEFAULT_WAIT,
 ) -> None:
     """Index CORPUS into a folder: documents, dense vectors (FAISS), BM25, and with --ontology the
     knowledge graph with everything the reasoner infers, linked to the documents.
 
     A failed or interrupted build leaves any previous index at OUTPUT as it was.
     """
-    from scientia.indexers import BM25Params, BuildOptions, build_index
+    from scientia.indexers import BM25Params, BuildOptions
     from scientia.indexers.knowledge_builder import KnowledgeOptions
 
     reader_options = {}
@@ -75,7 +75,14 @@ def build(
         knowledge=KnowledgeOptions(list(ontology), list(ontology_path), reasoner, java),
         shards=shards,
         ray=ray,
+        wait=wait,
     )
+    run_with_ray(ray, lambda: _build(corpus, output, options))
+
+
+def _build(corpus: Path | None, output: Path, options) -> None:
+    from scientia.indexers import build_index
+
     manifest = build_index(corpus, output, options)
     typer.echo(
         f"indexed {manifest.documents.count:,} documents into {output} "
@@ -110,7 +117,14 @@ def info(
     if dense is not None and getattr(dense, "shards", 1) > 1:
         from scientia.indexers.sharding import describe_shards
 
-        shards = describe_shards(layout.data_dir(manifest), dense.shards)
+        from scientia.indexers.generation import Generation
+
+        store = Generation(layout, manifest).open_documents()
+        try:
+            deleted = store.deleted_positions()
+        finally:
+            store.close()
+        shards = describe_shards(layout.data_dir(manifest), dense.shards, deleted)
     if as_json:
         typer.echo(json.dumps({**manifest.to_json(), "sizes_bytes": sizes, "shards": shards}, indent=2))
         return
@@ -128,11 +142,13 @@ def add(
     model: ModelArg = None,
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Encoder batch size."),
     device: DeviceArg = "auto",
+    wait: WaitArg = DEFAULT_WAIT,
 ) -> None:
     """Add documents to INDEX as a new generation (readers switch atomically)."""
     from scientia.indexers.updater import UpdateOptions, add_documents
 
-    options = UpdateOptions(corpus_format=corpus_format, model=model, device=device, batch_size=batch_size, show_progress=not is_quiet())
+    options = UpdateOptions(corpus_format=corpus_format, model=model, device=device, batch_size=batch_size,
+                            show_progress=not is_quiet(), wait=wait)
     manifest = add_documents(index, corpus, options)
     change = manifest.last_change
     _echo_generation(manifest, f"{change['added']} added, {change['replaced']} replaced")
@@ -144,6 +160,7 @@ def delete(
     index: Path = typer.Argument(..., help="Index folder."),
     ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated document ids."),
     ids_file: Optional[Path] = typer.Option(None, "--ids-file", help="A file with one document id per line."),
+    wait: WaitArg = DEFAULT_WAIT,
 ) -> None:
     """Delete documents from INDEX by id, as a new generation."""
     from scientia.common.errors import InvalidArgumentError
@@ -154,7 +171,7 @@ def delete(
         wanted += [line.strip() for line in ids_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not wanted:
         raise InvalidArgumentError("give the ids to delete with --ids or --ids-file")
-    manifest = delete_documents(index, wanted)
+    manifest = delete_documents(index, wanted, wait=wait)
     _echo_generation(manifest, f"{manifest.last_change['deleted']} deleted")
 
 

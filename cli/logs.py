@@ -82,8 +82,19 @@ class VerbosityCommand(typer.core.TyperCommand):
         self.params += list(_verbosity_options())
 
     def make_context(self, *args, **kwargs):
-        configure_logging(level=self.default_level)  # before -v/-q are parsed, which may change it
+        # before this command's -v/-q are parsed, which may change it; `scientia -q CMD` counts too
+        configure_logging(level=self.default_level, **_given_before(kwargs.get("parent")))
         return super().make_context(*args, **kwargs)
+
+
+def _given_before(context) -> dict[str, bool]:
+    """``-v``/``-q`` given to a group the command is in (``scientia -q index build ...``)."""
+    given = {"verbose": False, "quiet": False}
+    while context is not None:
+        for name in given:
+            given[name] = given[name] or bool(context.params.get(name))
+        context = context.parent
+    return given
 
 
 class AnswerCommand(VerbosityCommand):

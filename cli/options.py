@@ -22,7 +22,7 @@ from scientia.reasoners.knowledge_base import REASONER_HELP, REASONER_NAMES
 from scientia.training.losses import LOSSES
 
 __all__ = [
-    "DEFAULT_BACKEND", "DEFAULT_FUSION",
+    "DEFAULT_BACKEND", "DEFAULT_FUSION", "DEFAULT_WAIT", "WaitArg",
     "LanguageArg", "LossArg", "BackendArg", "DeviceArg", "FaissArg", "FusionArg", "ModeArg", "ModelArg", "ReasonerArg", "RerankArg",
     "RerankDepthArg", "choice",
 ]
@@ -79,5 +79,10 @@ FaissArg = Annotated[Optional[str], typer.Option(
 RerankArg = Annotated[Optional[Path], typer.Option(
     "--rerank", help="Cross-encoder folder (from 'scientia train --cross-encoder') that re-scores the fused top --rerank-depth.")]
 RerankDepthArg = Annotated[int, typer.Option("--rerank-depth", min=1, help="How many fused hits the cross-encoder re-scores.")]
+# Writers of one index take turns: one that finds another writing waits this long for it.
+DEFAULT_WAIT = 60.0
+WaitArg = Annotated[float, typer.Option(
+    "--wait", min=0, metavar="SECONDS",
+    help="If another process is writing this index, wait this long for it to finish (0: fail at once).")]
 ReasonerArg = Annotated[str, typer.Option(
     "--reasoner", help=REASONER_HELP, callback=choice(lambda: REASONER_NAMES, "--reasoner"))]

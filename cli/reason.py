@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from scientia.common.errors import InvalidArgumentError
+from scientia.reasoners.sparql_pool import CLI_BUDGET
 from scientia.reasoners.sparql_results import RESULT_FORMATS
 
 from .errors import reports_user_errors
@@ -18,15 +19,21 @@ from .options import choice
 app = typer.Typer(help="Query and explain the knowledge graph of an index built with --ontology.", no_args_is_help=True)
 
 
-def _open(index: Path):
+def _graph_file(index: Path) -> Path:
+    """The knowledge-graph file of the index's live generation, after checking it has one."""
     from scientia.indexers.generation import Generation
     from scientia.indexers.knowledge_store import ONTOLOGY_FILE
-    from scientia.reasoners import KnowledgeBase
 
     generation = Generation.open(index)
     if not generation.has("knowledge"):
         raise InvalidArgumentError(f"{index}: this index has no knowledge graph (build it with --ontology)")
-    return KnowledgeBase.open(generation.folder / ONTOLOGY_FILE)
+    return generation.folder / ONTOLOGY_FILE
+
+
+def _open(index: Path):
+    from scientia.reasoners import KnowledgeBase
+
+    return KnowledgeBase.open(_graph_file(index))
 
 
 @app.command(cls=AnswerCommand)
@@ -40,21 +47,34 @@ def sparql(
         help="table (SELECT's default), json (one object per row), the W3C results formats srj, srx, csv, tsv; "
         "ttl (CONSTRUCT and DESCRIBE's default) or nt for graphs.",
         callback=choice(lambda: RESULT_FORMATS, "--format")),
+    timeout: float = typer.Option(
+        CLI_BUDGET.seconds, "--timeout", min=0.1, help="Seconds the query may run; past them it is stopped (exit 2)."),
+    max_rows: int = typer.Option(
+        CLI_BUDGET.rows, "--max-rows", min=1, help="Rows (triples, for CONSTRUCT) the answer may have; more is exit 2."),
 ) -> None:
-    """Answer a SPARQL 1.1 query over the asserted plus inferred graph. ASK prints true or false (exit 0 either way)."""
+    """Answer a SPARQL 1.1 query over the asserted plus inferred graph. ASK prints true or false (exit 0 either way).
+
+    The query reads this index's graphs only: SERVICE, and FROM or FROM NAMED naming anything else, are refused."""
+    from scientia.reasoners.quadstore import open_dataset
+    from scientia.reasoners.sparql_pool import QueryBudget, SparqlPool
     from scientia.reasoners.sparql_results import serialize
 
-    with _open(index) as base:
-        answer = base.sparql(query)
-        chosen = "json" if as_json else result_format
-        if chosen is None:
-            chosen = {"SELECT": "table", "ASK": "json"}.get(answer.form, "ttl")
-        if chosen != "table":
-            typer.echo(serialize(answer, chosen), nl=False)
-            return
-        if answer.form != "SELECT":
-            raise InvalidArgumentError(f"a {answer.form} answer has no table; use --format ttl or nt")
-        _print_table(answer, base.dataset())
+    graph = _graph_file(index)
+    with SparqlPool(1) as pool:  # a worker process, stopped at the deadline
+        answer = pool.run(graph, query, QueryBudget(timeout, max_rows))
+    chosen = "json" if as_json else result_format
+    if chosen is None:
+        chosen = {"SELECT": "table", "ASK": "json"}.get(answer.form, "ttl")
+    if chosen != "table":
+        typer.echo(serialize(answer, chosen), nl=False)
+        return
+    if answer.form != "SELECT":
+        raise InvalidArgumentError(f"a {answer.form} answer has no table; use --format ttl or nt")
+    dataset = open_dataset(graph)
+    try:
+        _print_table(answer, dataset)
+    finally:
+        dataset.store.close()
 
 
 def _print_table(answer, dataset) -> None:
@@ -84,7 +104,8 @@ def _print_table(answer, dataset) -> None:
 @reports_user_errors
 def explain(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),
-    iri: str = typer.Argument(..., help="Full IRI of a class or an individual."),
+    iri: str = typer.Argument(..., help="A class or an individual: its full IRI, or a prefixed name as `reason sparql` "
+                              "prints it (pizza:PolloAdAstra)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per fact."),
     inferred_only: bool = typer.Option(False, "--inferred-only", help="Show only inferred facts."),
 ) -> None:
@@ -110,7 +131,8 @@ def classify(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),
     as_json: bool = typer.Option(False, "--json", help="Each class with its direct superclasses and equivalents, and the unsatisfiable ones."),
 ) -> None:
-    """Print the inferred class hierarchy, equivalent classes and unsatisfiable classes."""
+    """Print the inferred class hierarchy (a class under each of its parents), equivalent classes and
+    unsatisfiable classes."""
     from scientia.reasoners.classification import THING, classify as classify_graph
     from scientia.reasoners.render import local_name
 
@@ -119,15 +141,19 @@ def classify(
     if as_json:
         typer.echo(json.dumps(classification.to_json(), indent=2, ensure_ascii=False))
         return
-    children, printed = classification.children(), set()
+    children, expanded = classification.children(), set()
 
     def show(cls: str, depth: int) -> None:
+        """``cls`` under each of its parents; its subclasses below its first appearance only."""
         same = classification.equivalents.get(cls, [])
-        if cls in printed or any(other in printed for other in same):
+        name = " ≡ ".join(local_name(c) for c in [cls, *same])
+        seen = cls in expanded or any(other in expanded for other in same)
+        below = children.get(cls, [])
+        typer.echo("  " * depth + name + ("   (subclasses shown above)" if seen and below else ""))
+        if seen:
             return
-        printed.add(cls)
-        typer.echo("  " * depth + " ≡ ".join(local_name(c) for c in [cls, *same]))
-        for child in children.get(cls, []):
+        expanded.add(cls)
+        for child in below:
             show(child, depth + 1)
 
     show(THING, 0)

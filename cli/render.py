@@ -64,7 +64,9 @@ def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], shards: 
         *_knowledge_rows(manifest.section("knowledge")),
         *((f"component {name}", "present") for name in manifest.components
           if name not in ("dense", "lexical", "knowledge") and manifest.has(name)),
-        *((f"shard {shard['shard']:03d}", f"{shard['documents']:,} documents, {_human_bytes(shard['bytes'])}")
+        *((f"shard {shard['shard']:03d}", f"{shard['documents']:,} documents"
+           + (f" ({shard['tombstones']:,} deleted, not yet compacted)" if shard.get("tombstones") else "")
+           + f", {_human_bytes(shard['bytes'])}")
           for shard in shards or []),
         *((f"size {name}", _human_bytes(size)) for name, size in sizes.items()),
         ("size total", _human_bytes(sum(sizes.values()))),

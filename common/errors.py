@@ -13,12 +13,15 @@ __all__ = [
     "IndexFormatError",
     "IndexNotFoundError",
     "IndexLockedError",
+    "IndexReadOnlyError",
     "EncoderMismatchError",
     "InvalidArgumentError",
     "OntologyError",
     "InconsistentOntologyError",
     "JavaNotFoundError",
     "SparqlError",
+    "QueryCancelledError",
+    "IsolationUnavailableError",
     "TrainingRefusedError",
 ]
 
@@ -43,6 +46,11 @@ class IndexLockedError(ScientiaError):
     """Another process is writing the index (it holds the index's lock); try again when it is done."""
 
 
+class IndexReadOnlyError(ScientiaError):
+    """A change was asked of an index this process cannot write (read-only file system or
+    permissions); reading it still works."""
+
+
 class EncoderMismatchError(ScientiaError):
     """The encoder asked for differs from the one the index was built with."""
 
@@ -65,6 +73,16 @@ class JavaNotFoundError(ScientiaError):
 
 class SparqlError(ScientiaError):
     """A SPARQL query is malformed, or tries to change the graph."""
+
+
+class QueryCancelledError(ScientiaError):
+    """A query was stopped before it finished: it passed its time or row budget, or the server
+    is stopping. The message says which (HTTP 503, CLI exit 2)."""
+
+
+class IsolationUnavailableError(ScientiaError):
+    """This system cannot give a local Ray cluster a network of its own (no Linux namespaces, or
+    the kernel refuses them to this user); the message says which."""
 
 
 class TrainingRefusedError(ScientiaError):

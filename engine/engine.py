@@ -48,8 +48,9 @@ class Engine:
         self._options = options
         self._signals: dict[str, Signal] = {}
         self._loading = threading.Lock()  # a server's threads may ask for a signal at once
-        # A generation never changes once committed, so its tombstones are read once.
-        self._tombstones = Restriction(excluded=frozenset(store.deleted_positions()))
+        # A generation never changes once committed, so what no search may return (tombstones,
+        # documents with no text and no title) is read once.
+        self._tombstones = Restriction(excluded=frozenset(store.unsearchable_positions()))
         self._metadata_fields: list[str] | None = None
         self._graph = None  # the stored knowledge graph, opened for the first SPARQL query
         self.learned_fusion = self._checked_learned_fusion()
@@ -96,6 +97,10 @@ class Engine:
     def loaded_signals(self) -> list[str]:
         """Signals already loaded (a server warms the same ones when it opens a newer generation)."""
         return list(self._signals)
+
+    def has_signal(self, name: str) -> bool:
+        """Whether this index can run the signal ``name`` (it has every component the signal needs)."""
+        return name in self.available_signals
 
     @property
     def has_knowledge(self) -> bool:
@@ -186,6 +191,11 @@ class Engine:
             return None
         return learned
 
+    @property
+    def fusion_methods(self) -> list[str]:
+        """The fusion methods this index can answer with: ``learned`` only where it has fitted one."""
+        return [name for name in FUSION_METHODS if name != "learned" or self.learned_fusion is not None]
+
     def fusion(self, name: str):
         """The fusion method ``name``: this index's fitted one for ``learned``, else the registered one."""
         if name == "learned" and self.learned_fusion is not None:
@@ -234,18 +244,28 @@ class Engine:
             hits.append(Hit(rank, document.id, float(score), document.title, document.text, signals, document.metadata))
         return hits
 
-    def sparql(self, query: str) -> SparqlAnswer:
-        """Answer a SPARQL 1.1 query over this generation's knowledge graph (asserted plus
-        inferred), read in place and read-only: any number of threads and processes at once."""
+    def knowledge_graph_file(self) -> Path:
+        """The file holding this generation's knowledge graph (asserted plus inferred)."""
         if not self.has_knowledge:
             raise InvalidArgumentError(f"{self.root}: this index has no knowledge graph (build it with --ontology)")
         from scientia.indexers.knowledge_store import ONTOLOGY_FILE
+
+        return self.generation.folder / ONTOLOGY_FILE
+
+    def sparql(self, query: str) -> SparqlAnswer:
+        """Answer a SPARQL 1.1 query over this generation's knowledge graph (asserted plus
+        inferred), read in place and read-only: any number of threads and processes at once.
+
+        It runs in the calling thread with no time limit, for trusted callers; a server runs
+        users' queries in worker processes within a budget (:class:`~scientia.reasoners.sparql_pool.SparqlPool`).
+        """
         from scientia.reasoners.quadstore import open_dataset
         from scientia.reasoners.sparql import run_query
 
+        graph_file = self.knowledge_graph_file()
         with self._loading:
             if self._graph is None:
-                self._graph = open_dataset(self.generation.folder / ONTOLOGY_FILE)
+                self._graph = open_dataset(graph_file)
         return run_query(self._graph, query)
 
     def close(self) -> None:

@@ -46,7 +46,7 @@ def add_pages(app: FastAPI, live: LiveEngine) -> None:
     from fastapi.responses import FileResponse, HTMLResponse, Response
     from fastapi.staticfiles import StaticFiles
 
-    from .fusion import DEFAULT_FUSION, FUSION_METHODS
+    from .fusion import DEFAULT_FUSION
 
     @app.get(f"{_DOCS_ASSETS}/redoc.standalone.js", include_in_schema=False)
     def redoc_script() -> Response:
@@ -62,18 +62,19 @@ def add_pages(app: FastAPI, live: LiveEngine) -> None:
 
     @app.get("/info")
     def info() -> dict[str, Any]:
-        """What the index offers: its modes (the default first), fusion methods, metadata fields."""
+        """What the index offers: its modes, the fusion methods it can answer with, its metadata
+        fields; ``stale`` says why a newer generation is not being served (null when it is)."""
         engine = live.engine
-        modes = engine.modes
         return {
             "generation": engine.manifest.generation,
             "documents": len(engine),
             "default_mode": engine.default_mode,
-            "modes": modes,
-            "fusion_methods": list(FUSION_METHODS),
+            "modes": engine.modes,
+            "fusion_methods": engine.fusion_methods,
             "default_fusion": DEFAULT_FUSION,
             "metadata_fields": engine.metadata_fields,
             "knowledge": engine.has_knowledge,
+            "stale": live.stale_reason,
         }
 
     @app.get("/docs", include_in_schema=False)

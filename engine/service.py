@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException
 
-from scientia.common.errors import ScientiaError, ShardUnavailableError
+from scientia.common.errors import QueryCancelledError, ScientiaError, ShardUnavailableError
 from scientia.indexers.layout import IndexLayout
 
 from .engine import MAX_QUERY_CHARS, Engine
@@ -28,6 +28,7 @@ from .pages import add_pages
 
 if TYPE_CHECKING:
     from scientia.reasoners.sparql import SparqlAnswer
+    from scientia.reasoners.sparql_pool import QueryBudget, SparqlPool
 
 __all__ = ["BoundedBodies", "LiveEngine", "MAX_BODY_BYTES", "SparqlRequest", "app_from_environment", "create_app",
            "search_request_model"]
@@ -36,21 +37,45 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1 << 20
 MAX_K = 1000
+# SPARQL worker processes per server process: queries that run at once; more wait for one.
+SPARQL_PROCESSES = 2
 
 
 class LiveEngine:
-    """The engine of an index's newest committed generation."""
+    """The engine of an index's newest committed generation, and the SPARQL workers that answer
+    over it.
 
-    def __init__(self, path: str | Path, shard_host: Any = None) -> None:
+    When the index changes into something this process cannot open (a damaged manifest, a
+    folder gone), it goes on answering from the generation it has, and says so:
+    :attr:`stale_reason` is set, ``/health`` answers 503 with it, and the log has it at ERROR.
+    """
+
+    def __init__(self, path: str | Path, shard_host: Any = None, sparql_budget: QueryBudget | None = None,
+                 sparql_processes: int = SPARQL_PROCESSES) -> None:
+        from scientia.reasoners.sparql_pool import SERVER_BUDGET
+
         self.layout = IndexLayout(path)
         self.shard_host = shard_host
+        self.sparql_budget = sparql_budget or SERVER_BUDGET
+        self._sparql_processes = sparql_processes
         self._engine = Engine.open(path, shard_host=shard_host)
-        self._engine.signal("dense")  # load the encoder before the first request
+        if self._engine.has_signal("dense"):
+            self._engine.signal("dense")  # load the encoder before the first request
         self._seen = self._stamp()
         self._reloading = threading.Lock()
+        self.stale_reason: str | None = None
+        self._pool: SparqlPool | None = None
+        self._pool_lock = threading.Lock()
+        self._stopped: str | None = None
+        if self._engine.has_knowledge:
+            self.sparql_pool()  # its workers start now, in the background
 
-    def _stamp(self) -> int:
-        return self.layout.manifest_path.stat().st_mtime_ns
+    def _stamp(self) -> int | None:
+        """When the manifest last changed; None where it cannot be read (a changed index too)."""
+        try:
+            return self.layout.manifest_path.stat().st_mtime_ns
+        except OSError:
+            return None
 
     @property
     def engine(self) -> Engine:
@@ -61,26 +86,57 @@ class LiveEngine:
         return self._engine
 
     def _reload(self) -> None:
+        old = self._engine
         try:
-            old = self._engine
             if self.layout.read_manifest().generation == old.manifest.generation:
+                self.stale_reason = None
                 return
-            new = Engine.open(self.layout.root, encoder=old.signal("dense").encoder, shard_host=self.shard_host)
+            encoder = old.signal("dense").encoder if "dense" in old.loaded_signals else None
+            new = Engine.open(self.layout.root, encoder=encoder, shard_host=self.shard_host)
             for name in old.loaded_signals:
-                new.signal(name)
+                if new.has_signal(name):  # an index rebuilt without an ontology has no knowledge signal
+                    new.signal(name)
             self._engine = new
+            self.stale_reason = None
             logger.info("serving generation %d", new.manifest.generation)
             if self.shard_host is not None:
                 self.shard_host.retire(old.generation.folder)
             # `old` is not closed: requests already running on it finish; the GC frees it.
-        except Exception:  # keep serving the old generation; the next change retries
-            logger.exception("could not open the new generation")
+        except Exception as error:  # keep serving the old generation, and say so; the next change retries
+            self.stale_reason = (f"{self.layout.root} changed into something this server cannot open ({error}); "
+                                 f"still serving generation {old.manifest.generation}")
+            logger.error("%s", self.stale_reason)
         finally:
             self._reloading.release()
 
+    def sparql_pool(self) -> SparqlPool:
+        """The worker processes that answer SPARQL (started on first need)."""
+        from scientia.reasoners.sparql_pool import SparqlPool
+
+        with self._pool_lock:
+            if self._stopped:
+                raise QueryCancelledError(f"SPARQL query not run: {self._stopped}")
+            if self._pool is None:
+                self._pool = SparqlPool(self._sparql_processes)
+            return self._pool
+
     def sparql(self, query: str) -> SparqlAnswer:
-        """SPARQL over the generation being served: it follows switches as /search does."""
-        return self.engine.sparql(query)
+        """SPARQL over the generation being served (it follows switches as /search does), in a
+        worker process, within :attr:`sparql_budget`."""
+        graph = self.engine.knowledge_graph_file()
+        try:
+            return self.sparql_pool().run(graph, query, self.sparql_budget)
+        except QueryCancelledError as error:
+            logger.warning("%s", error)
+            raise
+
+    def stop_queries(self, reason: str = "the server is stopping") -> None:
+        """Stop every SPARQL query now (their clients get 503) and refuse new ones."""
+        with self._pool_lock:
+            self._stopped = reason
+            pool = self._pool
+        if pool is not None:
+            pool.close(reason)
 
 
 def search_request_model() -> type[BaseModel]:
@@ -147,9 +203,11 @@ class _BodyTooLarge(HTTPException):
     pass
 
 
-def create_app(index: str | Path, threads: int | None = None, ray: str | None = None):
+def create_app(index: str | Path, threads: int | None = None, ray: str | None = None,
+               sparql_budget: QueryBudget | None = None):
     """The FastAPI app serving ``index``; ``threads`` sizes the pool that runs requests; with
-    ``ray`` (``local``, ``auto`` or an address) a sharded index's shards are Ray actors."""
+    ``ray`` (``local``, ``auto`` or an address) a sharded index's shards are Ray actors;
+    ``sparql_budget`` bounds each SPARQL query (default: 10 s and 10,000 rows)."""
     from fastapi import FastAPI, Header, HTTPException, Request
     from fastapi.responses import JSONResponse, Response
 
@@ -160,7 +218,7 @@ def create_app(index: str | Path, threads: int | None = None, ray: str | None = 
         from .shard_actors import RayShardHost
 
         shard_host = RayShardHost(ray)
-    live = LiveEngine(index, shard_host)
+    live = LiveEngine(index, shard_host, sparql_budget)
     app = FastAPI(
         title="scientia",
         description="Semantic search fused with OWL reasoning; each hit with its evidence.",
@@ -183,13 +241,40 @@ def create_app(index: str | Path, threads: int | None = None, ray: str | None = 
         return JSONResponse({"detail": str(error)}, status_code=400)
 
     @app.exception_handler(ShardUnavailableError)
-    async def shard_down(request: Request, error: ShardUnavailableError):
+    @app.exception_handler(QueryCancelledError)
+    async def not_answered(request: Request, error: ScientiaError):
         return JSONResponse({"detail": str(error)}, status_code=503)
 
-    @app.get("/health")
-    def health() -> dict[str, Any]:
+    @app.on_event("startup")
+    async def stop_queries_on_signals() -> None:
+        """SIGTERM or SIGINT stops every SPARQL query at once (its client gets 503), so the server
+        stops within seconds instead of waiting for them; then the server's own handler runs."""
+        import signal
+
+        if threading.current_thread() is not threading.main_thread():
+            return  # only the main thread sets signal handlers (an app driven by a test client)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(number)
+
+            def stop(signum, frame, previous=previous) -> None:
+                live.stop_queries()
+                if callable(previous):
+                    previous(signum, frame)
+
+            signal.signal(number, stop)
+
+    @app.on_event("shutdown")
+    async def stop_sparql_workers() -> None:
+        live.stop_queries()
+
+    @app.get("/health", responses={503: {"description": "The index changed into something this server cannot open; "
+                                          "it still answers from the generation it has."}})
+    def health():
         engine = live.engine
-        return {"status": "ok", "generation": engine.manifest.generation, "documents": len(engine)}
+        body = {"status": "ok", "generation": engine.manifest.generation, "documents": len(engine)}
+        if live.stale_reason:
+            return JSONResponse({**body, "status": "stale", "detail": live.stale_reason}, status_code=503)
+        return body
 
     def search(request) -> dict[str, Any]:
         engine = live.engine
@@ -231,6 +316,7 @@ def create_app(index: str | Path, threads: int | None = None, ray: str | None = 
 SERVE_INDEX_ENV = "SCIENTIA_SERVE_INDEX"
 SERVE_THREADS_ENV = "SCIENTIA_SERVE_THREADS"
 SERVE_RAY_ENV = "SCIENTIA_SERVE_RAY"
+SERVE_BUDGET_ENV = "SCIENTIA_SERVE_SPARQL_BUDGET"  # "seconds,rows"
 
 
 def app_from_environment():
@@ -239,5 +325,10 @@ def app_from_environment():
     through the page cache)."""
     import os
 
+    from scientia.reasoners.sparql_pool import QueryBudget
+
     threads = os.environ.get(SERVE_THREADS_ENV)
-    return create_app(os.environ[SERVE_INDEX_ENV], int(threads) if threads else None, os.environ.get(SERVE_RAY_ENV))
+    budget = os.environ.get(SERVE_BUDGET_ENV)
+    seconds, rows = budget.split(",") if budget else (None, None)
+    return create_app(os.environ[SERVE_INDEX_ENV], int(threads) if threads else None, os.environ.get(SERVE_RAY_ENV),
+                      QueryBudget(float(seconds), int(rows)) if budget else None)

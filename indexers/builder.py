@@ -10,11 +10,12 @@ any component a plugin registered.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scientia.common.errors import CorpusError, IndexFormatError, InvalidArgumentError
+from scientia.common.errors import CorpusError, IndexFormatError, IndexLockedError, IndexReadOnlyError, InvalidArgumentError
 from scientia.common.faults import kill_point
 from scientia.common.models import DEFAULT_MODEL_NAME, Device
 
@@ -55,6 +56,8 @@ class BuildOptions:
     shards: int = 1
     # Encode on a Ray cluster: "local" (start one here), "auto" (the running one) or its address.
     ray: str | None = None
+    # Seconds to wait for another process writing the same index (0: fail at once).
+    wait: float = 0.0
 
 
 def load_documents(
@@ -87,7 +90,7 @@ def load_documents(
         logger.warning("dropped %d records with duplicate ids (kept the first of each)", dropped)
     blank = sum(1 for doc in documents if not doc.text.strip() and not doc.title.strip())
     if blank:
-        logger.warning("%d documents have no text and no title; they are indexed, but no query can match them", blank)
+        logger.warning("%d documents have no text and no title; they are stored, but no search returns them", blank)
     digest = CorpusDigest()
     digest.update_all(documents)
     return documents, digest.hexdigest()
@@ -117,9 +120,15 @@ def build_index(corpus: str | Path | None, output: str | Path, options: BuildOpt
 FOREIGN_SHARE_WARNING = 0.1
 
 
-def _decide_language(documents: list[Document], options: BuildOptions, english_only_encoder: bool) -> BuildOptions:
-    """Options with BM25's ``auto`` language decided from the documents; warns once when the
+def _decide_language(documents: list[Document] | None, options: BuildOptions, english_only_encoder: bool) -> BuildOptions:
+    """Options with BM25's language settled: one given by name brings its own stemmer and
+    stopwords; ``auto`` is decided from the documents (for an index of an ontology alone, from
+    its entities' texts, when the lexical component reads them). Warns once when the
     English-only default encoder meets a corpus that is not (all) English."""
+    if documents is None:
+        if options.bm25.language == AUTO:
+            return options
+        return replace(options, bm25=options.bm25.for_language(options.bm25.language))
     report = detect_language([doc.searchable_text() for doc in documents])
     foreign = sum(share for code, share in report.shares.items() if code != "en")
     if english_only_encoder and foreign >= FOREIGN_SHARE_WARNING:
@@ -129,8 +138,8 @@ def _decide_language(documents: list[Document], options: BuildOptions, english_o
             "(one saved with SentenceTransformer.save, such as paraphrase-multilingual-MiniLM-L12-v2)",
             report.describe(), report.sampled, DEFAULT_MODEL_NAME,
         )
-    if options.bm25.language != AUTO:
-        return options
+    if options.bm25.language != AUTO:  # a language given by name brings its own stemmer and stopwords
+        return replace(options, bm25=options.bm25.for_language(options.bm25.language))
     logger.info("corpus language for BM25: %s (%s)", report.language, report.describe() or "nothing to tell it by")
     return replace(options, bm25=options.bm25.for_language(report.language))
 
@@ -155,49 +164,80 @@ def build_index_from_documents(
     ``documents`` may be ``None`` where ontologies are given: their entities become the documents.
     """
     layout = IndexLayout(output)
-    previous = _check_output(layout)
+    _check_output(layout)  # a foreign folder is refused before any work
+    new_folder = not layout.root.exists()
     started = time.perf_counter() - read_seconds
     encoder = Encoder(options.model, options.device, backend=options.backend)  # a bad --model fails before any work
-    if documents is not None:
-        options = _decide_language(documents, options, english_only_encoder=encoder.is_default)
+    options = _decide_language(documents, options, english_only_encoder=encoder.is_default)
     build = BuildContext(documents, options, encoder, corpus_checksum)
     components = sorted((c for c in COMPONENTS.values() if c.wanted(options)), key=lambda c: c.build_order)
-    with layout.writer_lock(), StagedGeneration.begin(layout, previous) as staged:
-        sections = {}
-        for component in components:
-            sections[component.name] = component.create(staged.folder, build)
-            kill_point(f"writing-{component.name}")
-        store = DocumentStore.create(staged.folder / DOCUMENTS_FILE)
-        store.add(build.documents)
-        store.close()
-        kill_point("writing-documents")
-        documents = build.documents
-        encode_seconds = build.timings.get("encode")
-        manifest = staged.commit(Manifest(
-            scientia_version=scientia_version(),
-            generation=staged.number,
-            data_dir=staged.data_dir,
-            created=now(),
-            documents=DocumentsSection(
-                count=len(documents),
-                corpus=str(Path(corpus).resolve()) if corpus is not None else None,
-                corpus_format=options.corpus_format,
-                corpus_checksum=build.checksum(),
-                positions=len(documents),
-                tombstones=0,
-                metadata_fields=sorted({key for doc in documents for key in doc.metadata}),
-            ),
-            encoder=encoder.info(options.batch_size),
-            # every registered component has a section, null where this build has none of it
-            components={name: sections.get(name) for name in COMPONENTS},
-            build=BuildSection(
-                dedupe=options.dedupe,
-                read_seconds=round(read_seconds, 3),
-                encode_seconds=None if encode_seconds is None else round(encode_seconds, 3),
-                encoded_from_cache="encode" in build.timings and encode_seconds is None,
-                total_seconds=round(time.perf_counter() - started, 3),
-            ),
-            files={},
-        ))
-    logger.info("index generation %d with %d documents committed to %s", manifest.generation, len(documents), layout.root)
+    try:
+        manifest = _write(layout, build, components, corpus, options, encoder, started, read_seconds)
+    except BaseException:
+        if new_folder:
+            _remove_unborn(layout)
+        raise
+    logger.info("index generation %d with %d documents committed to %s", manifest.generation, len(build.documents), layout.root)
     return manifest
+
+
+def _remove_unborn(layout: IndexLayout) -> None:
+    """A first build that failed leaves no folder behind: only its lock and staging were there.
+    Not while another writer holds the folder (a first build of the same path, running now)."""
+    try:
+        with layout.writer_lock():
+            if layout.root.is_dir() and not layout.exists() and not layout.is_foreign_folder():
+                shutil.rmtree(layout.root, ignore_errors=True)
+    except (IndexLockedError, IndexReadOnlyError):
+        pass
+
+
+def _write(layout: IndexLayout, build: BuildContext, components, corpus, options: BuildOptions, encoder: Encoder,
+           started: float, read_seconds: float) -> Manifest:
+    """Write and commit the generation under the writer lock (the live manifest is read under it:
+    a build that waited for another writer stages the generation after that writer's)."""
+    with layout.writer_lock(options.wait):
+        previous = _check_output(layout)
+        with StagedGeneration.begin(layout, previous) as staged:
+            return _stage(staged, build, components, corpus, options, encoder, started, read_seconds)
+
+
+def _stage(staged: StagedGeneration, build: BuildContext, components, corpus, options: BuildOptions, encoder: Encoder,
+           started: float, read_seconds: float) -> Manifest:
+    """Each component, then the document store, into the staging folder; then the commit."""
+    sections = {}
+    for component in components:
+        sections[component.name] = component.create(staged.folder, build)
+        kill_point(f"writing-{component.name}")
+    store = DocumentStore.create(staged.folder / DOCUMENTS_FILE)
+    store.add(build.documents)
+    store.close()
+    kill_point("writing-documents")
+    documents = build.documents
+    encode_seconds = build.timings.get("encode")
+    return staged.commit(Manifest(
+        scientia_version=scientia_version(),
+        generation=staged.number,
+        data_dir=staged.data_dir,
+        created=now(),
+        documents=DocumentsSection(
+            count=len(documents),
+            corpus=str(Path(corpus).resolve()) if corpus is not None else None,
+            corpus_format=options.corpus_format,
+            corpus_checksum=build.checksum(),
+            positions=len(documents),
+            tombstones=0,
+            metadata_fields=sorted({key for doc in documents for key in doc.metadata}),
+        ),
+        encoder=encoder.info(options.batch_size),
+        # every registered component has a section, null where this build has none of it
+        components={name: sections.get(name) for name in COMPONENTS},
+        build=BuildSection(
+            dedupe=options.dedupe,
+            read_seconds=round(read_seconds, 3),
+            encode_seconds=None if encode_seconds is None else round(encode_seconds, 3),
+            encoded_from_cache="encode" in build.timings and encode_seconds is None,
+            total_seconds=round(time.perf_counter() - started, 3),
+        ),
+        files={},
+    ))

@@ -35,6 +35,11 @@ CREATE UNIQUE INDEX live_ids ON documents (id) WHERE deleted = 0;
 """
 
 
+# A document with nothing to search: title and text empty but for whitespace.
+_WHITESPACE = "char(32, 9, 10, 11, 12, 13, 160, 8203, 12288)"
+_BLANK = f"trim(title, {_WHITESPACE}) = '' AND trim(text, {_WHITESPACE}) = ''"
+
+
 class DocumentStore:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
@@ -89,6 +94,13 @@ class DocumentStore:
         """Rows ever written, tombstones included: the size of the FAISS and BM25 indexes."""
         with self._lock:
             return self._db.execute("SELECT COALESCE(MAX(position), 0) FROM documents").fetchone()[0]
+
+    def unsearchable_positions(self) -> list[int]:
+        """Positions no search may return: tombstones, and documents with no text and no title
+        (no query matches nothing; a dense index would still rank their empty vectors)."""
+        with self._lock:
+            rows = self._db.execute(f"SELECT position FROM documents WHERE deleted = 1 OR ({_BLANK})")
+            return [row[0] - 1 for row in rows]
 
     def deleted_positions(self) -> list[int]:
         with self._lock:
@@ -146,7 +158,8 @@ class DocumentStore:
     def matching_positions(self, where: str, parameters: Sequence) -> list[int]:
         """Live positions whose row satisfies a SQL condition built by :mod:`.filters`."""
         with self._lock:
-            rows = self._db.execute(f"SELECT position FROM documents WHERE deleted = 0 AND ({where})", parameters)
+            rows = self._db.execute(f"SELECT position FROM documents WHERE deleted = 0 AND NOT ({_BLANK}) AND ({where})",
+                                    parameters)
             return [row[0] - 1 for row in rows]
 
     def metadata_fields(self) -> list[str]:

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scientia.common.errors import IndexFormatError, IndexLockedError
+from scientia.common.errors import IndexFormatError, IndexLockedError, IndexReadOnlyError
 
 from .components import COMPONENTS, Component
 from .docstore import DOCUMENTS_FILE, DocumentStore
@@ -192,4 +192,7 @@ def verify_index(path: str | Path) -> int:
                 logger.warning("%s", removed)
     except IndexLockedError:
         logger.info("%s: a write is in progress; its staging folder is left alone", layout.root)
+    except IndexReadOnlyError:
+        for leftover, why in layout.leftovers():
+            logger.warning("%s: %s is %s; it stays, since the index is read-only here", layout.root, leftover.name, why)
     return generation.verify()

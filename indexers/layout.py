@@ -17,17 +17,19 @@ and so the previous generation, in place.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from scientia.common.errors import IndexFormatError, IndexLockedError, IndexNotFoundError
+from scientia.common.errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError
 from scientia.common.faults import kill_point
 
 from .manifest import FORMAT_NAME, FORMAT_VERSION, FileDigest, Manifest
@@ -91,14 +93,32 @@ class IndexLayout:
         return path
 
     @contextmanager
-    def writer_lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the index folder so two builds can't interleave."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / _LOCK).open("w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IndexLockedError(f"{self.root}: another build is writing this index; try again when it is done") from None
+    def writer_lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold an exclusive lock on the index folder so two writers can't interleave; wait up to
+        ``wait`` seconds for another writer to finish. Read the live manifest only once it is held."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = (self.root / _LOCK).open("a")
+        except PermissionError as error:
+            raise IndexReadOnlyError(f"{self.root}: cannot write this index ({error.strerror}); reading it works") from None
+        except OSError as error:
+            if error.errno != errno.EROFS:
+                raise
+            raise IndexReadOnlyError(f"{self.root}: cannot write this index (a read-only file system); reading it works") from None
+        with lock:
+            deadline, pause = time.monotonic() + wait, 0.05
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        waited = f" and did not finish within {wait:g} s" if wait > 0 else ""
+                        raise IndexLockedError(f"{self.root}: another process is writing this index{waited}; try again "
+                                               "when it is done, or wait longer with --wait SECONDS") from None
+                    time.sleep(min(pause, remaining))
+                    pause = min(2 * pause, 1.0)
             try:
                 yield
             finally:

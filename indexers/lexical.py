@@ -46,6 +46,7 @@ class BM25Params:
     stemmer: str | None = "english"
     language: str = AUTO
     fold: bool = True  # case and accent folding, CJK bigrams (indexes from before languages: False)
+    cjk_unigrams: bool = True  # each CJK character a term beside the bigrams (indexes from before: False)
 
     def for_language(self, code: str) -> BM25Params:
         """These parameters with ``code``'s stemmer and stopwords."""
@@ -53,7 +54,7 @@ class BM25Params:
         return replace(self, language=chosen.code, stemmer=chosen.stemmer, stopwords=chosen.stopwords)
 
     def analyzer(self) -> Analyzer:
-        return Analyzer(self.stopwords, self.stemmer, self.fold)
+        return Analyzer(self.stopwords, self.stemmer, self.fold, self.cjk_unigrams)
 
     def decided_for(self, texts: Sequence[str]) -> BM25Params:
         """These parameters, with a language of ``auto`` decided from ``texts`` (:func:`.analysis.detect_language`)."""
@@ -98,13 +99,13 @@ class LexicalIndex:
         ``mask`` (one weight per document, 0 to exclude) multiplies the scores before the top k
         is taken, so excluded documents never take a place.
         """
-        return self._search_tokens([self.analyzer(query) for query in queries], k, mask)
+        return self._search_tokens([self.analyzer.query(query) for query in queries], k, mask)
 
     def search_with_frequencies(self, queries: list[str], k: int, mask: np.ndarray | None = None
                                 ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
         """:meth:`search`, and for each query how many documents have each of its analyzed terms
         (0 for a term none has): each query analyzed once, one call to a remote shard."""
-        tokens = [self.analyzer(query) for query in queries]
+        tokens = [self.analyzer.query(query) for query in queries]
         matrix = self.matrix
         frequencies = [[int(matrix.indptr[i + 1] - matrix.indptr[i]) if i is not None else 0
                         for i in (matrix.vocabulary.get(term) for term in terms)] for terms in tokens]

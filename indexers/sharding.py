@@ -117,17 +117,21 @@ class ShardMap:
         return [frozenset(local[chosen[shard[chosen] == s]].tolist()) for s in range(self.count)]
 
 
-def describe_shards(folder: Path, shards: int) -> list[dict[str, int]]:
-    """Each shard of the generation in ``folder``: its documents (positions, tombstones
-    included) and bytes on disk."""
+def describe_shards(folder: Path, shards: int, deleted: Collection[int] = ()) -> list[dict[str, int]]:
+    """Each shard of the generation in ``folder``: its live documents, its tombstones (of the
+    ``deleted`` positions) and its bytes on disk."""
     import numpy as np
 
+    deleted = set(deleted)
     described = []
     for shard in range(shards):
         path = folder / shard_folder(shard)
+        positions = np.load(path / POSITIONS_FILE, allow_pickle=False)
+        tombstones = sum(1 for position in positions.tolist() if position in deleted)
         described.append({
             "shard": shard,
-            "documents": len(np.load(path / POSITIONS_FILE, allow_pickle=False)),
+            "documents": len(positions) - tombstones,
+            "tombstones": tombstones,
             "bytes": sum(p.stat().st_size for p in path.rglob("*") if p.is_file()),
         })
     return described

@@ -51,6 +51,8 @@ class UpdateOptions:
     batch_size: int = 64
     show_progress: bool = False
     compact_ratio: float = COMPACT_RATIO
+    # Seconds to wait for another process writing the same index (0: fail at once).
+    wait: float = 0.0
 
 
 def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions | None = None) -> Manifest:
@@ -76,8 +78,10 @@ def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions 
     return _next_generation(IndexLayout(index), change, options.compact_ratio, options)
 
 
-def delete_documents(index: str | Path, ids: Iterable[str], compact_ratio: float = COMPACT_RATIO) -> Manifest:
-    """Delete documents by id; an id not in the index is an error and nothing is deleted."""
+def delete_documents(index: str | Path, ids: Iterable[str], compact_ratio: float = COMPACT_RATIO,
+                     wait: float = 0.0) -> Manifest:
+    """Delete documents by id; an id not in the index is an error and nothing is deleted.
+    ``wait``: seconds to wait for another process writing the index."""
     wanted = list(dict.fromkeys(str(i).strip() for i in ids if str(i).strip()))
     if not wanted:
         raise InvalidArgumentError("no ids to delete")
@@ -92,12 +96,12 @@ def delete_documents(index: str | Path, ids: Iterable[str], compact_ratio: float
         _each_component(step, "tombstone")
         return {"kind": "delete", "deleted": len(wanted)}
 
-    return _next_generation(IndexLayout(index), change, compact_ratio)
+    return _next_generation(IndexLayout(index), change, compact_ratio, UpdateOptions(wait=wait))
 
 
-def compact(index: str | Path) -> Manifest:
+def compact(index: str | Path, wait: float = 0.0) -> Manifest:
     """Rewrite the index without tombstones, whatever their share."""
-    return _next_generation(IndexLayout(index), lambda step: {"kind": "compact"}, 0.0, force=True)
+    return _next_generation(IndexLayout(index), lambda step: {"kind": "compact"}, 0.0, UpdateOptions(wait=wait), force=True)
 
 
 def _each_component(step: Change, method: str, *arguments: Any) -> None:
@@ -118,7 +122,7 @@ def _next_generation(
 ) -> Manifest:
     started = time.perf_counter()
     options = options or UpdateOptions()
-    with layout.writer_lock():
+    with layout.writer_lock(options.wait):
         live = Generation.open(layout.root)
         unknown = live.unknown_components()
         if unknown:

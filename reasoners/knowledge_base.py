@@ -115,10 +115,13 @@ class KnowledgeBase:
 
     def explain(self, iri: str) -> list[Explanation]:
         """Why a class has its inferred superclasses (or is unsatisfiable), or why an individual
-        has its inferred types and property values."""
+        has its inferred types and property values. ``iri`` may be a prefixed name as query tables
+        print it (``pizza:PolloAdAstra``)."""
         from .explain_classes import explain_class, is_class
+        from .quadstore import expand_name
 
         dataset = self.dataset()
+        iri = expand_name(iri, {prefix: str(namespace) for prefix, namespace in dataset.store.namespaces()})
         if is_class(dataset, iri):
             return explain_class(dataset, iri)
         return explain_individual(self.world, iri)

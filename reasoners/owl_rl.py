@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import time
 
-from scientia.common.errors import InconsistentOntologyError
+from scientia.common.errors import InconsistentOntologyError, OntologyError
 
-from .base import OWL, RDFS, Reasoner, ReasoningReport
+from .base import OWL, RDF, RDFS, XSD, Reasoner, ReasoningReport
 from .swrl import apply_rules, chain_rules, rules_of
 
 __all__ = ["OwlRlReasoner", "rl_closure", "check_consistency"]
@@ -28,8 +28,12 @@ _REFLEXIVE = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf", f"{OWL}equivalentClas
 _HIERARCHY = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf"}
 _TRIVIAL_OBJECTS = {f"{OWL}Thing", f"{RDFS}Resource"}
 MAX_ROUNDS = 50
-# The stand-in for a literal while reasonable runs (see rl_closure).
+# The stand-ins while reasonable runs (see rl_closure): for a literal, and for a stored IRI.
 LITERAL_TOKEN = "urn:scientia:literal:"
+IRI_TOKEN = "urn:scientia:iri:"
+# IRIs the OWL 2 RL rules read (rdf:type, owl:sameAs, ...) travel as themselves; every other one
+# is opaque to the rules and travels as a token.
+_VOCABULARY = (f"{RDF}", f"{RDFS}", f"{OWL}", f"{XSD}")
 
 
 class OwlRlReasoner(Reasoner):
@@ -64,6 +68,11 @@ def rl_closure(world, inferred) -> int:
     RL rules only compare literals for identity (domains, ranges, hasValue, keys), and making an
     rdflib Literal for each of LUBM(1)'s 66,000 literal results took another second. Lost: the
     datatype rules (dt-type2, dt-not-type), which reasonable does not implement either.
+
+    Every stored IRI outside the RDF, RDFS, OWL and XSD vocabularies travels as a token too
+    (:data:`IRI_TOKEN` and its store id): the rules only compare such IRIs for identity, and
+    reasonable's strict IRI parser panics on ones that older ontologies do contain (an
+    ``xml:base`` ending in ``#`` makes ``…/test.owl##Name``).
     """
     import rdflib
     import reasonable
@@ -75,9 +84,15 @@ def rl_closure(world, inferred) -> int:
     iri_of: dict[int, str] = dict(graph.execute("SELECT storid, iri FROM resources"))
     literals: dict[tuple, str] = {}  # (stored value, d) → token
     engine = reasonable.PyReasoner()
-    engine.from_graph(list(_stored_triples(graph, iri_of, literals)))
+    try:
+        engine.from_graph(list(_stored_triples(graph, iri_of, literals)))
+        closure = engine.reason()
+    except BaseException as error:  # a Rust panic arrives as pyo3's PanicException, a BaseException
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise OntologyError(f"the OWL 2 RL reasoner failed on this ontology ({str(error).splitlines()[0][:200]}); "
+                            "try --reasoner hermit") from None
     stored_literal = {token: value for value, token in literals.items()}
-    closure = engine.reason()
     logger.debug("reasonable: %d triples in %.2f s", len(closure), time.perf_counter() - started)
     # C ⊑ D and D ⊑ C is stored as C ≡ D only: owlready2 warns on (and ignores) subclass cycles.
     hierarchy = {(s, p, o) for s, p, o in closure if str(p) in _HIERARCHY and s != o}
@@ -85,6 +100,8 @@ def rl_closure(world, inferred) -> int:
     storid = {iri: number for number, iri in iri_of.items()}
 
     def abbreviate(iri: str) -> int:
+        if iri.startswith(IRI_TOKEN):
+            return int(iri[len(IRI_TOKEN):])
         if iri not in storid:
             storid[iri] = world._abbreviate(iri)  # a name the store has not seen (owl:Thing's kin)
         return storid[iri]
@@ -122,7 +139,10 @@ def _stored_triples(graph, iri_of: dict[int, str], literals: dict[tuple, str]):
     import rdflib
 
     def node(number: int):
-        return iri_of[number] if number > 0 else rdflib.BNode(f"b{-number}")
+        if number < 0:
+            return rdflib.BNode(f"b{-number}")
+        iri = iri_of[number]
+        return iri if iri.startswith(_VOCABULARY) else f"{IRI_TOKEN}{number}"
 
     for s, p, o in graph.execute("SELECT s, p, o FROM objs"):
         yield node(s), node(p), node(o)

@@ -12,25 +12,26 @@ threads and processes read one index at once.
 
 Each ontology is a named graph, named by its IRI without the trailing ``#`` (the reasoner's
 facts are ``urn:scientia:inferred``); the default graph is their union, as a set. owlready2's
-placeholder ontology ``http://anonymous/`` is not shown.
+placeholder ontology ``http://anonymous/`` is not shown. A query's ``FROM`` and ``FROM NAMED``
+choose among these graphs (:meth:`QuadstoreView.restricted`); nothing else can be added.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.store import Store
 
-from scientia.common.errors import IndexFormatError
+from scientia.common.errors import IndexFormatError, InvalidArgumentError
 
 from .base import OWL, RDF, RDFS, XSD
 
-__all__ = ["QuadstoreView", "open_dataset", "stored_value", "STANDARD_PREFIXES"]
+__all__ = ["QuadstoreView", "expand_name", "open_dataset", "stored_value", "STANDARD_PREFIXES"]
 
 _HIDDEN_ONTOLOGIES = ("http://anonymous/",)
 _BLANK_PREFIX = "b"
@@ -43,7 +44,10 @@ class QuadstoreView(Store):
     context_aware = True
     graph_aware = True  # what rdflib's Dataset asks for; the graphs are the stored ontologies
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, default: Iterable[str] | None = None, named: Iterable[str] | None = None) -> None:
+        """``default``: the graphs whose union is the default graph; ``named``: the graphs a
+        ``GRAPH`` pattern can name. Both default to every stored graph (SPARQL's ``FROM`` and
+        ``FROM NAMED`` narrow them)."""
         super().__init__()
         self.path = Path(path)
         if not self.path.is_file():
@@ -55,10 +59,27 @@ class QuadstoreView(Store):
             raise IndexFormatError(f"{self.path}: unreadable knowledge graph ({error})") from None
         self._bases = {c: iri for c, iri in ontologies if iri not in _HIDDEN_ONTOLOGIES}
         self._graph_ids = {c: iri.rstrip("#/") for c, iri in self._bases.items()}
-        self._shown = tuple(sorted(self._graph_ids))
+        self._default = self._ids_of(default)
+        self._named = self._ids_of(named)
         self._nodes: dict[int, URIRef] = {}
         self._storid_of: dict[str, int | None] = {}
         self._graphs: dict[int, Graph] = {}
+
+    @property
+    def graph_names(self) -> list[str]:
+        """The name of every stored graph (an ontology's IRI without its trailing ``#`` or ``/``)."""
+        return sorted(set(self._graph_ids.values()))
+
+    def restricted(self, default: Iterable[str], named: Iterable[str]) -> QuadstoreView:
+        """The same file with the default graph made of ``default`` and only ``named`` nameable,
+        as a query's ``FROM`` and ``FROM NAMED`` ask (each a name in :attr:`graph_names`)."""
+        return QuadstoreView(self.path, default, named)
+
+    def _ids_of(self, names: Iterable[str] | None) -> tuple[int, ...]:
+        if names is None:
+            return tuple(sorted(self._graph_ids))
+        wanted = {name.rstrip("#/") for name in names}
+        return tuple(sorted(c for c, name in self._graph_ids.items() if name in wanted))
 
     # -- SQLite -------------------------------------------------------------------------------
 
@@ -111,14 +132,13 @@ class QuadstoreView(Store):
 
     def _context_ids(self, context: Any) -> tuple[int, ...] | None:
         """The ontology ids a pattern is matched in; None when the context is none of ours."""
-        identifier = getattr(context, "identifier", context)
-        if context is None or identifier is None or str(identifier) not in self._graph_ids.values():
-            from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-            if context is None or identifier == DATASET_DEFAULT_GRAPH_ID:
-                return self._shown
-            return None
-        return tuple(c for c, name in self._graph_ids.items() if name == str(identifier))
+        identifier = getattr(context, "identifier", context)
+        if context is None or identifier is None or identifier == DATASET_DEFAULT_GRAPH_ID:
+            return self._default
+        found = tuple(c for c in self._named if self._graph_ids[c] == str(identifier))
+        return found or None
 
     # -- the Store interface -------------------------------------------------------------------
 
@@ -202,7 +222,7 @@ class QuadstoreView(Store):
 
     def contexts(self, triple=None) -> Iterator[Graph]:
         if triple is None:
-            for c in self._shown:
+            for c in self._named:
                 yield self.graph(c)
             return
         for (_, _, _), graphs in self.triples(triple):
@@ -268,6 +288,21 @@ def prefixes(ontology_iris) -> dict[str, str]:
         if name.isidentifier() and name not in found:
             found[name] = iri
     return found
+
+
+def expand_name(name: str, namespaces: dict[str, str]) -> str:
+    """The full IRI of ``name`` as a person may write one: ``pizza:PolloAdAstra`` (a prefix from
+    ``namespaces``, as query tables print it), ``<http://…>``, or the IRI itself."""
+    name = name.strip()
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    prefix, colon, local = name.partition(":")
+    if colon and not local.startswith("//") and prefix in namespaces:
+        return namespaces[prefix] + local
+    if colon and not local.startswith("//") and prefix.isidentifier() and prefix not in ("urn", "http", "https", "file"):
+        raise InvalidArgumentError(f"unknown prefix {prefix + ':'!r} in {name!r} (known: {', '.join(sorted(namespaces))}); "
+                               "give the full IRI or one of these prefixes")
+    return name
 
 
 def open_dataset(path: str | Path) -> Dataset:

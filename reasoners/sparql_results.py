@@ -54,7 +54,7 @@ def serialize(answer: SparqlAnswer, result_format: str) -> str:
         raise InvalidArgumentError(
             f"a {answer.form} answer cannot be written as {result_format!r} (allowed: {', '.join(allowed)})")
     if graph_form:
-        text = answer.graph.serialize(format=_RDFLIB_FORMATS[result_format])
+        text = answer.graph().serialize(format=_RDFLIB_FORMATS[result_format])
         return text if text.endswith("\n") or not text else text + "\n"
     if answer.form == "ASK" and result_format in ("json", "csv", "tsv"):
         return "true\n" if answer.boolean else "false\n"
@@ -63,7 +63,7 @@ def serialize(answer: SparqlAnswer, result_format: str) -> str:
                        for row in answer.rows)
     if result_format == "tsv":
         return _tsv(answer)
-    data = answer.result.serialize(format=_RDFLIB_FORMATS[result_format])
+    data = answer.result().serialize(format=_RDFLIB_FORMATS[result_format])
     text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
     return text if text.endswith("\n") else text + "\n"
 

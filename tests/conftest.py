@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,17 +63,49 @@ def build_demo_index(folder: Path) -> Path:
 
 
 @contextmanager
-def serving(index: Path) -> Iterator[int]:
-    """``scientia serve INDEX`` in a process of its own on a free loopback port; yields the port."""
-    from scientia.benchmarks.load_test import free_port, start_server
+def serving(index: Path, *options: str, log: Path | None = None) -> Iterator[int]:
+    """``scientia serve INDEX [OPTIONS]`` in a process of its own on a free loopback port; yields
+    the port. ``log``: a file that gets the server's stderr."""
+    with server_process(index, *options, log=log) as (port, _):
+        yield port
+
+
+@contextmanager
+def server_process(index: Path, *options: str, log: Path | None = None) -> Iterator[tuple[int, subprocess.Popen]]:
+    """As :func:`serving`, yielding the port and the server's process."""
+    from scientia.benchmarks.load_test import free_port
 
     port = free_port()
-    process = start_server(index, port)
+    stderr = log.open("w") if log is not None else subprocess.DEVNULL
+    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "serve", str(index), "--port", str(port), *options],
+                               stdout=subprocess.DEVNULL, stderr=stderr)
     try:
-        yield port
+        wait_until_serving(port, process)
+        yield port, process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+        if log is not None:
+            stderr.close()
+
+
+def wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 120) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before it answered")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (a 503 from /health is an answer too)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within {seconds:.0f} s")
 
 
 @pytest.fixture

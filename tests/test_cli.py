@@ -301,3 +301,59 @@ def test_no_color_leaves_no_colour_codes():
     os.environ.pop("NO_COLOR", None)  # --no-color set it for the rest of this process
     assert plain.exit_code == 0, plain.output
     assert colour.search(coloured.stdout) and not colour.search(plain.stdout)
+
+
+def _scientia(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scientia.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_bad_flag_value_is_one_error_line_and_quiet_works_before_the_command(small_index: Path, tmp_path: Path):
+    """Point 15: a bad value drew click's usage box on stderr; `scientia -q index build` was "No such option"."""
+    for args, message in ((["query", str(small_index), "cats", "--mode", "psychic"], "Invalid value for --mode: 'psychic'"),
+                          (["serve", str(small_index), "--port", "99999"], "Invalid value for '--port'"),
+                          (["query", str(small_index)], "Missing argument 'text'"),
+                          (["index", "buld"], "No such command 'buld'")):
+        result = _scientia(*args)
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+        assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+    quiet = _scientia("-q", "index", "build", str(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)), "-o", str(tmp_path / "i"))
+    assert quiet.returncode == 0 and "corpus language" not in quiet.stderr  # the INFO lines -q silences
+    loud = _scientia("index", "build", str(tmp_path / "c.jsonl"), "-o", str(tmp_path / "j"))
+    assert loud.returncode == 0 and "corpus language" in loud.stderr
+
+
+@pytest.mark.slow
+def test_classify_explain_and_construct_read_as_the_sparql_table_prints(tmp_path: Path):
+    """Point 15: `reason classify` showed a class under one parent only; `reason explain` took full
+    IRIs only, not the prefixed names `reason sparql` prints; CONSTRUCT's Turtle had no prefixes."""
+    from conftest import build_demo_index
+
+    index = str(build_demo_index(tmp_path / "index"))
+    tree = [((len(line) - len(line.lstrip())) // 2, line.strip()) for line in invoke("reason", "classify", index).stdout.splitlines()]
+    parents = [next(name for depth, name in reversed(tree[:i]) if depth == tree[i][0] - 1)
+               for i, (_, name) in enumerate(tree) if name == "Cajun"]
+    assert sorted(parents) == ["SeafoodPizza", "SpicyPizza"]
+    explained = invoke("reason", "explain", index, "pizza:PolloAdAstra")
+    assert explained.exit_code == 0 and "PolloAdAstra ⊑ SpicyPizza   [inferred]" in explained.stdout
+    unknown = invoke("reason", "explain", index, "nope:PolloAdAstra")
+    assert unknown.exit_code == 2 and "unknown prefix 'nope:'" in unknown.stderr
+    turtle = invoke("reason", "sparql", index, "CONSTRUCT { ?c rdfs:subClassOf pizza:SpicyPizza } "
+                    "WHERE { ?c rdfs:subClassOf pizza:SpicyPizza }").stdout
+    assert "@prefix pizza: <http://scientia.example/pizza#> ." in turtle
+    assert "pizza:PolloAdAstra rdfs:subClassOf pizza:SpicyPizza ." in turtle
+
+
+def test_index_info_of_a_sharded_index_counts_live_documents(tmp_path: Path):
+    """Point 15: each shard's count included its deleted documents."""
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.updater import delete_documents
+
+    from conftest import SAMPLE_CORPUS
+
+    index = tmp_path / "index"
+    build_index(SAMPLE_CORPUS, index, BuildOptions(faiss_factory="Flat", shards=2))
+    delete_documents(index, ["pizza/cajun", "pizza/margherita"])  # too few to compact
+    shards = json.loads(invoke("index", "info", str(index), "--json").stdout)["shards"]
+    assert sum(shard["documents"] for shard in shards) == 198
+    assert sum(shard["tombstones"] for shard in shards) == 2
+    assert "deleted, not yet compacted" in invoke("index", "info", str(index)).stdout

@@ -146,8 +146,8 @@ def test_a_folder_with_anything_else_stays_foreign(tmp_path: Path):
 def test_two_writers_contend_for_the_lock(old_index: Path, tmp_path: Path):
     before = (old_index / "manifest.json").read_bytes()
     with IndexLayout(old_index).writer_lock():  # another writer, mid-change
-        result = runner.invoke(app, ["index", "delete", str(old_index), "--ids", "cats"])
-        assert result.exit_code == 2 and "another build is writing this index" in result.stderr
+        result = runner.invoke(app, ["index", "delete", str(old_index), "--ids", "cats", "--wait", "0"])
+        assert result.exit_code == 2 and "another process is writing this index" in result.stderr
         verified = runner.invoke(app, ["index", "verify", str(old_index)])  # reads, and leaves the writer alone
         assert verified.exit_code == 0
     assert (old_index / "manifest.json").read_bytes() == before

@@ -175,3 +175,24 @@ def test_missing_index_and_bad_arguments(tmp_path: Path, small_index: Path):
             engine.search("word " * 30_000)
         with pytest.raises(InvalidArgumentError, match="k must be a positive integer"):
             engine.search("x", k=0)
+
+
+def test_a_document_with_no_text_and_no_title_is_never_returned(tmp_path: Path):
+    """Point 7: dense search ranked two empty documents first for a query nothing matches."""
+    from scientia.engine import MODES
+    from scientia.indexers.updater import add_documents
+
+    records = [*SMALL_CORPUS, {"id": "empty", "title": "", "text": ""},
+               {"id": "blank", "title": "  ", "text": "\n\t ", "metadata": {"kind": "blank"}}]
+    index = tmp_path / "index"
+    build_index(write_jsonl(tmp_path / "corpus.jsonl", records), index)
+    add_documents(index, write_jsonl(tmp_path / "later.jsonl", [{"id": "later-empty", "title": "", "text": " "}]))
+    unsearchable = {"empty", "blank", "later-empty"}
+    with Engine.open(index) as engine:
+        for mode in engine.modes:
+            assert set(MODES[mode]) <= set(engine.available_signals)
+            for query in ("qwertyuiop", "cats", "anything at all"):
+                found = [hit.id for hit in engine.search(query, k=len(records) + 1, mode=mode)]
+                assert not unsearchable & set(found), (mode, query, found)
+        assert not unsearchable & {hit.id for hit in engine.search("qwertyuiop", k=20, mode="dense", filters=["kind=blank"])}
+        assert engine.store.get("empty") is not None  # stored, as the build says; only never returned

@@ -165,3 +165,61 @@ def test_cli_language_option_warning_and_info(tmp_path: Path):
     assert wrong.returncode == 2
     assert "klingon" in wrong.stderr and "zh" in wrong.stderr and "de" in wrong.stderr
     assert not (tmp_path / "x").exists()
+
+
+# Labels in the manner of the W3C wine ontology's: English, short, many of them names. The
+# function-word count used before read the "De" of the château names (twice in each entity's
+# document: title and text) as Dutch, and the other labels as nothing, so the index was Dutch.
+WINE_LABELS = ["Chateau De Meursault", "Clos De Vougeot", "Chateau De Lascombes", "Cotes De Bordeaux",
+               "Red Wine", "White Wine", "Dry Riesling", "Sweet Riesling", "Late Harvest", "Table Wine",
+               "Dessert Wine", "Full Bodied Red", "Medium Sweetness", "Wine Grape", "Winery", "Vintage Year",
+               "Mountadam Riesling", "Selaks Ice Wine", "Kathryn Kennedy Lateral", "Gary Farrell Merlot"]
+
+
+@pytest.mark.slow
+def test_auto_language_of_an_index_of_english_labels_is_english(tmp_path: Path):
+    """Point 9: an ontology of short English labels and names is detected as English."""
+    from scientia.indexers import BuildOptions, build_index
+    from scientia.indexers.knowledge_builder import KnowledgeOptions
+
+    lines = ["@prefix : <http://scientia.example/wine#> .", "@prefix owl: <http://www.w3.org/2002/07/owl#> .",
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .", ":Wine a owl:Class ."]
+    for number, label in enumerate(WINE_LABELS):
+        lines.append(f':w{number} a owl:NamedIndividual , :Wine ; rdfs:label "{label}" .')
+    ontology = tmp_path / "wine.ttl"
+    ontology.write_text("\n".join(lines) + "\n")
+    manifest = build_index(None, tmp_path / "wine", BuildOptions(knowledge=KnowledgeOptions([ontology], reasoner="rl")))
+    lexical = manifest.section("lexical")
+    assert (lexical.language, lexical.stemmer) == ("en", "english")
+    # and titles alone: Wikipedia's, of which many are names
+    titles = ["Journal of Mathematical Physics", "Nuevo León", "Kurt Vonnegut", "The Beatles", "Lake Geneva",
+              "Battle of Hastings", "Marie Curie", "Mount Kilimanjaro", "Leonardo da Vinci", "Van Halen"]
+    assert detect_language(titles).language == "en"
+
+
+@pytest.mark.slow
+def test_a_language_given_by_name_brings_its_stemmer_and_stopwords(tmp_path: Path):
+    """Point 8: --language de kept the English stemmer and stopwords, so "Wissensgraph" missed
+    "Wissensgraphen"."""
+    write_jsonl(tmp_path / "de.jsonl", [
+        {"id": "kg", "text": "Wissensgraphen verbinden Begriffe mit ihren Beziehungen."},
+        {"id": "tram", "text": "Die Straßenbahn fährt durch die Stadt."},
+    ])
+    assert _cli("index", "build", "de.jsonl", "-o", "de", "--language", "de", "-q", cwd=tmp_path).returncode == 0
+    info = json.loads(_cli("index", "info", "de", "--json", cwd=tmp_path).stdout)
+    lexical = info["lexical"]
+    assert (lexical["language"], lexical["stemmer"], lexical["stopwords"]) == ("de", "german", "de")
+    found = _cli("query", "de", "Wissensgraph", "--mode", "lexical", "--json", cwd=tmp_path)
+    assert [json.loads(line)["id"] for line in found.stdout.splitlines()] == ["kg"]
+
+
+def test_a_single_cjk_character_is_searchable(tmp_path: Path):
+    """Point 16: a one-character query found nothing (documents held only bigrams); it now finds
+    the documents with that character, while a two-character query still matches its bigram only."""
+    from scientia.indexers import BM25Params, BuildOptions, build_index
+
+    build_index(write_jsonl(tmp_path / "zh.jsonl", CHINESE), tmp_path / "zh", BuildOptions(bm25=BM25Params(language="zh")))
+    assert _lexical_ids(tmp_path / "zh", "竹") == ["panda"]
+    assert set(_lexical_ids(tmp_path / "zh", "茶")) == {"tea"}
+    assert _lexical_ids(tmp_path / "zh", "竹林") == []  # no document has 竹林; 竹 alone does not match it
+    assert split_terms("竹子林", unigrams=True) == ([], ["竹子", "子林", "竹", "子", "林"])

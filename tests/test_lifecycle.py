@@ -4,6 +4,10 @@ and crash safety of every change."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,7 @@ from scientia.indexers import InvalidArgumentError, build_index
 from scientia.indexers.updater import add_documents, compact, delete_documents
 
 from conftest import SMALL_CORPUS, write_jsonl
+from scientia.benchmarks.load_test import free_port
 
 runner = CliRunner()
 
@@ -206,3 +211,114 @@ def test_a_reader_s_sqlite_journal_never_enters_the_next_generation(tmp_path: Pa
     assert not list((index / manifest.data_dir).glob("*-journal"))
     journal.unlink()  # the reader is gone
     assert runner.invoke(app, ["index", "verify", str(index)]).exit_code == 0
+
+
+def _read_only(index: Path, *command: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``scientia COMMAND`` with ``index`` read-only: a read-only bind mount of it in a mount
+    namespace of the command's own where this runs as root (root writes through file modes), its
+    files' write permission removed otherwise."""
+    cli = [sys.executable, "-m", "scientia.cli", *command]
+    if os.geteuid() != 0:
+        return subprocess.run(cli, capture_output=True, text=True, timeout=timeout)
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(index), *cli],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def read_only_index(tmp_path: Path) -> Iterator[Path]:
+    from conftest import build_demo_index
+
+    index = build_demo_index(tmp_path / "index")
+    if os.geteuid() == 0:
+        probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                                f'mount --bind "{index}" "{index}" && mount -o remount,bind,ro "{index}" && '
+                                f'! touch "{index}/probe"'], capture_output=True)
+        if probe.returncode != 0:
+            pytest.skip("this root cannot make a read-only bind mount (unshare --mount): " + probe.stderr.decode()[-200:])
+        yield index
+        return
+    for path in [index, *index.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o222)
+    yield index
+    for path in [index, *index.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+
+
+@pytest.mark.slow
+def test_readers_work_on_a_read_only_index_and_writers_say_why_they_cannot(read_only_index: Path, tmp_path: Path):
+    """Point 13: `index verify` took the writer's lock and died with a traceback on a read-only
+    index; `index add|delete|build` too."""
+    index = str(read_only_index)
+    for command in (["query", index, "spicy pizza", "-k", "2", "--json"], ["index", "info", index],
+                    ["index", "verify", index], ["index", "docs", index, "-n", "2"], ["index", "show", index, "pizza/cajun"],
+                    ["reason", "sparql", index, "ASK { ?s ?p ?o }"], ["reason", "classify", index],
+                    ["reason", "explain", index, "pizza:PolloAdAstra"]):
+        result = _read_only(read_only_index, *command)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, (command, result.stderr)
+    write_jsonl(tmp_path / "more.jsonl", [{"id": "new", "text": "A new document."}])
+    for command in (["index", "add", index, str(tmp_path / "more.jsonl")], ["index", "delete", index, "--ids", "pizza/cajun"],
+                    ["index", "build", str(tmp_path / "more.jsonl"), "-o", index]):
+        result = _read_only(read_only_index, *command)
+        lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (command, result.stderr)
+        assert lines == [f"error: {index}: cannot write this index (a read-only file system); reading it works"] or \
+            lines == [f"error: {index}: cannot write this index (Permission denied); reading it works"], result.stderr
+
+
+@pytest.mark.slow
+def test_a_server_serves_a_read_only_index(read_only_index: Path):
+    import urllib.request
+
+    from conftest import wait_until_serving
+
+    port = free_port()
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    cli = [sys.executable, "-m", "scientia.cli", "serve", str(read_only_index), "--port", str(port)]
+    command = cli if os.geteuid() != 0 else ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                                              str(read_only_index), *cli]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until_serving(port, server)
+        from scientia.benchmarks.load_test import post
+
+        assert post(port, "/search", {"query": "spicy pizza", "k": 2})[0] == 200
+        status, body = post(port, "/sparql", {"query": "ASK { ?s ?p ?o }"})
+        assert (status, body) == (200, {"boolean": True})
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert b"Traceback" not in server.stderr.read()
+
+
+@pytest.mark.slow
+def test_writers_wait_for_each_other_and_four_simultaneous_adds_all_commit(tmp_path: Path):
+    """Point 14: a second writer failed at once; with --wait (60 s by default) it waits its turn."""
+    index = tmp_path / "index"
+    build_index(write_jsonl(tmp_path / "corpus.jsonl", SMALL_CORPUS), index)
+    for number in range(4):
+        write_jsonl(tmp_path / f"add{number}.jsonl", [{"id": f"added/{number}", "text": f"Document number {number} added."}])
+    adds = [subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", "add", str(index), str(tmp_path / f"add{n}.jsonl"),
+                              "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for n in range(4)]
+    for process in adds:
+        assert process.wait(timeout=600) == 0, process.stderr.read()
+    with Engine.open(index) as engine:
+        assert engine.manifest.generation == 5 and len(engine) == len(SMALL_CORPUS) + 4
+        assert all(engine.store.get(f"added/{n}") is not None for n in range(4))
+
+
+def test_a_failed_first_build_leaves_no_folder_behind(tmp_path: Path):
+    """Point 15: a build into a new path that failed left an empty folder (its lock file) behind."""
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix : <http://x.example/#> .\n:a :b\n")
+    output = tmp_path / "new" / "index"
+    result = runner.invoke(app, ["index", "build", "--ontology", str(broken), "-o", str(output)])
+    assert result.exit_code == 2 and "broken.ttl: line 2: unparsable Turtle" in result.stderr
+    assert not output.exists()
+    existing = tmp_path / "existing"
+    build_index(write_jsonl(tmp_path / "corpus.jsonl", SMALL_CORPUS), existing)
+    before = (existing / "manifest.json").read_bytes()
+    assert runner.invoke(app, ["index", "build", "--ontology", str(broken), "-o", str(existing)]).exit_code == 2
+    assert (existing / "manifest.json").read_bytes() == before  # an index that was there stays

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pty
@@ -97,3 +98,30 @@ def test_a_build_draws_bars_on_a_terminal(tmp_path: Path):
     assert "encoding" in text and "linking entities to documents" in text
     assert "━" in text  # rich's bar
     assert "encoding: 200 texts done in" not in text  # the plain lines are for logs only
+
+
+@pytest.mark.slow
+def test_the_terminal_bar_moves_while_documents_are_encoded(tmp_path: Path):
+    """Point 16: the encoding bar stood at 0 until the end (the texts went to the encoder in
+    slices of 1,024); it now moves with every batch."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": f"Document {n} is about pizza, lava and chess openings."})
+                              + "\n" for n in range(600)))
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", "build", str(corpus), "-o",
+                                str(tmp_path / "index"), "--batch-size", "32"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "COLUMNS": "120"})
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=300) == 0
+    os.close(controller)
+    counts = {int(done) for done in re.findall(r"(\d+)/600", seen.decode("utf-8", "replace"))}
+    assert {0, 600} <= counts and any(0 < done < 600 for done in counts), sorted(counts)

@@ -146,3 +146,60 @@ def test_the_encoder_thread_ends_when_idle_and_comes_back(small_index: Path, mon
         worker.join(timeout=5)
         assert not worker.is_alive() and dense._batcher._worker is None
         assert dense.rank(["lava"], 1)[0].ranking == first  # a new thread answers the next query
+
+
+class _Interleaving:
+    """The batcher's queue, able to stop the encoder thread between its look at the empty queue
+    and its decision to end, so that a test can put a query right there."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        self._queue = queue.SimpleQueue()
+        self.armed = False
+        self.looked = threading.Event()  # the thread has seen the queue empty
+        self.go_on = threading.Event()  # the test lets it decide
+        self.put_done = threading.Event()
+
+    def put(self, item) -> None:
+        self._queue.put(item)
+        self.put_done.set()
+
+    def get(self, timeout=None):
+        return self._queue.get(timeout=timeout)
+
+    def get_nowait(self):
+        return self._queue.get_nowait()
+
+    def empty(self) -> bool:
+        empty = self._queue.empty()
+        if self.armed and empty:
+            self.armed = False
+            self.looked.set()
+            self.go_on.wait(timeout=10)
+        return empty
+
+
+def test_a_query_queued_as_the_idle_encoder_thread_ends_is_answered(encoder, monkeypatch):
+    """Point 12: a query queued between the idle thread's look at the empty queue and its end
+    saw the thread as alive, started none, and waited until another query came along."""
+    import threading
+
+    from scientia.engine.signals import batching
+
+    monkeypatch.setattr(batching, "IDLE_SECONDS", 0.05)
+    batcher = batching.QueryBatcher(encoder)
+    interleaving = batcher._queue = _Interleaving()
+    batcher.encode("warm up")  # a thread now runs; idle, it will look at the queue and end
+    interleaving.armed = True
+    assert interleaving.looked.wait(timeout=10)
+    interleaving.put_done.clear()
+    answer = {}
+    late = threading.Thread(target=lambda: answer.setdefault("vector", batcher.encode("a late query")), daemon=True)
+    late.start()
+    interleaving.put_done.wait(timeout=0.5)  # the late query is queued now, unless a lock holds it back
+    interleaving.go_on.set()
+    late.join(timeout=10)
+    assert not late.is_alive(), "the late query was never answered"
+    assert np.allclose(answer["vector"], encoder.encode(["a late query"])[0], atol=1e-5)

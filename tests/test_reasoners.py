@@ -235,7 +235,7 @@ def test_unparsable_files_name_file_and_line(tmp_path: Path):
         with pytest.raises(OntologyError, match=pattern):
             base.load([path])
         base.close()
-    with pytest.raises(OntologyError, match=r"unknown ontology format '.json'"):
+    with pytest.raises(OntologyError, match=r"x.json: JSON, which scientia does not read as an ontology"):
         KnowledgeBase.create(tmp_path / "j.sqlite3").load([tmp_path / "x.json"] if (tmp_path / "x.json").write_text("{}") else [])
 
 
@@ -348,4 +348,62 @@ def test_auto_takes_owl_rl_above_the_size_limit_or_without_java(tmp_path: Path, 
         monkeypatch.setattr(knowledge_base, "AUTO_DL_LIMIT", base.triple_count() - 1)
         assert isinstance(base.choose_reasoner("auto"), OwlRlReasoner)
     finally:
+        base.close()
+
+
+def test_an_ontology_format_is_read_from_its_content_not_its_suffix(tmp_path: Path):
+    """Point 10: OWL/XML saved as .owl (Protégé's default), imported by an RDF/XML ontology, was
+    parsed as RDF/XML into blank nodes, and its individuals vanished without a word."""
+    base = KnowledgeBase.create(tmp_path / "wine.sqlite3")
+    base.load([DATA / "owlxml-import" / "wine.owl"], [DATA / "owlxml-import"])
+    base.reason("rl")
+    cheese = base.sparql("SELECT ?x WHERE { ?x a <http://scientia.example/food#Food> }")
+    assert sorted(str(row["x"]).rsplit("#", 1)[1] for row in cheese.rows) == ["Brie", "Roquefort", "Salmon"]
+    assert base.sparql("ASK { <http://scientia.example/wine#Sauternes> <http://scientia.example/wine#goesWith> "
+                       "<http://scientia.example/food#Roquefort> }").boolean
+    base.close()
+    turtle_as_owl = tmp_path / "family.owl"  # Turtle under another suffix
+    turtle_as_owl.write_text((DATA / "family.ttl").read_text())
+    other = KnowledgeBase.create(tmp_path / "family.sqlite3")
+    other.load([turtle_as_owl])
+    assert other.triple_count() > 10
+    other.close()
+    for name, content, reason in (("page.owl", "<html><body>Not found</body></html>", "root element is <html>"),
+                                  ("data.owl", '{"@context": {}}', "JSON"),
+                                  ("blob.owl", "\x00\x01\x02", "a binary file")):
+        (tmp_path / name).write_text(content)
+        with pytest.raises(OntologyError, match=rf"{name}: .*{reason}"):
+            KnowledgeBase.create(tmp_path / f"{name}.sqlite3").load([tmp_path / name])
+
+
+@pytest.mark.parametrize("reasoner", ["rl", "hermit"])
+def test_iris_a_strict_parser_rejects_are_reasoned_over(tmp_path: Path, reasoner: str):
+    """Point 11: an xml:base ending in '#' gives …/test.owl##Name; the OWL 2 RL closure panicked
+    in Rust on it (even after HermiT) and the build printed a traceback."""
+    base = KnowledgeBase.create(tmp_path / "hash.sqlite3")
+    base.load([DATA / "hash-base.owl"])
+    base.reason(reasoner)
+    found = base.sparql("SELECT ?c WHERE { <http://scientia.example/test.owl##Rex> a ?c }")
+    assert "http://scientia.example/test.owl##Animal" in {str(row["c"]) for row in found.rows}  # inferred
+    base.close()
+
+
+def test_turtle_and_ntriples_errors_name_the_right_line(tmp_path: Path):
+    """Point 15: terms rdflib takes with a warning (an IRI with a space, a literal not of its
+    datatype) crashed later with a traceback, or named no line; a broken N-Triples line was
+    skipped without a word."""
+    prefix = "@prefix : <http://x.example/#> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+    cases = {
+        "iri.ttl": (prefix + ':a :b :c .\n:d :e <http://x.example/a b> .\n', r"iri.ttl: line 4: invalid IRI <http://x.example/a b>"),
+        "typed.ttl": (prefix + ':a :b "x" .\n:c :d "x"^^xsd:integer .\n', r"typed.ttl: line 4: 'x' is not a valid xsd:integer"),
+        "syntax.ttl": (prefix + ":a :b :c .\n:d :e :f\n:g :h :i .\n", r"syntax.ttl: line 5: unparsable Turtle"),
+        "cut.ttl": (prefix + ":a :b :c .\n:d :e\n\n", r"cut.ttl: line 4: unparsable Turtle"),  # rdflib said line 7
+        "broken.nt": ("<http://x.example/a> <http://x.example/b> <http://x.example/c> .\n"
+                      "<http://x.example/d> <http://x.example/e> \"unterminated .\n", r"broken.nt: line 2: unparsable N-Triples"),
+    }
+    for name, (content, pattern) in cases.items():
+        (tmp_path / name).write_text(content)
+        base = KnowledgeBase.create(tmp_path / f"{name}.sqlite3")
+        with pytest.raises(OntologyError, match=pattern):
+            base.load([tmp_path / name])
         base.close()

@@ -177,3 +177,19 @@ def test_the_page_and_the_api_docs_are_served_from_the_package(served):
     info = json.loads(fetch("/info")[1])
     assert info["default_mode"] == "hybrid+knowledge" and "dense" in info["modes"] and info["knowledge"] is True
     assert info["metadata_fields"] == ["topic"] and info["documents"] >= 200
+
+
+def test_a_failed_search_clears_the_results_and_the_hints_come_from_the_index(page, served):
+    """Point 16: after a failed search the page still showed the earlier results under the error;
+    the filter hint was a fixed "year>=2020; topic=pizza" and the fusion list offered `learned`,
+    which this index has not fitted."""
+    page.goto(served + "/#?q=glaciers&mode=lexical")
+    page.wait_for_selector("li.hit")
+    assert page.get_attribute("#filters", "placeholder") == "topic=…"  # the index's one metadata field
+    fusions = page.locator("#fusion option").all_text_contents()
+    info = json.loads(urllib.request.urlopen(served + "/info", timeout=30).read())
+    assert fusions == info["fusion_methods"] and "learned" not in fusions and "adaptive" in fusions
+    page.goto(served + "/#?q=glaciers&mode=lexical&filter=year%3E%3Dabc")  # refused: no such field
+    page.wait_for_selector("#error:not([hidden])")
+    page.wait_for_function("document.querySelectorAll('li.hit').length === 0")
+    assert page.locator("li.hit").count() == 0

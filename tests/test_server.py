@@ -243,3 +243,59 @@ def test_sparql_follows_a_new_generation_and_readers_never_block(server, tmp_pat
     status, body = post(port, "/sparql", query)
     assert status == 200 and {"c": "http://scientia.example/pizza#PolloAdAstra"} in body["rows"]
     assert verify_index(index) > 0  # raises, naming the file, where any file differs from the manifest
+
+
+def test_a_server_whose_index_cannot_be_opened_says_so_and_serves_a_rebuild_without_ontology(tmp_path: Path):
+    """Point 6: the old generation keeps answering, but /health (503), /info and the log say why;
+    an index rebuilt without an ontology is a valid new index and is served (no knowledge modes)."""
+    index = build_demo_index(tmp_path / "index")
+    log = tmp_path / "serve.log"
+    manifest = index / "manifest.json"
+    with serving(index, log=log) as port:
+        before = get(port, "/health")[1]["generation"]
+        good = manifest.read_text()
+        damaged = json.loads(good)
+        damaged["format_version"] = 999
+        staged = index / "manifest.tmp"
+        staged.write_text(json.dumps(damaged))
+        staged.replace(manifest)  # as a newer scientia would commit it: atomically
+        deadline = time.monotonic() + 30
+        while get(port, "/health")[0] == 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status, health = get(port, "/health")
+        assert status == 503 and health["status"] == "stale" and health["generation"] == before
+        assert "cannot open" in health["detail"] and str(index) in health["detail"]
+        assert get(port, "/info")[1]["stale"] == health["detail"]
+        status, body = post(port, "/search", {"query": "spicy pizza", "k": 3})
+        assert status == 200 and body["generation"] == before  # still answering, from what it has
+        assert any(line.startswith(f"{index} changed into something this server cannot open")
+                   for line in log.read_text().splitlines())
+
+        manifest.write_text(good)  # put back, then rebuilt without an ontology: a valid new index
+        build_index(SAMPLE_CORPUS, index)
+        deadline = time.monotonic() + 60
+        while get(port, "/health")[1].get("generation") != before + 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status, health = get(port, "/health")
+        assert status == 200 and health["status"] == "ok" and health["generation"] == before + 1
+        info = get(port, "/info")[1]
+        assert info["stale"] is None and not info["knowledge"] and "hybrid+knowledge" not in info["modes"]
+        status, body = post(port, "/search", {"query": "spicy pizza", "k": 3})
+        assert status == 200 and body["generation"] == before + 1 and "knowledge" not in body["hits"][0]["signals"]
+
+
+def test_serve_checks_its_index_and_port_before_it_says_serving(tmp_path: Path, small_index: Path):
+    import subprocess
+    import sys
+
+    missing = subprocess.run([sys.executable, "-m", "scientia.cli", "serve", str(tmp_path / "none"), "--port",
+                              str(free_port())], capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "serving" not in missing.stderr and "no such index folder" in missing.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        busy = subprocess.run([sys.executable, "-m", "scientia.cli", "serve", str(small_index), "--port", str(port)],
+                              capture_output=True, text=True, timeout=120)
+    assert busy.returncode == 2 and "serving" not in busy.stderr
+    assert busy.stderr.strip() == f"error: --host 127.0.0.1 --port {port}: cannot listen there (Address already in use)"

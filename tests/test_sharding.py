@@ -294,8 +294,7 @@ def test_a_build_driver_killed_while_encoding_on_ray_leaves_the_previous_index(o
     shutil.copytree(one_path, index)
     before = IndexLayout(index).read_manifest()
     marker = tmp_path / "killed-at"
-    # its own session: the Ray processes its local cluster started outlive a SIGKILLed driver, and
-    # are stopped through the session afterwards
+    # its own session, so that whatever it started can be found (and, were a test to fail, stopped)
     process = subprocess.Popen(
         [sys.executable, "-m", "scientia.cli", "index", "build", str(SAMPLE_CORPUS), "-o", str(index), "--shards", "3",
          "--ray", "local", "-q"],
@@ -304,6 +303,10 @@ def test_a_build_driver_killed_while_encoding_on_ray_leaves_the_previous_index(o
     )
     try:
         process.wait(timeout=600)
+        time.sleep(1)
+        # --ray local runs the cluster in a PID namespace of its own: the kernel killed it all
+        left = subprocess.run(["pgrep", "-a", "-s", str(process.pid)], capture_output=True, text=True).stdout
+        assert left == "", left
     finally:
         subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)
     assert process.returncode == -signal.SIGKILL and marker.read_text() == "encoding-on-ray"
@@ -361,3 +364,36 @@ def test_a_server_on_ray_follows_adds_and_deletes_and_finds_every_live_id(ray_cl
     assert not gone & {h.id for q in QUERIES for h in engine.search(q, k=50, mode="hybrid")}
     assert len(host.actors_of(engine.generation.folder)) == 3  # the new generation's own actors
     assert first_folder != engine.generation.folder
+
+
+@pytest.mark.slow
+def test_sigint_to_the_main_process_stops_a_build_on_local_ray(one_and_three, tmp_path: Path):
+    """Point 15: a SIGINT sent to `index build --ray local` did not stop it. Now it stops within
+    seconds, exit 130, with the index as it was and no Ray process left."""
+    import shutil
+
+    from processes import alive, command_line, descendants
+
+    one_path, _ = one_and_three
+    index = tmp_path / "index"
+    shutil.copytree(one_path, index)
+    before = (index / "manifest.json").read_bytes()
+    corpus = write_jsonl(tmp_path / "big.jsonl", [{"id": f"d{n}", "text": f"Document {n} about pizza, rockets and lava."}
+                                                   for n in range(20_000)])
+    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", "build", str(corpus), "-o", str(index),
+                                "--shards", "2", "--ray", "local"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any("ray::" in command_line(pid) for pid in descendants(process.pid)):
+        time.sleep(0.2)
+    time.sleep(2)  # encoding on Ray now
+    started = descendants(process.pid)
+    assert any("raylet" in command_line(pid) for pid in started)
+    process.send_signal(signal.SIGINT)
+    stopped = time.monotonic()
+    assert process.wait(timeout=20) == 130
+    assert time.monotonic() - stopped < 15
+    assert "interrupted" in process.stderr.read()
+    time.sleep(1)
+    assert [command_line(pid) for pid in started if alive(pid)] == []
+    assert (index / "manifest.json").read_bytes() == before

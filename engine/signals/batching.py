@@ -31,33 +31,38 @@ IDLE_SECONDS = 10.0
 
 
 class QueryBatcher:
-    def __init__(self, encoder: Encoder, max_batch: int = MAX_BATCH) -> None:
+    """One encoder thread for the queries of many request threads.
+
+    A query is queued and the thread's presence checked under one lock, the same lock under which
+    an idle thread decides to end: so a query queued just as the thread ends either is seen by
+    it, or finds it gone and starts another. (Checking without the lock let a query see the
+    ending thread as alive and wait until some other query came along.)
+    """
+
+    def __init__(self, encoder: Encoder, max_batch: int = MAX_BATCH, idle_seconds: float | None = None) -> None:
         self.encoder = encoder
         self.max_batch = max_batch
+        self.idle_seconds = IDLE_SECONDS if idle_seconds is None else idle_seconds
         self._queue: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
-        self._starting = threading.Lock()
+        self._lock = threading.Lock()
 
     def encode(self, text: str) -> np.ndarray:
         """``text``'s vector, encoded with the queries that came in with it."""
         future: Future = Future()
-        self._queue.put((text, future))
-        self._start()
+        with self._lock:
+            self._queue.put((text, future))
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="scientia-query-encoder", daemon=True)
+                self._worker.start()
         return future.result()
-
-    def _start(self) -> None:
-        if self._worker is None:
-            with self._starting:
-                if self._worker is None:
-                    self._worker = threading.Thread(target=self._run, name="scientia-query-encoder", daemon=True)
-                    self._worker.start()
 
     def _run(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
+                first = self._queue.get(timeout=self.idle_seconds)
             except queue.Empty:
-                with self._starting:  # no query came in a while: end the thread (the next query starts one)
+                with self._lock:  # no query came in a while: end the thread (the next query starts one)
                     if self._queue.empty():
                         self._worker = None
                         return

@@ -148,6 +148,8 @@ async function search(query, mode, fusion, k, filters) {
     $("status").textContent = `${count} ${count === 1 ? "result" : "results"} in ${Math.round(performance.now() - started)} ms`
       + ` (generation ${answer.generation})`;
   } catch (error) {
+    // a failed search leaves no results of an earlier one on the page, as if they answered it
+    $("results").replaceChildren();
     $("status").textContent = "";
     showError(error.message);
   }
@@ -254,6 +256,12 @@ function route() {
   }
 }
 
+// The filter box's hint names this index's own fields (it has none to filter on: say so).
+function filterExample(fields) {
+  if (!fields.length) return "this index has no metadata to filter on";
+  return fields.slice(0, 2).map((field) => `${field}=…`).join("; ");
+}
+
 async function start() {
   $("search-form").addEventListener("submit", submitSearch);
   $("sparql-form").addEventListener("submit", runSparql);
@@ -267,10 +275,13 @@ async function start() {
     $("mode").value = info.default_mode;
     $("fusion").replaceChildren(...info.fusion_methods.map((f) => element("option", { value: f }, f)));
     $("fusion").value = info.default_fusion;
+    $("filters").placeholder = filterExample(info.metadata_fields);
+    $("filters").disabled = !info.metadata_fields.length;
     $("index-info").textContent = `${info.documents.toLocaleString("en")} documents, generation ${info.generation}`
       + (info.knowledge ? ", with an ontology" : "")
       + (info.metadata_fields.length ? `; filter on ${info.metadata_fields.join(", ")}` : "");
     $("tab-sparql").hidden = !info.knowledge;
+    if (info.stale) showError(`Answers come from generation ${info.generation}: ${info.stale}`);
   } catch (error) {
     showError(error.message);
   }

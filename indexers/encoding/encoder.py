@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["Encoder", "Backend", "MAX_INPUT_CHARS", "checked_model_path"]
 
 logger = logging.getLogger(__name__)
-# Batches encoded between two progress updates.
-PROGRESS_SLICE_BATCHES = 16
 
 # Far beyond any encoder window (256 tokens ≈ 1,500 characters), so cutting here changes no
 # embedding; it spares tokenizing a 10 MB document only to throw nearly all of it away.
@@ -152,15 +150,19 @@ class Encoder:
 
         from scientia.common.progress import progress
 
-        # Our own progress (a bar on a terminal, plain lines in a log), never the backend's: the
-        # texts go in slices large enough that each backend still sorts and batches them well.
-        step = batch_size * PROGRESS_SLICE_BATCHES
-        parts = []
+        # Our own progress (a bar on a terminal, plain lines in a log), never the backend's: one
+        # batch at a time, so the count moves with every batch. The texts are sorted longest
+        # first, as the backends sort them inside a call, so batches pad as little as before.
+        if not texts:
+            return self.runtime.encode(texts, batch_size)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         with progress("encoding", total=len(texts), unit="text") as advance:
-            for start in range(0, len(texts), step):
-                parts.append(self.runtime.encode(texts[start : start + step], batch_size))
-                advance(len(parts[-1]))
-        return np.concatenate(parts) if parts else self.runtime.encode(texts, batch_size)
+            for start in range(0, len(texts), batch_size):
+                batch = order[start : start + batch_size]
+                vectors[batch] = self.runtime.encode([texts[i] for i in batch], batch_size)
+                advance(len(batch))
+        return vectors
 
     def encode_queries(self, queries: list[str]) -> np.ndarray:
         """Query vectors that do not depend on which queries are asked together.
