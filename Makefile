@@ -17,7 +17,7 @@ FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale clean
+.PHONY: setup browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale bench-languages clean
 
 setup: $(STAMP)
 
@@ -86,7 +86,7 @@ bench: setup
 	@if [ -d "$(ONTOLOGIES)/lubm" ]; then \
 	  $(SCIENTIA) bench lubm --universities 1,5,10 --lubm-dir "$(ONTOLOGIES)/lubm" --out benchmarks/results/lubm; \
 	else echo "skipping lubm: $(ONTOLOGIES)/lubm is absent" >&2; fi
-	$(MAKE) bench-finetune bench-speed bench-scale
+	$(MAKE) bench-finetune bench-speed bench-scale bench-languages
 	$(PY) -m scientia.benchmarks.summary benchmarks/results
 
 # Fine-tuning on SciFact's train split (the test split is never seen), a cross-encoder on the
@@ -133,6 +133,13 @@ bench-scale: setup
 	@if [ ! -d "$(SHARED)/cranfield" ]; then echo "skipping bench-scale: $(SHARED) is absent" >&2; exit 0; fi; \
 	$(PY) -m scientia.benchmarks.shard_equality "$(SHARED)/cranfield" --shards 3 --out benchmarks/results/shards-cranfield && \
 	$(PY) -m scientia.benchmarks.scale_out "$(SHARED)" --documents 100000 --shards 4 --out benchmarks/results/scale-out
+
+# Which language identifier tells titles, labels and queries apart best (the one --language auto
+# uses was chosen here); the other candidates come with the language-benchmark extra.
+bench-languages: setup
+	@if [ ! -d "$(SHARED)/scifact" ] || [ ! -d "$(ONTOLOGIES)/pizza" ]; then echo "skipping bench-languages: $(SHARED_ROOT) is absent" >&2; exit 0; fi; \
+	$(PY) -m pip install --quiet -e ".[$(FAISS_EXTRA),test,ray,language-benchmark]" && \
+	$(PY) -m scientia.benchmarks.language_detection "$(SHARED_ROOT)" --out benchmarks/results/language-detection
 
 clean:
 	rm -rf demo-index bench-out .pytest_cache

@@ -19,6 +19,7 @@ in a worker process stopped at its deadline.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -36,6 +37,9 @@ __all__ = ["SparqlAnswer", "run_query", "MAX_QUERY_CHARS"]
 
 QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 
+# rdflib's SPARQL parser (pyparsing's) is not thread-safe: eight threads preparing queries at
+# once fail nearly every time (TypeError from a parse action), so queries are parsed one at a time.
+_PARSING = threading.Lock()
 _UPDATE_KEYWORD = re.compile(r"(?<![?$:\w])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.IGNORECASE)
 MAX_QUERY_CHARS = 100_000
 
@@ -96,7 +100,8 @@ def run_query(dataset: Dataset | str | Path, query: str, max_rows: int | None = 
 
     namespaces = dict(dataset.store.namespaces())
     try:
-        prepared = prepareQuery(query, initNs=namespaces)
+        with _PARSING:
+            prepared = prepareQuery(query, initNs=namespaces)
     except Exception as error:  # pyparsing's ParseException, or rdflib's bare Exception for an unknown prefix
         _refuse_update(query)
         raise SparqlError(f"SPARQL syntax error: {_describe(error)}") from None
@@ -150,7 +155,8 @@ def _refuse_update(query: str) -> None:
     from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
-        parseUpdate(query)
+        with _PARSING:
+            parseUpdate(query)
     except Exception:
         return
     keyword = _UPDATE_KEYWORD.search(re.sub(r"<[^>\s]*>|\"[^\"]*\"", " ", query))

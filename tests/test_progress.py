@@ -105,11 +105,12 @@ def test_the_terminal_bar_moves_while_documents_are_encoded(tmp_path: Path):
     """Point 16: the encoding bar stood at 0 until the end (the texts went to the encoder in
     slices of 1,024); it now moves with every batch."""
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": f"Document {n} is about pizza, lava and chess openings."})
-                              + "\n" for n in range(600)))
+    words = "pizza lava chess openings rockets bread vaccines glaciers magma thrust yeast".split()
+    corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": " ".join(words[(n + i) % len(words)] for i in range(80))})
+                              + "\n" for n in range(600)))  # long enough that encoding them takes seconds
     controller, terminal = pty.openpty()
     process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", "build", str(corpus), "-o",
-                                str(tmp_path / "index"), "--batch-size", "32"], stdin=subprocess.DEVNULL,
+                                str(tmp_path / "index")], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "COLUMNS": "120"})
     os.close(terminal)
     seen = b""

@@ -189,3 +189,31 @@ def test_the_accept_header_picks_the_format(index: Path):
     assert format_for_accept("text/csv;q=0.5, text/tab-separated-values", "SELECT") == "tsv"
     assert format_for_accept(None, "SELECT") == "json" and format_for_accept("*/*", "CONSTRUCT") == "ttl"
     assert format_for_accept("application/n-triples", "DESCRIBE") == "nt"
+
+
+def test_threads_may_query_at_once(index: Path):
+    """rdflib's SPARQL parser is not thread-safe: under eight concurrent clients the server answered
+    every /sparql request 400 ("SPARQL syntax error: Param.postParse2() missing 1 required
+    positional argument"). Queries are parsed one at a time now (and the server's run each in a
+    worker process of its own)."""
+    import threading
+
+    from scientia.reasoners.quadstore import open_dataset
+    from scientia.reasoners.sparql import run_query
+
+    stored = open_dataset(Generation.open(index).folder / ONTOLOGY_FILE)
+    failures, answers = [], []
+
+    def ask() -> None:
+        for _ in range(20):
+            try:
+                answers.append(len(run_query(stored, "SELECT ?c WHERE { ?c rdfs:subClassOf+ pizza:SpicyPizza }").rows))
+            except Exception as error:
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(answers) == 160 and len(set(answers)) == 1 and answers[0] >= 4
