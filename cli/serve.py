@@ -30,8 +30,9 @@ def serve(
         10_000, "--sparql-max-rows", min=1, help="Rows (triples, for CONSTRUCT) a SPARQL answer may have; more is a 503."),
 ) -> None:
     """Serve INDEX over HTTP: the search page at /, POST /search, GET /documents/{id}, POST /sparql,
-    GET /health, /info, /docs. It reads only INDEX and listens only on --host and --port; with
-    --ray, a sharded index's shards are Ray actors."""
+    GET /health, /info, /docs. It reads only INDEX, and listens only on --host and --port (but for
+    the Ray cluster it joins with --ray auto or ADDRESS, whose members all listen); with --ray, a
+    sharded index's shards are Ray actors."""
     from scientia.indexers.generation import Generation
     from scientia.reasoners.sparql_pool import QueryBudget
 
