@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import queue
 import select
 import subprocess
@@ -29,7 +30,7 @@ from typing import IO, Any, cast
 from scientia.common.errors import QueryCancelledError, SparqlError
 
 from .sparql import SparqlAnswer
-from .sparql_process import write_message
+from .sparql_process import MESSAGE_HEADER, write_message
 
 __all__ = ["QueryBudget", "SparqlPool", "SERVER_BUDGET", "CLI_BUDGET"]
 
@@ -81,10 +82,7 @@ class _Worker:
 
     def receive(self, deadline: float) -> Any:
         """The next message, or TimeoutError at ``deadline`` (a ``time.monotonic`` value)."""
-        import pickle
-        import struct
-
-        (length,) = struct.unpack("!Q", self._read(8, deadline))
+        (length,) = MESSAGE_HEADER.unpack(self._read(MESSAGE_HEADER.size, deadline))
         return pickle.loads(self._read(length, deadline))
 
     def _read(self, size: int, deadline: float) -> bytes:

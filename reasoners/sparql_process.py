@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["confine", "read_message", "write_message", "main"]
+__all__ = ["MESSAGE_HEADER", "confine", "read_message", "write_message", "main"]
 
-_HEADER = struct.Struct("!Q")
+MESSAGE_HEADER = struct.Struct("!Q")  # a message's length, before its pickle
 # Audit events that reach the network or start processes: refused outright.
 _REFUSED_EVENTS = frozenset({
     "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
@@ -85,16 +85,16 @@ def _sqlite_target_allowed(database: Any, graph_files: set[str]) -> bool:
 
 def write_message(stream: BinaryIO, message: object) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    stream.write(MESSAGE_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
 def read_message(stream: BinaryIO) -> Any:
     """The next message; EOFError when the other side has closed."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
+    header = stream.read(MESSAGE_HEADER.size)
+    if len(header) < MESSAGE_HEADER.size:
         raise EOFError
-    (length,) = _HEADER.unpack(header)
+    (length,) = MESSAGE_HEADER.unpack(header)
     data = stream.read(length)
     if len(data) < length:
         raise EOFError
