@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -38,7 +37,7 @@ def reports_user_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from scientia.common.errors import ScientiaError
+        from scientia.common.errors import ScientiaError, write_refusal
 
         try:
             return command(*args, **kwargs)
@@ -46,12 +45,11 @@ def reports_user_errors(command: F) -> F:
             raise fail(str(error)) from None
         except FileNotFoundError as error:
             raise fail(f"{error.filename}: no such file or folder") from None
-        except PermissionError as error:
-            raise fail(f"{error.filename or 'a file'}: permission denied ({error.strerror})") from None
         except OSError as error:
-            if error.errno != errno.EROFS:
+            refused = write_refusal(error)
+            if refused is None:
                 raise
-            raise fail(f"{error.filename or 'a file'}: on a read-only file system") from None
+            raise fail(f"{error.filename or 'a file'}: refused ({refused})") from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             sys.exit(130)

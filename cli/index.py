@@ -115,9 +115,8 @@ def info(
     shards = []
     dense = manifest.section("dense")
     if dense is not None and getattr(dense, "shards", 1) > 1:
-        from scientia.indexers.sharding import describe_shards
-
         from scientia.indexers.generation import Generation
+        from scientia.indexers.sharding import describe_shards
 
         store = Generation(layout, manifest).open_documents()
         try:

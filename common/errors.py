@@ -6,6 +6,8 @@ can turn it into a one-line message and exit code 2 without a traceback.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
     "ShardUnavailableError",
     "ScientiaError",
@@ -23,6 +25,7 @@ __all__ = [
     "QueryCancelledError",
     "IsolationUnavailableError",
     "TrainingRefusedError",
+    "write_refusal",
 ]
 
 
@@ -91,3 +94,13 @@ class TrainingRefusedError(ScientiaError):
 
 class ShardUnavailableError(ScientiaError):
     """A shard of a sharded index did not answer, even once restarted: no partial results are given."""
+
+
+def write_refusal(error: OSError) -> str | None:
+    """Why ``error`` refused access, where permissions or a read-only file system did ("Permission
+    denied", "a read-only file system"); None for any other OS error."""
+    if isinstance(error, PermissionError):
+        return error.strerror or "Permission denied"
+    if error.errno == errno.EROFS:
+        return "a read-only file system"
+    return None

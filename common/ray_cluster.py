@@ -16,6 +16,7 @@ the address, where Ray itself would retry for two minutes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -75,10 +76,15 @@ def connect(address: str, show_progress: bool = False) -> None:
     logger.info("joined the Ray cluster (%s): %s", address, cluster_resources())
 
 
+@functools.cache
 def check_address(address: str, timeout: float = PROBE_SECONDS) -> None:
     """Raise, naming ``address``, unless a Ray server answers there: its host resolves, its port
     accepts a connection, and it speaks gRPC (the GCS of ``host:port`` also answers gRPC's health
-    check; the Ray Client server of ``ray://host:port`` completes the HTTP/2 handshake)."""
+    check; the Ray Client server of ``ray://host:port`` completes the HTTP/2 handshake).
+
+    An address that answered is not asked again by this process: the CLI checks it before any
+    work, and :func:`connect` checks it for library callers. (One that failed raised, and
+    nothing of it is kept.)"""
     import socket
 
     client = address.startswith("ray://")

@@ -125,12 +125,8 @@ def _decide_language(documents: list[Document] | None, options: BuildOptions, en
     stopwords; ``auto`` is decided from the documents (for an index of an ontology alone, from
     its entities' texts, when the lexical component reads them). Warns once when the
     English-only default encoder meets a corpus that is not (all) English."""
-    if documents is None:
-        if options.bm25.language == AUTO:
-            return options
-        return replace(options, bm25=options.bm25.for_language(options.bm25.language))
-    report = detect_language([doc.searchable_text() for doc in documents])
-    foreign = sum(share for code, share in report.shares.items() if code != "en")
+    report = detect_language([doc.searchable_text() for doc in documents]) if documents is not None else None
+    foreign = sum(share for code, share in report.shares.items() if code != "en") if report else 0.0
     if english_only_encoder and foreign >= FOREIGN_SHARE_WARNING:
         logger.warning(
             "the corpus is not all English (%s of %d documents sampled) but the default encoder %s is English-only, "
@@ -138,8 +134,10 @@ def _decide_language(documents: list[Document] | None, options: BuildOptions, en
             "(one saved with SentenceTransformer.save, such as paraphrase-multilingual-MiniLM-L12-v2)",
             report.describe(), report.sampled, DEFAULT_MODEL_NAME,
         )
-    if options.bm25.language != AUTO:  # a language given by name brings its own stemmer and stopwords
+    if options.bm25.language != AUTO:
         return replace(options, bm25=options.bm25.for_language(options.bm25.language))
+    if report is None:
+        return options
     logger.info("corpus language for BM25: %s (%s)", report.language, report.describe() or "nothing to tell it by")
     return replace(options, bm25=options.bm25.for_language(report.language))
 

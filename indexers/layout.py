@@ -17,7 +17,6 @@ and so the previous generation, in place.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import json
@@ -29,7 +28,8 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from scientia.common.errors import IndexFormatError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError
+from scientia.common.errors import (IndexFormatError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError,
+                                    write_refusal)
 from scientia.common.faults import kill_point
 
 from .manifest import FORMAT_NAME, FORMAT_VERSION, FileDigest, Manifest
@@ -99,12 +99,11 @@ class IndexLayout:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             lock = (self.root / _LOCK).open("a")
-        except PermissionError as error:
-            raise IndexReadOnlyError(f"{self.root}: cannot write this index ({error.strerror}); reading it works") from None
         except OSError as error:
-            if error.errno != errno.EROFS:
+            refused = write_refusal(error)
+            if refused is None:
                 raise
-            raise IndexReadOnlyError(f"{self.root}: cannot write this index (a read-only file system); reading it works") from None
+            raise IndexReadOnlyError(f"{self.root}: cannot write this index ({refused}); reading it works") from None
         with lock:
             deadline, pause = time.monotonic() + wait, 0.05
             while True:

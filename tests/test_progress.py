@@ -77,24 +77,29 @@ def test_a_build_logs_plain_progress_lines_when_stderr_is_not_a_terminal(tmp_pat
     assert "done in" not in quiet.stderr and "…" not in quiet.stderr
 
 
-@pytest.mark.slow
-def test_a_build_draws_bars_on_a_terminal(tmp_path: Path):
+def _stderr_on_a_terminal(command: list[str]) -> str:
+    """What ``command`` writes to its stderr when that is a terminal (a pty 120 columns wide); it must succeed."""
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([*BUILD, "-o", str(tmp_path / "index")], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "COLUMNS": "120"})
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal,
+                               env={**os.environ, "COLUMNS": "120"})
     os.close(terminal)
     seen = b""
     while True:
         try:
             chunk = os.read(controller, 65536)
-        except OSError:  # the terminal closed: the build is done
+        except OSError:  # the terminal closed: the command is done
             break
         if not chunk:
             break
         seen += chunk
     assert process.wait(timeout=300) == 0
     os.close(controller)
-    text = seen.decode("utf-8", "replace")
+    return seen.decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_a_build_draws_bars_on_a_terminal(tmp_path: Path):
+    text = _stderr_on_a_terminal([*BUILD, "-o", str(tmp_path / "index")])
     assert "encoding" in text and "linking entities to documents" in text
     assert "━" in text  # rich's bar
     assert "encoding: 200 texts done in" not in text  # the plain lines are for logs only
@@ -108,21 +113,7 @@ def test_the_terminal_bar_moves_while_documents_are_encoded(tmp_path: Path):
     words = "pizza lava chess openings rockets bread vaccines glaciers magma thrust yeast".split()
     corpus.write_text("".join(json.dumps({"id": f"d{n}", "text": " ".join(words[(n + i) % len(words)] for i in range(80))})
                               + "\n" for n in range(600)))  # long enough that encoding them takes seconds
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "scientia.cli", "index", "build", str(corpus), "-o",
-                                str(tmp_path / "index")], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=terminal, env={**os.environ, "COLUMNS": "120"})
-    os.close(terminal)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert process.wait(timeout=300) == 0
-    os.close(controller)
-    counts = {int(done) for done in re.findall(r"(\d+)/600", seen.decode("utf-8", "replace"))}
+    text = _stderr_on_a_terminal([sys.executable, "-m", "scientia.cli", "index", "build", str(corpus), "-o",
+                                  str(tmp_path / "index")])
+    counts = {int(done) for done in re.findall(r"(\d+)/600", text)}
     assert {0, 600} <= counts and any(0 < done < 600 for done in counts), sorted(counts)
