@@ -56,7 +56,7 @@ def synthesize_vectors(real: np.ndarray, total: int, seed: int = 0) -> np.ndarra
 
 def recall_at_k(found: np.ndarray, exact: np.ndarray, k: int = 10) -> float:
     """Share of the exact top ``k`` that the approximate top ``k`` contains, averaged over queries."""
-    return float(np.mean([len(set(f[:k]) & set(e[:k])) / k for f, e in zip(found, exact)]))
+    return float(np.mean([len(set(f[:k]) & set(e[:k])) / k for f, e in zip(found, exact, strict=False)]))
 
 
 def _rss_mib() -> float:
@@ -140,11 +140,13 @@ def _mmap_check(path: str, queries: np.ndarray, k: int) -> float | None:
 
 def _index_vectors(index_dir: Path):
     """Every stored vector of an index, and its encoder's manifest section."""
+    from scientia.indexers.components import OpenContext
+    from scientia.indexers.components.dense import recorded_encoder
     from scientia.indexers.generation import Generation
 
     generation = Generation.open(index_dir)
-    dense = generation.open_component("dense", use_gpu=False)
-    return dense.reconstruct(range(len(dense))), generation.manifest.encoder
+    dense = generation.open_component("dense", OpenContext(use_gpu=False))
+    return dense.reconstruct(range(len(dense))), recorded_encoder(generation.root, generation.manifest.section("dense"))
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def main() -> None:
 
     with Engine.open(args.index) as engine:
         modes = engine.modes
-        backend = engine.manifest.encoder.backend
+        backend = engine.manifest.section("dense").encoder.backend
     scientia = [sys.executable, "-m", "scientia.cli"]
     commands = {"python -c pass": [sys.executable, "-c", "pass"], "scientia --help": [*scientia, "--help"]}
     commands |= {f"query --mode {mode}": [*scientia, "query", str(args.index), QUERY, "--mode", mode] for mode in modes}

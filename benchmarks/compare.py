@@ -77,7 +77,8 @@ def comparison_table(comparison: dict[str, Any], details: bool = True) -> str:
               for label, report in reports.items()]
     rerank = first.get("rerank")
     if rerank:
-        lines += ["", f"Re-ranking: cross-encoder {rerank['model']}, top {rerank['depth']} of the fused list{_training_summary({'encoder': {'path': rerank['model']}})}"]
+        trained = _training_summary({"encoder": {"path": rerank["model"]}})
+        lines += ["", f"Re-ranking: cross-encoder {rerank['model']}, top {rerank['depth']} of the fused list{trained}"]
     lines += ["", *(markdown_table(report) for report in reports.values())]
     return "\n".join(lines) + "\n"
 

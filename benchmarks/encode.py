@@ -50,8 +50,8 @@ def probe_texts(texts: list[str], tokenizer_file: Path) -> dict[str, list[str]]:
     tokenizer.no_padding()
     tokenizer.no_truncation()
     cut = []
-    for text, encoding in zip(texts, tokenizer.encode_batch(texts)):
-        offsets = [span for span, special in zip(encoding.offsets, encoding.special_tokens_mask) if not special]
+    for text, encoding in zip(texts, tokenizer.encode_batch(texts), strict=False):
+        offsets = [span for span, special in zip(encoding.offsets, encoding.special_tokens_mask, strict=False) if not special]
         cut.append(text[: offsets[min(len(offsets), SHORT_TOKENS - 2) - 1][1]] if offsets else text)
     return {PROBES[0]: texts, PROBES[1]: [" ".join(t.split()[:SHORT_WORDS]) for t in texts], PROBES[2]: cut}
 

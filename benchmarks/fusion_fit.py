@@ -38,9 +38,9 @@ def fit_on_split(engine: Engine, dataset: Path, split: str, save: bool = True) -
 
     signals = list(MODES[engine.default_mode])
     fitted_on: dict[str, Any] = {"dataset": str(dataset), "split": split,
-                                 "encoder_checksum": engine.manifest.encoder.checksum}
+                                 "encoder_checksum": engine.manifest.section("dense").encoder.checksum}
     learned = fit_learned_fusion(training_examples(engine, dataset, split, signals), signals, fitted_on)
     if save:
-        learned.save(engine.root)
+        learned.store_in(engine.root)
         engine.learned_fusion = learned
     return learned

@@ -15,7 +15,11 @@ import json
 from pathlib import Path
 
 from scientia.engine import Engine
-from scientia.engine.fusion import min_max_normalize, reciprocal_rank_fusion, weighted_sum
+from scientia.engine.fusion import (
+    min_max_normalize,
+    reciprocal_rank_fusion,
+    weighted_sum,
+)
 from scientia.indexers.readers import read_qrels, read_queries
 
 from .metrics import evaluate
@@ -32,7 +36,7 @@ def sweep(index_dir: Path, dataset: Path, split: str) -> dict[str, dict[str, flo
         runs = {name: engine.signal(name).rank(texts, 100) for name in ("dense", "lexical")}
 
     def score(fused_per_query) -> dict[str, float]:
-        run = {q: {ids[p]: s for p, s in fused[:100]} for q, fused in zip(judged, fused_per_query)}
+        run = {q: {ids[p]: s for p, s in fused[:100]} for q, fused in zip(judged, fused_per_query, strict=False)}
         return evaluate(run, {q: qrels[q] for q in judged})
 
     per_query = [{name: runs[name][i].ranking for name in runs} for i in range(len(judged))]

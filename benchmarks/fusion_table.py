@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .machine import describe_machine
-from .report import write_json_and_markdown
 from .metrics import evaluate
+from .report import write_json_and_markdown
 
 __all__ = ["Collection", "fusion_table", "check_no_loss"]
 
@@ -84,7 +84,7 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
                  if "learned" in methods and (collection.dataset / "qrels" / "train.tsv").is_file() else None)
 
     def scored(rankings: list[list[tuple[int, float]]]) -> dict[str, float]:
-        run = {q: {ids[p]: float(s) for p, s in ranking[:100]} for q, ranking in zip(judged, rankings)}
+        run = {q: {ids[p]: float(s) for p, s in ranking[:100]} for q, ranking in zip(judged, rankings, strict=False)}
         return evaluate(run, {q: qrels[q] for q in judged})
 
     table: dict[str, Any] = {"queries": len(judged), "documents": len(ids), "signals": {}, "fused": {}}

@@ -79,8 +79,8 @@ def _encoder_checks(sentences: int = 20_000) -> dict:
 def _ray_encoding_check(sentences: int = 20_000) -> dict:
     """The sharded build's encoder on Ray Data with a GPU actor against the same encoder in process."""
     try:
-        import torch
         import ray  # noqa: F401
+        import torch
     except ImportError:
         return {"skipped": "Ray is not installed (make setup installs it)"}
     if not torch.cuda.is_available():

@@ -159,7 +159,7 @@ def _corpus_language(texts: list[str], found: list[tuple[str | None, float]]) ->
     from scientia.indexers.analysis.detection import FULL_VOTE_WORDS
 
     votes: Counter[str] = Counter()
-    for text, (language, probability) in zip(texts, found):
+    for text, (language, probability) in zip(texts, found, strict=False):
         if language:
             votes[language] += probability * min(len(text.split()), FULL_VOTE_WORDS)
     return votes.most_common(1)[0][0] if votes else None

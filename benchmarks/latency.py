@@ -43,7 +43,7 @@ def synthesize(datasets: Path, size: int, target: Path) -> Path:
     documents = sentences[:size]
     step = 1
     while len(documents) < size:  # pairs of sentences, deterministic
-        documents += [f"{a} {b}" for a, b in zip(sentences, sentences[step:])][: size - len(documents)]
+        documents += [f"{a} {b}" for a, b in zip(sentences, sentences[step:], strict=False)][: size - len(documents)]
         step += 1
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("".join(json.dumps({"id": f"s{i}", "text": t}) + "\n" for i, t in enumerate(documents)), encoding="utf-8")
@@ -80,7 +80,7 @@ def measure(index: Path, queries: list[str]) -> dict[str, Any]:
         results["faiss_raw"] = percentiles(raw)
         results["faiss_ratio_p50"] = round(results["faiss_in_engine"]["p50"] / results["faiss_raw"]["p50"], 3)
         results["factory"] = engine.manifest.section("dense").factory
-        results["backend"] = engine.manifest.encoder.backend
+        results["backend"] = engine.manifest.section("dense").encoder.backend
     return results
 
 

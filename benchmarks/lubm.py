@@ -181,7 +181,7 @@ def _plot(report: dict[str, Any], path: Path) -> None:
         axis.plot(sizes, [r["scientia"]["seconds"][phase] for r in runs], marker="o", label=f"scientia {phase}")
     hermit = [(r["universities"], r["owlready2_hermit"]["seconds"]["infer"]) for r in runs if "seconds" in r["owlready2_hermit"]]
     if hermit:
-        axis.plot(*zip(*hermit), marker="s", linestyle="--", label="owlready2 + HermiT infer")
+        axis.plot(*zip(*hermit, strict=False), marker="s", linestyle="--", label="owlready2 + HermiT infer")
     axis.set_xlabel("universities (LUBM N)")
     axis.set_ylabel("seconds")
     axis.set_title(f"LUBM · {report['machine']['cpu']} · {report['machine']['cores']} cores", fontsize=9)

@@ -17,10 +17,10 @@ import json
 import time
 from pathlib import Path
 
+from scientia.common.threads import available_cores
 from scientia.indexers.builder import load_documents
 from scientia.indexers.encoding import Encoder
 from scientia.indexers.encoding.onnx_backend import open_session
-from scientia.common.threads import available_cores
 
 from .encode import PROBES, probe_texts
 from .machine import describe_machine

@@ -36,8 +36,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {
 
 
 def run_ablation(ontology: Path, collection: Path, work: Path, epochs: int = 3) -> dict[str, Any]:
-    from scientia.indexers.builder import load_documents
     from scientia.common.errors import OntologyError
+    from scientia.indexers.builder import load_documents
     from scientia.training import BiEncoderConfig, train_bi_encoder
     from scientia.training.ontology_pairs import pairs_from_ontology
 

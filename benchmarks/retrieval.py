@@ -9,18 +9,22 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scientia.common.errors import CorpusError, InvalidArgumentError
+from scientia.common.models import Device
+from scientia.common.progress import progress
 from scientia.engine import CrossEncoderReranker, Engine
 from scientia.engine.fusion import DEFAULT_FUSION
-from scientia.indexers.builder import BuildOptions, build_index_from_documents, load_documents
+from scientia.indexers.builder import (
+    BuildOptions,
+    build_index_from_documents,
+    load_documents,
+)
 from scientia.indexers.embedding_cache import default_cache_dir
-from scientia.common.models import Device
 from scientia.indexers.encoding import DEFAULT_BACKEND, Backend, Encoder
-from scientia.common.errors import CorpusError, InvalidArgumentError
-from scientia.common.progress import progress
 from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
 from scientia.indexers.manifest import Manifest, section_to_json
@@ -119,10 +123,10 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         "split": config.split,
         "queries": len(judged),
         "documents": manifest.documents.count,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scientia_version": scientia_version(),
         "machine": describe_machine(),
-        "encoder": {k: getattr(manifest.encoder, k) for k in ("name", "path", "checksum", "dimension", "backend")},
+        "encoder": {k: getattr(manifest.section("dense").encoder, k) for k in ("name", "path", "checksum", "dimension", "backend")},
         "faiss_factory": manifest.section("dense").factory,
         "lexical": section_to_json(manifest.section("lexical")),
         "fusion": config.fusion,
@@ -148,8 +152,8 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
         knowledge = manifest.section("knowledge")
         if (
             manifest.documents.corpus_checksum == corpus_checksum
-            and manifest.encoder.checksum == encoder.checksum
-            and manifest.encoder.backend == config.backend
+            and manifest.section("dense").encoder.checksum == encoder.checksum
+            and manifest.section("dense").encoder.backend == config.backend
             and config.faiss_factory in (None, manifest.section("dense").factory)
             and (knowledge.ontology_checksum if knowledge else None) == ontology_checksum(config.ontologies)
         ):

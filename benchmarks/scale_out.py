@@ -79,7 +79,7 @@ def per_shard_costs(sharded: Engine, queries: list[str]) -> dict[str, float]:
     vectors = dense.encoder.encode_queries(queries)
     shard_dense, shard_lexical = dense.index.shards[0], lexical.index.shards[0]
     dense_times, lexical_times = [], []
-    for row, query in zip(vectors, queries):
+    for row, query in zip(vectors, queries, strict=False):
         started = time.perf_counter()
         shard_dense.search(row[None, :], 100)
         dense_times.append(time.perf_counter() - started)
@@ -166,7 +166,7 @@ def main() -> None:
     agree = {}
     for mode in ("dense", "lexical"):
         expected, found = one.search_batch(queries, k=10, mode=mode), threads.search_batch(queries, k=10, mode=mode)
-        agree[mode] = sum(same_top_k(a, b) for a, b in zip(expected, found))
+        agree[mode] = sum(same_top_k(a, b) for a, b in zip(expected, found, strict=False))
     on_ray = Engine.open(sharded_path, shard_host=RayShardHost("local"))
     timing = latencies({"one_index": one, "shards_threads": threads, "shards_ray_actors": on_ray}, queries)
     ratios = {mode: {name: round(timing[name][mode]["p50"] / timing["one_index"][mode]["p50"], 3)

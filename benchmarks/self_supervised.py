@@ -29,7 +29,10 @@ def train_self_supervised(corpus: Path, model: Path) -> dict[str, Any]:
     """Train MiniLM on ``corpus``'s documents alone, as the CLI does by default; the training record."""
     from scientia.training import BiEncoderConfig, train_bi_encoder
     from scientia.training.data_sources import load_training_data
-    from scientia.training.self_supervised import MAX_DOCUMENTS, SELF_SUPERVISED_DEFAULTS
+    from scientia.training.self_supervised import (
+        MAX_DOCUMENTS,
+        SELF_SUPERVISED_DEFAULTS,
+    )
 
     data, _ = load_training_data(corpus=corpus, self_supervised=True, max_documents=MAX_DOCUMENTS)
     config = BiEncoderConfig(output=model, show_progress=False, **SELF_SUPERVISED_DEFAULTS)

@@ -32,7 +32,7 @@ def same_top_k(one: list, sharded: list, tolerance: float = TOLERANCE) -> bool:
     """Same scores rank by rank (to ``tolerance``) and the same ids rank by rank, where documents
     whose scores tie (within ``tolerance``) may come in any order, and the tie at the last score
     may be cut through differently."""
-    if len(one) != len(sharded) or any(abs(a.score - b.score) > tolerance for a, b in zip(one, sharded)):
+    if len(one) != len(sharded) or any(abs(a.score - b.score) > tolerance for a, b in zip(one, sharded, strict=False)):
         return False
     start = 0
     while start < len(one):
@@ -65,9 +65,9 @@ def compare(dataset: Path, work: Path, backend: str, shards: int, split: str) ->
         for mode in MODES:
             expected = one.search_batch(texts, k=10, mode=mode)
             found = sharded.search_batch(texts, k=10, mode=mode)
-            same = [same_top_k(a, b) for a, b in zip(expected, found)]
+            same = [same_top_k(a, b) for a, b in zip(expected, found, strict=False)]
             agree[mode] = sum(same)
-            disagreeing[mode] = [qid for qid, ok in zip(judged, same) if not ok][:10]
+            disagreeing[mode] = [qid for qid, ok in zip(judged, same, strict=False) if not ok][:10]
     return {"backend": backend, "queries": len(judged), "agree": agree, "disagreeing_examples": disagreeing,
             "build_seconds": built}
 

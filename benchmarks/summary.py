@@ -20,7 +20,11 @@ COMMANDS = {
     "msmarco-subset": "scientia bench ../shared/datasets/msmarco-subset",
     "fusion": "python -m scientia.benchmarks.fusion_table ../shared/datasets --ontology ../shared/ontologies/pizza/pizza.owl",
     "self-supervised": "python -m scientia.benchmarks.self_supervised ../shared/datasets",
-    "self-supervised-cranfield": "scientia train --self-supervised --corpus ../shared/datasets/cranfield/corpus.jsonl --epochs 3 --learning-rate 5e-5 --hard-negatives -o MODEL; scientia bench ../shared/datasets/cranfield --compare-models default,MODEL --fusion wsum (the first try, before the defaults changed)",
+    "self-supervised-cranfield": (
+        "scientia train --self-supervised --corpus ../shared/datasets/cranfield/corpus.jsonl --epochs 3 --learning-rate 5e-5 "
+        "--hard-negatives -o MODEL; scientia bench ../shared/datasets/cranfield --compare-models default,MODEL --fusion wsum "
+        "(the first try, before the defaults changed)"
+    ),
     "scifact-finetune": "make bench-finetune (scientia train, then scientia bench --compare-models default,TUNED --rerank RERANKER)",
     "ontology-pairs": "python -m scientia.benchmarks.ontology_pairs ../shared/ontologies/pizza/pizza.owl bench-out/pizza-knowledge",
     "pizza-knowledge": "python -m scientia.benchmarks.pizza_knowledge …; scientia bench bench-out/pizza-knowledge --ontology …",

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from .errors import fail, reports_user_errors
 from .logs import is_quiet
-from .options import DEFAULT_FUSION, DEFAULT_BACKEND, BackendArg, DeviceArg, FaissArg, FusionArg, ModelArg, ReasonerArg, RerankArg, RerankDepthArg
+from .options import (
+    DEFAULT_BACKEND,
+    DEFAULT_FUSION,
+    BackendArg,
+    DeviceArg,
+    FaissArg,
+    FusionArg,
+    ModelArg,
+    ReasonerArg,
+    RerankArg,
+    RerankDepthArg,
+)
 
 
 @reports_user_errors
@@ -20,27 +30,27 @@ def bench(
     universities: str = typer.Option("1,5", "--universities", help="lubm: comma-separated LUBM sizes N."),
     lubm_dir: Path = typer.Option(Path("../shared/ontologies/lubm"), "--lubm-dir", help="lubm: the LUBM(1,0) folder."),
     split: str = typer.Option("test", "--split", help="Which qrels file judges the run."),
-    modes: Optional[str] = typer.Option(
+    modes: str | None = typer.Option(
         None, "--modes", help="Comma-separated modes to score (default: dense,lexical,hybrid, plus hybrid+knowledge with --ontology)."
     ),
     ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: adds the hybrid+knowledge mode."),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
     reasoner: ReasonerArg = "auto",
     model: ModelArg = None,
-    compare_models: Optional[str] = typer.Option(
+    compare_models: str | None = typer.Option(
         None, "--compare-models", help="Comma-separated model folders ('default' = packaged MiniLM), e.g. default,models/tuned: one table and plot."
     ),
     rerank: RerankArg = None,
     rerank_depth: RerankDepthArg = 50,
     rerank_modes: str = typer.Option("hybrid", "--rerank-modes", help="--rerank: comma-separated modes that also run re-ranked, as MODE+rerank."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
-    index_dir: Optional[Path] = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
+    out: Path | None = typer.Option(None, "--out", help="Report folder (default: bench-out/<dataset>)."),
+    index_dir: Path | None = typer.Option(None, "--index-dir", help="Where the index is built or reused (default: OUT/index)."),
     fusion: FusionArg = DEFAULT_FUSION,
-    train_split: Optional[str] = typer.Option(
+    train_split: str | None = typer.Option(
         None, "--train-split", help="--fusion learned: the split whose judgements fit the combination (stored in the "
         "index, reused by 'query --fusion learned'); never the judged --split."),
     faiss_factory: FaissArg = None,
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Embedding cache (default: ~/.cache/scientia/embeddings)."),
     device: DeviceArg = "auto",
     backend: BackendArg = DEFAULT_BACKEND,
 ) -> None:
@@ -84,7 +94,11 @@ def bench(
     if compare_models:
         if model is not None:
             raise fail("give either --model or --compare-models, not both")
-        from scientia.benchmarks.compare import comparison_table, parse_models, run_model_comparison
+        from scientia.benchmarks.compare import (
+            comparison_table,
+            parse_models,
+            run_model_comparison,
+        )
 
         comparison = run_model_comparison(config, parse_models(compare_models))
         typer.echo(comparison_table(comparison, details=False))

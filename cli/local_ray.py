@@ -4,7 +4,7 @@ nowhere else, and dies with the command (:mod:`scientia.common.isolation`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,7 +14,7 @@ from .errors import run_reported
 
 __all__ = ["RayArg", "run_with_ray"]
 
-RayArg = Annotated[Optional[str], typer.Option(
+RayArg = Annotated[str | None, typer.Option(
     "--ray", metavar="local|auto|ADDRESS",
     help="Use a Ray cluster: local starts one for this command, in a network of its own that nothing outside "
     "can reach (Linux); auto joins the one `ray start --head` runs here; ADDRESS (host:6379 or ray://host:10001) "

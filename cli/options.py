@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -28,10 +28,10 @@ __all__ = [
 ]
 
 
-def choice(names: Callable[[], Iterable[str]], option: str) -> Callable[[Optional[str]], Optional[str]]:
+def choice(names: Callable[[], Iterable[str]], option: str) -> Callable[[str | None], str | None]:
     """A callback accepting only ``names()`` (read when the command runs, so plugins count)."""
 
-    def check(value: Optional[str]) -> Optional[str]:
+    def check(value: str | None) -> str | None:
         allowed = list(names())
         if value is not None and value not in allowed:
             raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}", param_hint=option)
@@ -45,7 +45,7 @@ LanguageArg = Annotated[str, typer.Option(
     help=f"Language of the corpus for BM25 (stemming, stopwords, CJK bigrams): {AUTO} (decided from the corpus and "
     f"recorded in the manifest) or one of {', '.join(LANGUAGES)}. Queries use the index's analyzer.",
     callback=choice(lambda: [AUTO, *LANGUAGES], "--language"))]
-ModelArg = Annotated[Optional[Path], typer.Option(
+ModelArg = Annotated[Path | None, typer.Option(
     "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2).")]
 DeviceArg = Annotated[str, typer.Option(
     "--device", help=f"Where the encoder runs: {', '.join(DEVICES)}.", callback=choice(lambda: DEVICES, "--device"))]
@@ -56,7 +56,7 @@ BackendArg = Annotated[str, typer.Option(
     "0.006 nDCG lost), torch-bf16 runs torch in bfloat16 on CPUs with AVX-512 BF16 or AMX (about 1.8x on whole "
     "abstracts, the same nDCG). Recorded in the manifest; queries run on ONNX Runtime either way.",
     callback=choice(BACKENDS.names, "--backend"))]
-ModeArg = Annotated[Optional[str], typer.Option(
+ModeArg = Annotated[str | None, typer.Option(
     "--mode",
     help=f"Which signals rank the documents, one of {', '.join(MODES)} "
     "(default: hybrid+knowledge where the index has an ontology, else hybrid).",
@@ -74,9 +74,9 @@ LossArg = Annotated[str, typer.Option(
     "in-batch negatives it ranks above the positive), cached-mnrl (gradient caching: a large --batch-size in "
     "the memory of 32).",
     callback=choice(LOSSES.names, "--loss"))]
-FaissArg = Annotated[Optional[str], typer.Option(
+FaissArg = Annotated[str | None, typer.Option(
     "--faiss", help="FAISS index_factory string, e.g. Flat, HNSW32, IVF1024,PQ32x8 (default: by corpus size).")]
-RerankArg = Annotated[Optional[Path], typer.Option(
+RerankArg = Annotated[Path | None, typer.Option(
     "--rerank", help="Cross-encoder folder (from 'scientia train --cross-encoder') that re-scores the fused top --rerank-depth.")]
 RerankDepthArg = Annotated[int, typer.Option("--rerank-depth", min=1, help="How many fused hits the cross-encoder re-scores.")]
 # Writers of one index take turns: one that finds another writing waits this long for it.

@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 
 from .errors import reports_user_errors
-from .options import DEFAULT_FUSION, DeviceArg, FusionArg, ModeArg, ModelArg, RerankArg, RerankDepthArg
+from .options import (
+    DEFAULT_FUSION,
+    DeviceArg,
+    FusionArg,
+    ModeArg,
+    ModelArg,
+    RerankArg,
+    RerankDepthArg,
+)
 
 
 @reports_user_errors

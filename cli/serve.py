@@ -63,8 +63,14 @@ def _run(index: Path, host: str, port: int, listener: socket.socket, threads: in
          budget) -> None:
     import uvicorn
 
-    from scientia.engine.service import (SERVE_BUDGET_ENV, SERVE_INDEX_ENV, SERVE_RAY_ENV, SERVE_THREADS_ENV,
-                                         app_from_environment, create_app)
+    from scientia.engine.service import (
+        SERVE_BUDGET_ENV,
+        SERVE_INDEX_ENV,
+        SERVE_RAY_ENV,
+        SERVE_THREADS_ENV,
+        app_from_environment,
+        create_app,
+    )
 
     settings = dict(log_level="warning", timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS)
     if workers == 1:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,18 +14,18 @@ from .options import LossArg, ReasonerArg
 @reports_user_errors
 def train(
     output: Path = typer.Option(..., "--output", "-o", help="New folder for the trained model (must not exist or be empty)."),
-    base: Optional[Path] = typer.Option(None, "--base", help="Local model folder to start from (default: the packaged all-MiniLM-L6-v2)."),
-    pairs: Optional[Path] = typer.Option(None, "--pairs", help="Pairs file: .jsonl, .csv or .tsv with columns anchor, positive (optional: negative)."),
-    beir: Optional[Path] = typer.Option(None, "--beir", help="BEIR folder: one pair per positive judgement of --split."),
+    base: Path | None = typer.Option(None, "--base", help="Local model folder to start from (default: the packaged all-MiniLM-L6-v2)."),
+    pairs: Path | None = typer.Option(None, "--pairs", help="Pairs file: .jsonl, .csv or .tsv with columns anchor, positive (optional: negative)."),
+    beir: Path | None = typer.Option(None, "--beir", help="BEIR folder: one pair per positive judgement of --split."),
     split: str = typer.Option("train", "--split", help="--beir: the split to learn from; queries of the 'test' split are always left out."),
     ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: pairs from synonyms, definitions, parents and mentions."),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
     reasoner: ReasonerArg = "auto",
-    pair_kinds: Optional[str] = typer.Option(
+    pair_kinds: str | None = typer.Option(
         None, "--pair-kinds", help="Comma-separated kinds to use: --ontology synonym,definition,parent,mention; "
         "--self-supervised title,sentence (default: all of them)."
     ),
-    corpus: Optional[Path] = typer.Option(
+    corpus: Path | None = typer.Option(
         None, "--corpus", help="Documents (any corpus format): with --ontology, whose entity mentions become pairs; with "
         "--self-supervised, the documents the pairs are drawn from."),
     self_supervised: bool = typer.Option(
@@ -35,13 +34,16 @@ def train(
     max_documents: int = typer.Option(
         1500, "--max-documents", min=1, help="--self-supervised: draw pairs from at most this many documents, chosen "
         "at random with --seed (about 2 pairs each; 3,000 pairs train one epoch in about 13 minutes on 2 CPU cores)."),
-    index: Optional[Path] = typer.Option(None, "--index", help="Index whose documents (and vectors, if built with --base) hard negatives are mined from."),
+    index: Path | None = typer.Option(None, "--index", help="Index whose documents (and vectors, if built with --base) hard negatives are mined from."),
     cross_encoder: bool = typer.Option(False, "--cross-encoder", help="Train a cross-encoder re-ranker (for --rerank) instead of the bi-encoder."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Passes over the pairs (default: 4 for the bi-encoder, 1 for the cross-encoder and --self-supervised)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=2, help="Pairs per step (default: 32; cross-encoder 16)."),
-    learning_rate: Optional[float] = typer.Option(None, "--learning-rate", min=0.0, help="Peak learning rate (default: 8e-5 for the bi-encoder, 5e-5 for the cross-encoder, 2e-5 for --self-supervised)."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Passes over the pairs (default: 4 for the bi-encoder, 1 for the cross-encoder and "
+                                                                  "--self-supervised)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=2, help="Pairs per step (default: 32; cross-encoder 16)."),
+    learning_rate: float | None = typer.Option(None, "--learning-rate", min=0.0, help="Peak learning rate (default: 8e-5 for the bi-encoder, 5e-5 for the "
+                                                                            "cross-encoder, 2e-5 for --self-supervised)."),
     loss: LossArg = "mnrl",
-    hard_negatives: Optional[bool] = typer.Option(None, "--hard-negatives/--no-hard-negatives", help="Mine one hard negative per pair with the base model (default: yes, except for --self-supervised)."),
+    hard_negatives: bool | None = typer.Option(None, "--hard-negatives/--no-hard-negatives", help="Mine one hard negative per pair with the base model "
+                                                                            "(default: yes, except for --self-supervised)."),
     eval_fraction: float = typer.Option(0.1, "--eval-fraction", min=0.0, max=0.5, help="Share of the training queries held out to pick the best epoch."),
     seed: int = typer.Option(42, "--seed", help="Seed for the held-out split, mining, shuffling and initialization."),
 ) -> None:
@@ -73,7 +75,10 @@ def train(
         hard_negatives = hard_negatives if hard_negatives is not None else SELF_SUPERVISED_DEFAULTS["hard_negatives"]
     typer.echo(f"{len(data.pairs):,} pairs from {data.source}" + _kinds(data), err=True)
     if cross_encoder:
-        from scientia.training.cross_encoder import CrossEncoderConfig, train_cross_encoder
+        from scientia.training.cross_encoder import (
+            CrossEncoderConfig,
+            train_cross_encoder,
+        )
 
         config = CrossEncoderConfig(output=output, base=base, eval_fraction=eval_fraction, seed=seed, show_progress=not quiet)
         _override(config, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)

@@ -54,8 +54,15 @@ def progress(description: str, total: int | None = None, unit: str = "", enabled
 @contextmanager
 def _bar(description: str, total: int | None, unit: str) -> Iterator[Callable[[int], None]]:
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = [SpinnerColumn(), TextColumn("{task.description}")]
     if total is not None:

@@ -4,8 +4,8 @@ derive their allowed values from it instead of restating them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Generic, TypeVar
+from collections.abc import Callable, ItemsView, Iterator, ValuesView
+from typing import Any, Generic, TypeVar
 
 from .errors import InvalidArgumentError
 
@@ -15,11 +15,22 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """Name → item, in registration order; looking up an unknown name lists the allowed ones."""
+    """Name → item, in registration order; looking up an unknown name lists the allowed ones.
 
-    def __init__(self, what: str) -> None:
+    ``on_first_use``: called once before the first lookup (not before registrations), so that
+    installed plugins are registered by the time anyone asks what there is.
+    """
+
+    def __init__(self, what: str, on_first_use: Callable[[], Any] | None = None) -> None:
         self.what = what
         self._items: dict[str, T] = {}
+        self._on_first_use = on_first_use
+
+    def _ready(self) -> dict[str, T]:
+        if self._on_first_use is not None:
+            hook, self._on_first_use = self._on_first_use, None
+            hook()
+        return self._items
 
     def register(self, name: str, item: T, replace: bool = False) -> T:
         if name in self._items and not replace:
@@ -32,24 +43,24 @@ class Registry(Generic[T]):
 
     def __getitem__(self, name: str) -> T:
         try:
-            return self._items[name]
+            return self._ready()[name]
         except KeyError:
             raise InvalidArgumentError(f"unknown {self.what} {name!r} (allowed: {', '.join(self._items)})") from None
 
     def __contains__(self, name: object) -> bool:
-        return name in self._items
+        return name in self._ready()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
+        return iter(self._ready())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._ready())
 
     def names(self) -> tuple[str, ...]:
-        return tuple(self._items)
+        return tuple(self._ready())
 
-    def items(self):
-        return self._items.items()
+    def items(self) -> ItemsView[str, T]:
+        return self._ready().items()
 
-    def values(self):
-        return self._items.values()
+    def values(self) -> ValuesView[T]:
+        return self._ready().values()

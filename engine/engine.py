@@ -10,23 +10,31 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scientia.common.errors import InvalidArgumentError
 from scientia.common.models import Device
-from scientia.indexers.components import COMPONENTS
+from scientia.indexers.components import COMPONENTS, ModelRequest, ShardHost
 from scientia.indexers.docstore import DocumentStore
-from scientia.indexers.encoding import Encoder, checked_model_path
 from scientia.indexers.filters import filters_to_sql, parse_filter
-from scientia.indexers.generation import Generation
+from scientia.indexers.generation import Generation, knowledge_graph_file
 from scientia.indexers.manifest import Manifest
 
 if TYPE_CHECKING:
+    from rdflib import Dataset
+
     from scientia.reasoners.sparql import SparqlAnswer
 
-from .fusion import DEFAULT_FUSION, FUSION_METHODS, FusionMethod, LearnedFusion, SignalRun, fuse
+from .fusion import (
+    DEFAULT_FUSION,
+    FUSION_METHODS,
+    FusionMethod,
+    LearnedFusion,
+    SignalRun,
+    fuse,
+)
 from .hits import Hit, SignalEvidence
-from .modes import MODES, SearchMode
+from .modes import MODES, SearchMode, default_mode
 from .rerank import CrossEncoderReranker
 from .signals import SIGNALS, Ranking, Restriction, Signal, SignalOptions, SignalResult
 
@@ -52,27 +60,29 @@ class Engine:
         # documents with no text and no title) is read once.
         self._tombstones = Restriction(excluded=frozenset(store.unsearchable_positions()))
         self._metadata_fields: list[str] | None = None
-        self._graph = None  # the stored knowledge graph, opened for the first SPARQL query
+        self._graph: Dataset | None = None  # the stored knowledge graph, opened for the first SPARQL query
         self.learned_fusion = self._checked_learned_fusion()
 
     @classmethod
     def open(
-        cls, path: str | Path, model: str | Path | None = None, device: Device = "auto", encoder: Encoder | None = None,
-        shard_host: Any = None,
+        cls, path: str | Path, model: str | Path | None = None, device: Device = "auto", loaded: tuple[Any, ...] = (),
+        shard_host: ShardHost | None = None,
     ) -> Engine:
-        """Open an index folder. ``model`` must be the encoder the index was built with (checked by
-        checksum); without it the recorded one is found and checked when a query first encodes, so
-        lexical and knowledge queries need no model folder at all.
+        """Open an index folder. ``model`` must be the model the index was built with (the
+        encoder, checked by checksum); without it the recorded one is found and checked when a
+        query first needs it, so lexical and knowledge queries need no model folder at all.
 
-        ``encoder``: an already loaded encoder to reuse (a server reopening a newer generation),
-        used when it is the index's own. ``shard_host``: where a sharded index's shards are
-        searched (:class:`~.shard_actors.RayShardHost`); by default, threads of this process.
+        ``loaded``: models already loaded that the signals may reuse where they are this index's
+        own (a server reopening a newer generation). ``shard_host``: where a sharded index's shards
+        are searched (:class:`~.shard_actors.RayShardHost`); by default, threads of this process.
         """
         generation = Generation.open(path)
         if model is not None:  # asked for by name: checked now; otherwise when a query first needs it
-            model = checked_model_path(generation.root, generation.manifest.encoder, model)
+            request = ModelRequest(model, device)
+            for name in generation.models():
+                generation.component(name).load_model(generation.root, generation.manifest.section(name), request)
         store = generation.open_documents()
-        return cls(generation, store, SignalOptions(model, device, encoder, shard_host))
+        return cls(generation, store, SignalOptions(model, device, loaded, shard_host))
 
     @property
     def root(self) -> Path:
@@ -104,13 +114,14 @@ class Engine:
 
     @property
     def has_knowledge(self) -> bool:
-        return "knowledge" in self.available_signals
+        """Whether a component of this index provides a knowledge graph (for SPARQL and reasoning)."""
+        return self.generation.provider("graph") is not None
 
     @property
     def default_mode(self) -> SearchMode:
-        """``hybrid+knowledge`` where the index holds a knowledge graph, else ``hybrid``."""
-        return "hybrid+knowledge" if self.has_knowledge else "hybrid"
-
+        """The latest registered default mode this index offers (``hybrid+knowledge`` where it
+        holds a knowledge graph, else ``hybrid``; a plugin may register another)."""
+        return default_mode(self.modes)
     def signal(self, name: str) -> Signal:
         signal = SIGNALS[name]
         missing = [COMPONENTS[c].absent_hint for c in signal.requires if not self.generation.has(c)]
@@ -167,7 +178,7 @@ class Engine:
                  for i in range(len(queries))]
         if reranker is None:
             return fused
-        return [reranker.rerank(query, hits)[:k] for query, hits in zip(queries, fused)]
+        return [reranker.rerank(query, hits)[:k] for query, hits in zip(queries, fused, strict=False)]
 
     def _restriction(self, filters: Sequence[str]) -> Restriction:
         if not filters:
@@ -182,10 +193,11 @@ class Engine:
         return self._metadata_fields
 
     def _checked_learned_fusion(self) -> LearnedFusion | None:
-        """The fusion fitted for this index, if any, provided it was fitted with its encoder."""
-        learned = LearnedFusion.load(self.root)
+        """The fusion fitted for this generation, if any, provided it was fitted with its models."""
+        learned = LearnedFusion.of_generation(self.generation)
         fitted_with = learned.fitted_on.get("encoder_checksum") if learned else None
-        if learned is not None and fitted_with not in (None, self.manifest.encoder.checksum):
+        checksums = {model.checksum for models in self.generation.models().values() for model in models}
+        if learned is not None and fitted_with is not None and fitted_with not in checksums:
             logger.warning("%s: the learned fusion was fitted with another encoder (%s); refit it with "
                            "'scientia bench --fusion learned'", self.root, str(fitted_with)[:12])
             return None
@@ -212,7 +224,7 @@ class Engine:
         there (unknown depth: every ranking counts as cut). One signal's ranking stands as is."""
         if len(rankings) == 1:
             return list(next(iter(rankings.values())))
-        return fuse(fusion, Engine.signal_runs(rankings, coverage, depth))
+        return cast(Ranking, fuse(fusion, Engine.signal_runs(rankings, coverage, depth)))  # positions in, positions out
 
     @staticmethod
     def signal_runs(rankings: Mapping[str, Ranking], coverage: Mapping[str, float] | None = None,
@@ -245,12 +257,9 @@ class Engine:
         return hits
 
     def knowledge_graph_file(self) -> Path:
-        """The file holding this generation's knowledge graph (asserted plus inferred)."""
-        if not self.has_knowledge:
-            raise InvalidArgumentError(f"{self.root}: this index has no knowledge graph (build it with --ontology)")
-        from scientia.indexers.knowledge_store import ONTOLOGY_FILE
-
-        return self.generation.folder / ONTOLOGY_FILE
+        """The file holding this generation's knowledge graph (asserted plus inferred), checked
+        against the manifest by the generation, as every component's files are."""
+        return knowledge_graph_file(self.generation)
 
     def sparql(self, query: str) -> SparqlAnswer:
         """Answer a SPARQL 1.1 query over this generation's knowledge graph (asserted plus

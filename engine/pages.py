@@ -73,7 +73,7 @@ def add_pages(app: FastAPI, live: LiveEngine) -> None:
             "fusion_methods": engine.fusion_methods,
             "default_fusion": DEFAULT_FUSION,
             "metadata_fields": engine.metadata_fields,
-            "knowledge": engine.has_knowledge,
+            "knowledge_graph": engine.has_knowledge,  # SPARQL and the reasoning verbs answer
             "stale": live.stale_reason,
         }
 

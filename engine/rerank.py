@@ -12,8 +12,14 @@ import logging
 import threading
 from pathlib import Path
 
-from scientia.common.models import Device, hub_offline, local_model_folder, quiet_model_loading, resolve_device
 from scientia.common.errors import InvalidArgumentError
+from scientia.common.models import (
+    Device,
+    hub_offline,
+    local_model_folder,
+    quiet_model_loading,
+    resolve_device,
+)
 
 from .hits import Hit, SignalEvidence
 

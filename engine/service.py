@@ -18,13 +18,18 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException
 
-from scientia.common.errors import QueryCancelledError, ScientiaError, ShardUnavailableError
+from scientia.common.errors import (
+    QueryCancelledError,
+    ScientiaError,
+    ShardUnavailableError,
+)
 from scientia.indexers.layout import IndexLayout
 
 from .engine import MAX_QUERY_CHARS, Engine
 from .fusion import DEFAULT_FUSION, FUSION_METHODS
 from .modes import MODES
 from .pages import add_pages
+from .signals import SIGNALS
 
 if TYPE_CHECKING:
     from scientia.reasoners.sparql import SparqlAnswer
@@ -59,8 +64,9 @@ class LiveEngine:
         self.sparql_budget = sparql_budget or SERVER_BUDGET
         self._sparql_processes = sparql_processes
         self._engine = Engine.open(path, shard_host=shard_host)
-        if self._engine.has_signal("dense"):
-            self._engine.signal("dense")  # load the encoder before the first request
+        for name in self._engine.available_signals:
+            if SIGNALS[name].preload:  # its model loads now, not during the first request
+                self._engine.signal(name)
         self._seen = self._stamp()
         self._reloading = threading.Lock()
         self.stale_reason: str | None = None
@@ -91,8 +97,8 @@ class LiveEngine:
             if self.layout.read_manifest().generation == old.manifest.generation:
                 self.stale_reason = None
                 return
-            encoder = old.signal("dense").encoder if "dense" in old.loaded_signals else None
-            new = Engine.open(self.layout.root, encoder=encoder, shard_host=self.shard_host)
+            loaded = tuple(model for name in old.loaded_signals for model in old.signal(name).models())
+            new = Engine.open(self.layout.root, loaded=loaded, shard_host=self.shard_host)
             for name in old.loaded_signals:
                 if new.has_signal(name):  # an index rebuilt without an ontology has no knowledge signal
                     new.signal(name)
@@ -211,7 +217,12 @@ def create_app(index: str | Path, threads: int | None = None, ray: str | None = 
     from fastapi import FastAPI, Header, HTTPException, Request
     from fastapi.responses import JSONResponse, Response
 
-    from scientia.reasoners.sparql_results import MEDIA_TYPES, format_for_accept, json_value, serialize
+    from scientia.reasoners.sparql_results import (
+        MEDIA_TYPES,
+        format_for_accept,
+        json_value,
+        serialize,
+    )
 
     shard_host = None
     if ray is not None:

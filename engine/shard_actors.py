@@ -1,8 +1,9 @@
-"""Serving a sharded index on Ray: one actor per shard holds its FAISS vectors and BM25 part.
+"""Serving a sharded index on Ray: one actor per shard holds that shard's part of every sharded
+component (the FAISS vectors, the BM25 matrix, or a plugin's), opened by the component itself.
 
 The coordinator (the engine of ``scientia serve --ray``) keeps the document store and the
 knowledge graph, sends each query to every shard actor, and merges their top ``k``
-(:class:`~scientia.indexers.sharding.ShardedDenseIndex`). Actors are restarted by Ray when they
+(:class:`~scientia.indexers.sharding.ShardedSearch`). Actors are restarted by Ray when they
 die (``max_restarts=-1``); a call that meets an actor restarting waits for it, one that meets
 it dead is sent once more; a shard that still does not answer is a :class:`~scientia.common.errors.ShardUnavailableError`
 naming it (HTTP 503), never a result missing that shard's documents.
@@ -20,7 +21,7 @@ from scientia.common.errors import ShardUnavailableError
 from scientia.common.ray_cluster import connect
 from scientia.indexers.sharding import shard_folder
 
-__all__ = ["CALL_TIMEOUT_SECONDS", "RESTART_WAIT_SECONDS", "RayShardHost", "ShardActor"]
+__all__ = ["CALL_TIMEOUT_SECONDS", "RESTART_WAIT_SECONDS", "RayShardHost", "RemoteShard", "ShardActor"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,33 +34,22 @@ RETIRE_AFTER_SECONDS = 30.0
 
 
 class ShardActor:
-    """One shard of one generation; its parts load on first use (again after a restart)."""
+    """One shard of one generation; each component's part loads on first use (again after a
+    restart), through the component's own shard hook (:meth:`Component.open_shard`)."""
 
     def __init__(self, folder: str, shard: int) -> None:
         self.folder, self.shard = Path(folder), shard
-        self.path = self.folder / shard_folder(shard)
-        self._dense = None
-        self._lexical = None
+        self._parts: dict[str, Any] = {}
 
-    def dense(self, factory: str, vectors, k: int, allowed, excluded):
-        if self._dense is None:
-            from scientia.indexers.components.dense import load_shard
+    def call(self, component: str, section: Any, method: str, *args: Any) -> Any:
+        """``method(*args)`` of this shard's part of ``component`` (whose manifest section is ``section``)."""
+        if component not in self._parts:
+            from scientia.indexers.components import COMPONENTS
 
-            # on one thread: an OpenMP team in each of several actors on the same cores waits on
-            # the others (4 actors on 2 cores: 47 ms per dense query with teams, 11 ms without)
-            self._dense = load_shard(self.folder, self.shard, factory)
-        return self._dense.search(vectors, k, allowed, excluded)
-
-    def lexical(self, params: dict[str, Any], queries: list[str], k: int, mask):
-        return self._lexical_index(params).search_with_frequencies(queries, k, mask)
-
-    def _lexical_index(self, params: dict[str, Any]):
-        if self._lexical is None:
-            from scientia.indexers.components.lexical import BM25_DIR
-            from scientia.indexers.lexical import BM25Params, LexicalIndex
-
-            self._lexical = LexicalIndex.load(self.path / BM25_DIR, BM25Params(**params))
-        return self._lexical
+            # one thread per part: an OpenMP team in each of several actors on the same cores waits
+            # on the others (4 actors on 2 cores: 47 ms per dense query with teams, 11 ms without)
+            self._parts[component] = COMPONENTS[component].open_shard(self.folder, section, self.shard)
+        return getattr(self._parts[component], method)(*args)
 
     def pid(self) -> int:
         import os
@@ -67,25 +57,25 @@ class ShardActor:
         return os.getpid()
 
 
-class _RemoteDenseShard:
-    def __init__(self, host: RayShardHost, folder: Path, shard: int, section) -> None:
-        self.host, self.folder, self.shard = host, folder, shard
-        self.factory, self.dimension = section.factory, section.dimension
+class RemoteShard:
+    """A searcher of one shard that lives in a Ray actor: what the component says a shard must
+    answer without asking it (:meth:`Component.shard_attributes`) is held here; every method
+    call goes to the actor."""
 
-    def search(self, vectors, k, allowed=None, excluded=()):
-        return self.host.call(self.folder, self.shard, "dense", self.factory, vectors, k, allowed, excluded)
+    def __init__(self, host: RayShardHost, folder: Path, shard: int, component: str, section: Any,
+                 attributes: dict[str, Any]) -> None:
+        self._host, self._folder, self._shard = host, folder, shard
+        self._component, self._section = component, section
+        self.__dict__.update(attributes)
 
+    def __getattr__(self, method: str) -> Any:
+        if method.startswith("_"):
+            raise AttributeError(method)
 
-class _RemoteLexicalShard:
-    def __init__(self, host: RayShardHost, folder: Path, shard: int, section) -> None:
-        from dataclasses import asdict
+        def remote(*args: Any) -> Any:
+            return self._host.call(self._folder, self._shard, "call", self._component, self._section, method, *args)
 
-        self.host, self.folder, self.shard = host, folder, shard
-        self.params = section.params
-        self._params = asdict(section.params)
-
-    def search_with_frequencies(self, queries, k, mask=None):
-        return self.host.call(self.folder, self.shard, "lexical", self._params, queries, k, mask)
+        return remote
 
 
 class RayShardHost:
@@ -100,10 +90,14 @@ class RayShardHost:
         self._actors: dict[tuple[Path, int], Any] = {}
         self._lock = threading.Lock()
 
-    def shards(self, kind: str, folder: Path, section) -> list[Any]:
-        """Searchers of every shard of ``folder``'s ``kind`` component (``dense`` or ``lexical``)."""
-        proxy = {"dense": _RemoteDenseShard, "lexical": _RemoteLexicalShard}[kind]
-        return [proxy(self, Path(folder), shard, section) for shard in range(section.shards)]
+    def shards(self, component: str, folder: Path, section: Any) -> list[Any]:
+        """Searchers of every shard of ``folder``'s ``component``, each in its own actor."""
+        from scientia.indexers.components import COMPONENTS
+
+        kind = COMPONENTS[component]
+        attributes = kind.shard_attributes(section)
+        return [RemoteShard(self, Path(folder), shard, component, section, attributes)
+                for shard in range(kind.shard_count(section))]
 
     def actor(self, folder: Path, shard: int):
         key = (Path(folder), shard)

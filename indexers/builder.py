@@ -14,8 +14,15 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from scientia.common.errors import CorpusError, IndexFormatError, IndexLockedError, IndexReadOnlyError, InvalidArgumentError
+from scientia.common.errors import (
+    CorpusError,
+    IndexFormatError,
+    IndexLockedError,
+    IndexReadOnlyError,
+    InvalidArgumentError,
+)
 from scientia.common.faults import kill_point
 from scientia.common.models import DEFAULT_MODEL_NAME, Device
 
@@ -58,6 +65,8 @@ class BuildOptions:
     ray: str | None = None
     # Seconds to wait for another process writing the same index (0: fail at once).
     wait: float = 0.0
+    # Each component's declared options (Component.Options) by component name; defaults where absent.
+    components: dict[str, Any] = field(default_factory=dict)
 
 
 def load_documents(
@@ -127,7 +136,7 @@ def _decide_language(documents: list[Document] | None, options: BuildOptions, en
     English-only default encoder meets a corpus that is not (all) English."""
     report = detect_language([doc.searchable_text() for doc in documents]) if documents is not None else None
     foreign = sum(share for code, share in report.shares.items() if code != "en") if report else 0.0
-    if english_only_encoder and foreign >= FOREIGN_SHARE_WARNING:
+    if report is not None and english_only_encoder and foreign >= FOREIGN_SHARE_WARNING:
         logger.warning(
             "the corpus is not all English (%s of %d documents sampled) but the default encoder %s is English-only, "
             "so dense search will be poor; pass --model with a local multilingual sentence-transformers model folder "
@@ -175,7 +184,7 @@ def build_index_from_documents(
         if new_folder:
             _remove_unborn(layout)
         raise
-    logger.info("index generation %d with %d documents committed to %s", manifest.generation, len(build.documents), layout.root)
+    logger.info("index generation %d with %d documents committed to %s", manifest.generation, len(build.corpus()), layout.root)
     return manifest
 
 
@@ -208,10 +217,10 @@ def _stage(staged: StagedGeneration, build: BuildContext, components, corpus, op
         sections[component.name] = component.create(staged.folder, build)
         kill_point(f"writing-{component.name}")
     store = DocumentStore.create(staged.folder / DOCUMENTS_FILE)
-    store.add(build.documents)
+    store.add(build.corpus())
     store.close()
     kill_point("writing-documents")
-    documents = build.documents
+    documents = build.corpus()
     encode_seconds = build.timings.get("encode")
     return staged.commit(Manifest(
         scientia_version=scientia_version(),
@@ -227,7 +236,6 @@ def _stage(staged: StagedGeneration, build: BuildContext, components, corpus, op
             tombstones=0,
             metadata_fields=sorted({key for doc in documents for key in doc.metadata}),
         ),
-        encoder=encoder.info(options.batch_size),
         # every registered component has a section, null where this build has none of it
         components={name: sections.get(name) for name in COMPONENTS},
         build=BuildSection(

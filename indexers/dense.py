@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from scientia.common.errors import IndexFormatError, InvalidArgumentError
 from scientia.common.threads import available_cores
 
+from .sharding import ShardedSearch, merge_top_k
+
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["DenseIndex", "default_factory", "gpu_count", "EXACT_SEARCH_LIMIT"]
+__all__ = ["DenseIndex", "ShardedDenseIndex", "default_factory", "gpu_count", "EXACT_SEARCH_LIMIT"]
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +126,8 @@ class DenseIndex:
         ``allowed`` (only these positions) or ``excluded`` (any but these) restrict the search
         inside FAISS through an ID selector.
         """
-        import numpy as np
-
         import faiss
+        import numpy as np
 
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         k = min(k, max(len(self), 1))
@@ -235,3 +236,40 @@ def _to_gpu(index):
     except (RuntimeError, AttributeError) as error:
         logger.info("FAISS index stays on the CPU: %s", error)
         return None
+
+
+class ShardedDenseIndex(ShardedSearch):
+    """:class:`DenseIndex`'s search over shards; ``shards[i]`` answers
+    ``search(vectors, k, allowed, excluded)`` with its local positions."""
+
+    @property
+    def dimension(self) -> int:
+        return self.shards[0].dimension
+
+    @property
+    def factory(self) -> str:
+        return self.shards[0].factory
+
+    def __len__(self) -> int:
+        return self.shard_map.size
+
+    def search(self, queries: np.ndarray, k: int, allowed: Collection[int] | None = None,
+               excluded: Collection[int] = ()) -> tuple[np.ndarray, np.ndarray]:
+        local = self._local_restrictions(allowed, excluded)
+
+        def one(shard: int):
+            shard_allowed, shard_excluded = local[shard]
+            return self._global(shard, self.shards[shard].search(queries, k, shard_allowed, shard_excluded))
+
+        return merge_top_k(self.runner.map(one, len(self.shards)), k)
+
+    def _local_restrictions(self, allowed, excluded) -> list[tuple[frozenset[int] | None, frozenset[int]]]:
+        memo = self._restriction_memo  # the same tombstone set comes with every query of a generation
+        if memo is not None and memo[0] is allowed and memo[1] is excluded:
+            return memo[2]
+        count = self.shard_map.count
+        allowed_sets = self.shard_map.local_sets(allowed) if allowed is not None else [None] * count
+        excluded_sets = self.shard_map.local_sets(excluded) if excluded else [frozenset()] * count
+        local = list(zip(allowed_sets, excluded_sets, strict=False))
+        self._restriction_memo = (allowed, excluded, local)
+        return local

@@ -14,8 +14,9 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .documents import Document
 from scientia.common.errors import CorpusError
+
+from .documents import Document
 from .sqlite_files import open_read_only
 
 __all__ = ["DocumentStore", "DOCUMENTS_FILE"]

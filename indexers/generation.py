@@ -14,18 +14,23 @@ import logging
 import os
 import shutil
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scientia.common.errors import IndexFormatError, IndexLockedError, IndexReadOnlyError
+from scientia.common.errors import (
+    IndexFormatError,
+    IndexLockedError,
+    IndexReadOnlyError,
+    InvalidArgumentError,
+)
 
-from .components import COMPONENTS, Component
+from .components import COMPONENTS, Component, ModelRef, OpenContext
 from .docstore import DOCUMENTS_FILE, DocumentStore
 from .layout import IndexLayout, check_file, is_sqlite_journal
 from .manifest import Manifest
 
-__all__ = ["CHECKSUM_AT_OPEN_BYTES", "Generation", "StagedGeneration", "now", "verify_index"]
+__all__ = ["CHECKSUM_AT_OPEN_BYTES", "Generation", "StagedGeneration", "knowledge_graph_file", "now", "verify_index"]
 
 # Files of one component up to this size are hashed when opened: SHA-256 runs at about 1.4 GB/s
 # here (64 MiB in 46 ms), small beside a cold query; larger ones get a size check only.
@@ -35,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Generation:
@@ -69,13 +74,44 @@ class Generation:
             raise IndexFormatError(f"{self.root}: this index has no {name} component")
         return COMPONENTS[name]
 
-    def open_component(self, name: str, **options: Any) -> Any:
-        """Component ``name`` ready to search (for example the FAISS index of ``dense``), after
-        checking its files against the manifest (:meth:`check_files`)."""
+    def open_component(self, name: str, context: OpenContext | None = None) -> Any:
+        """Component ``name`` ready to search (for example a FAISS index), after checking its
+        files against the manifest (:meth:`check_files`)."""
         component = self.component(name)
         section = self.manifest.section(name)
         self.check_files(component.owned_files(section))
-        return component.open(self.folder, section, **options)
+        return component.open(self.folder, section, context or OpenContext())
+
+    def shard_count(self) -> int:
+        """How many shards this generation's sharded components are cut into (1: none is)."""
+        return max([COMPONENTS[name].shard_count(self.manifest.section(name))
+                    for name in self.manifest.components if self.has(name)] or [1])
+
+    def provider(self, what: str) -> str | None:
+        """The component of this generation that provides ``what`` (``graph``), if any."""
+        return next((name for name in self.manifest.components if self.has(name) and what in COMPONENTS[name].provides), None)
+
+    def provided_file(self, what: str, absent: str) -> Path:
+        """The file that provides ``what`` (``graph``: the knowledge graph), after checking it
+        against the manifest; ``absent`` completes the error where no component provides it."""
+        name = self.provider(what)
+        if name is None:
+            raise InvalidArgumentError(f"{self.root}: this index has no {absent}")
+        file = COMPONENTS[name].provides[what]
+        self.check_files([file])
+        return self.folder / file
+
+    def models(self) -> dict[str, tuple[ModelRef, ...]]:
+        """The models each component of this generation was built with."""
+        return {name: COMPONENTS[name].models(self.manifest.section(name)) for name in self.manifest.components if self.has(name)}
+
+    def read_extra(self, name: str) -> bytes | None:
+        """A file of this generation that no component owns (``learned-fusion.json``), checked
+        against the manifest; ``None`` where the generation has none."""
+        if name not in self.manifest.files:
+            return None
+        self.check_files([name])
+        return (self.folder / name).read_bytes()
 
     def open_documents(self) -> DocumentStore:
         self.check_files([DOCUMENTS_FILE])
@@ -140,6 +176,8 @@ class StagedGeneration:
     def copy_previous(self) -> None:
         """Fill the staging folder from the live generation: files that a change rewrites in place
         (the document store, SQLite tables of components) are copied, the rest hard-linked."""
+        if self.previous is None:
+            raise IndexFormatError(f"{self.layout.root}: no live generation to copy")
         copied = {DOCUMENTS_FILE} | {name for component in COMPONENTS.values() for name in component.rewritten_in_place}
         source = self.previous.folder
         for path in sorted(source.rglob("*")):
@@ -158,7 +196,7 @@ class StagedGeneration:
 
     def commit(self, manifest: Manifest) -> Manifest:
         """Describe every file of the staging folder in ``manifest`` and make it the live generation."""
-        manifest = replace(manifest, generation=self.number, data_dir=self.data_dir,
+        manifest = replace(manifest.migrated(), generation=self.number, data_dir=self.data_dir,
                            files=self.layout.describe_files(self.folder))
         self.layout.commit(self.folder, manifest)
         return manifest
@@ -169,6 +207,12 @@ class StagedGeneration:
     def __exit__(self, kind, error, traceback) -> None:
         if kind is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def knowledge_graph_file(generation: Generation) -> Path:
+    """The knowledge graph (asserted plus inferred) of ``generation``, from whichever component
+    provides it, checked against the manifest: what SPARQL and the reasoning verbs read."""
+    return generation.provided_file("graph", "knowledge graph (build it with --ontology)")
 
 
 def verify_index(path: str | Path) -> int:

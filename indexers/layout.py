@@ -28,8 +28,13 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from scientia.common.errors import (IndexFormatError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError,
-                                    write_refusal)
+from scientia.common.errors import (
+    IndexFormatError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexReadOnlyError,
+    write_refusal,
+)
 from scientia.common.faults import kill_point
 
 from .manifest import FORMAT_NAME, FORMAT_VERSION, FileDigest, Manifest

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Literal
 
 from .analysis import AUTO, STOPWORDS_EN, Analyzer, detect_language, language
 from .bm25_matrix import CorpusStatistics, ScoreMatrix, build_score_matrix
+from .sharding import ShardedSearch, merge_top_k
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .sharding import ShardMap
 
-__all__ = ["BM25Params", "LexicalIndex", "Analyzer", "STOPWORDS_EN"]
+__all__ = ["BM25Params", "LexicalIndex", "ShardedLexicalIndex", "Analyzer", "STOPWORDS_EN"]
 
 Bm25Method = Literal["lucene", "robertson", "atire", "bm25l", "bm25+"]
 
@@ -151,7 +152,7 @@ def _column_sums(matrix: ScoreMatrix, ids: np.ndarray) -> np.ndarray:
     import numpy as np
 
     scores = np.zeros(matrix.num_docs, dtype=matrix.dtype)
-    for start, end in zip(matrix.indptr[ids], matrix.indptr[ids + 1]):
+    for start, end in zip(matrix.indptr[ids], matrix.indptr[ids + 1], strict=False):
         np.add.at(scores, matrix.indices[start:end], matrix.data[start:end])
     return scores
 
@@ -165,3 +166,34 @@ def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     part_scores = np.take(scores, part)
     order = np.flip(np.argsort(part_scores))
     return part_scores[order], part[order]
+
+
+class ShardedLexicalIndex(ShardedSearch):
+    """:class:`LexicalIndex`'s search over shards; ``shards[i]`` answers
+    ``search(queries, k, mask)`` with its local positions."""
+
+    @property
+    def num_documents(self) -> int:
+        return self.shard_map.size
+
+    @property
+    def params(self):
+        return self.shards[0].params
+
+    def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.search_with_frequencies(queries, k, mask)[:2]
+
+    def search_with_frequencies(self, queries: list[str], k: int, mask: np.ndarray | None = None
+                                ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+        """The merged top ``k``, and each query term's document frequency summed over the shards,
+        from one call to each shard."""
+        def one(shard: int):
+            members = self.shard_map.members[shard]
+            shard_mask = None if mask is None else mask[members]
+            scores, positions, frequencies = self.shards[shard].search_with_frequencies(queries, k, shard_mask)
+            return self._global(shard, (scores, positions)), frequencies
+
+        answers = self.runner.map(one, len(self.shards))
+        scores, positions = merge_top_k([found for found, _ in answers], k)
+        per_shard = [frequencies for _, frequencies in answers]
+        return scores, positions, [[sum(counts) for counts in zip(*per_query, strict=False)] for per_query in zip(*per_shard, strict=False)]

@@ -2,7 +2,8 @@
 
 A sharded generation keeps one document store and one knowledge graph (the coordinator's: they
 turn positions into hits and reason over the whole ontology), and cuts what grows with the
-corpus and costs the most to search, the FAISS vectors and the BM25 matrix, into ``N`` shards:
+corpus and costs the most to search (the components that say so: the FAISS vectors and the BM25
+matrix) into ``N`` shards:
 ``shards/000/vectors.faiss``, ``shards/000/bm25/``, and ``shards/000/positions.npy`` (the
 global document positions the shard holds, ascending). A document goes to shard
 ``blake2b(id) mod N``, so the same id always lands in the same shard, whichever machine builds
@@ -27,8 +28,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["POSITIONS_FILE", "SHARDS_DIR", "describe_shards", "ShardMap", "ShardRunner", "ShardedDenseIndex", "ShardedLexicalIndex",
-           "ThreadRunner", "merge_top_k", "shard_folder", "shard_of"]
+__all__ = ["POSITIONS_FILE", "SHARDS_DIR", "describe_shards", "ShardMap", "ShardRunner", "ShardedSearch", "ThreadRunner",
+           "merge_top_k", "shard_folder", "shard_of"]
 
 SHARDS_DIR = "shards"
 POSITIONS_FILE = "positions.npy"
@@ -171,7 +172,10 @@ class ThreadRunner:
         return list(self._pool.map(call, range(shards)))
 
 
-class _ShardedSearch:
+class ShardedSearch:
+    """What a component searched over shards shares: the shards' searchers, the map back to
+    global positions, and the runner that asks every shard at once."""
+
     def __init__(self, shards: list[Any], shard_map: ShardMap, runner: ShardRunner | None = None) -> None:
         self.shards = shards
         self.shard_map = shard_map
@@ -183,72 +187,6 @@ class _ShardedSearch:
 
         scores, local = found
         members = self.shard_map.members[shard]
+        if not len(members):  # a shard the hash gave no document: every slot is empty
+            return scores, np.full_like(local, -1)
         return scores, np.where(local >= 0, members[np.maximum(local, 0)], -1)
-
-
-class ShardedDenseIndex(_ShardedSearch):
-    """:class:`~.dense.DenseIndex`'s search over shards; ``shards[i]`` answers
-    ``search(vectors, k, allowed, excluded)`` with its local positions."""
-
-    @property
-    def dimension(self) -> int:
-        return self.shards[0].dimension
-
-    @property
-    def factory(self) -> str:
-        return self.shards[0].factory
-
-    def __len__(self) -> int:
-        return self.shard_map.size
-
-    def search(self, queries: np.ndarray, k: int, allowed: Collection[int] | None = None,
-               excluded: Collection[int] = ()) -> tuple[np.ndarray, np.ndarray]:
-        local = self._local_restrictions(allowed, excluded)
-
-        def one(shard: int):
-            shard_allowed, shard_excluded = local[shard]
-            return self._global(shard, self.shards[shard].search(queries, k, shard_allowed, shard_excluded))
-
-        return merge_top_k(self.runner.map(one, len(self.shards)), k)
-
-    def _local_restrictions(self, allowed, excluded) -> list[tuple[frozenset[int] | None, frozenset[int]]]:
-        memo = self._restriction_memo  # the same tombstone set comes with every query of a generation
-        if memo is not None and memo[0] is allowed and memo[1] is excluded:
-            return memo[2]
-        count = self.shard_map.count
-        allowed_sets = self.shard_map.local_sets(allowed) if allowed is not None else [None] * count
-        excluded_sets = self.shard_map.local_sets(excluded) if excluded else [frozenset()] * count
-        local = list(zip(allowed_sets, excluded_sets))
-        self._restriction_memo = (allowed, excluded, local)
-        return local
-
-
-class ShardedLexicalIndex(_ShardedSearch):
-    """:class:`~.lexical.LexicalIndex`'s search over shards; ``shards[i]`` answers
-    ``search(queries, k, mask)`` with its local positions."""
-
-    @property
-    def num_documents(self) -> int:
-        return self.shard_map.size
-
-    @property
-    def params(self):
-        return self.shards[0].params
-
-    def search(self, queries: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        return self.search_with_frequencies(queries, k, mask)[:2]
-
-    def search_with_frequencies(self, queries: list[str], k: int, mask: np.ndarray | None = None
-                                ) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
-        """The merged top ``k``, and each query term's document frequency summed over the shards,
-        from one call to each shard."""
-        def one(shard: int):
-            members = self.shard_map.members[shard]
-            shard_mask = None if mask is None else mask[members]
-            scores, positions, frequencies = self.shards[shard].search_with_frequencies(queries, k, shard_mask)
-            return self._global(shard, (scores, positions)), frequencies
-
-        answers = self.runner.map(one, len(self.shards))
-        scores, positions = merge_top_k([found for found, _ in answers], k)
-        per_shard = [frequencies for _, frequencies in answers]
-        return scores, positions, [[sum(counts) for counts in zip(*per_query)] for per_query in zip(*per_shard)]

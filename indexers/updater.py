@@ -27,15 +27,14 @@ from scientia.common.faults import kill_point
 from scientia.common.models import Device
 
 from .builder import load_documents
-from .components import COMPONENTS, Change
+from .components import COMPONENTS, Change, ModelRequest
 from .docstore import DOCUMENTS_FILE, DocumentStore
-from .encoding import Encoder, checked_model_path
 from .generation import Generation, StagedGeneration, now
 from .layout import IndexLayout
 from .manifest import Manifest
 from .readers import CorpusFormat
 
-__all__ = ["UpdateOptions", "add_documents", "delete_documents", "compact", "COMPACT_RATIO"]
+__all__ = ["UpdateOptions", "add_documents", "attach_file", "delete_documents", "compact", "COMPACT_RATIO"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +59,10 @@ def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions 
     options = options or UpdateOptions()
     documents, _ = load_documents(corpus, options.corpus_format, False, **options.reader_options)
     live = Generation.open(index)
-    recorded = live.manifest.encoder
-    # checked now, so that a wrong --model fails before the index is locked
-    model = checked_model_path(live.root, recorded, options.model)
-    encoder = Encoder(model, options.device, checksum=recorded.checksum, backend=recorded.backend)
+    # every component's model, checked now, so that a wrong --model fails before the index is locked
+    request = ModelRequest(options.model, options.device)
+    models = {name: COMPONENTS[name].load_model(live.root, live.manifest.section(name), request)
+              for name in live.manifest.components if live.has(name)}
 
     def change(step: Change) -> dict[str, Any]:
         replaced = step.store.tombstone(d.id for d in documents)
@@ -71,7 +70,7 @@ def add_documents(index: str | Path, corpus: str | Path, options: UpdateOptions 
         step.store.add(documents)
         kill_point("writing-documents")
         step.added = documents
-        step.encoder = lambda: encoder
+        step.models = lambda component: _model_of(models, component)
         _each_component(step, "append")
         return {"kind": "add", "added": len(documents) - len(replaced), "replaced": len(replaced)}
 
@@ -104,6 +103,23 @@ def compact(index: str | Path, wait: float = 0.0) -> Manifest:
     return _next_generation(IndexLayout(index), lambda step: {"kind": "compact"}, 0.0, UpdateOptions(wait=wait), force=True)
 
 
+def attach_file(index: str | Path, name: str, content: bytes, wait: float = 0.0) -> Manifest:
+    """A new generation with ``name`` (a file no component owns, such as the learned fusion)
+    holding ``content``: listed and checksummed in the manifest like every data file, written
+    under the writer lock, carried forward by later changes."""
+    if "/" in name or name in (DOCUMENTS_FILE,) or any(name in c.files for c in COMPONENTS.values()):
+        raise InvalidArgumentError(f"{name!r} is not a name a generation can take for an extra file")
+
+    def write(path: Path) -> None:
+        path.write_bytes(content)
+
+    def change(step: Change) -> dict[str, Any]:
+        step.replace(name, write)
+        return {"kind": "attach", "file": name}
+
+    return _next_generation(IndexLayout(index), change, COMPACT_RATIO, UpdateOptions(wait=wait))
+
+
 def _each_component(step: Change, method: str, *arguments: Any) -> None:
     """Let every component of the index take the change, updating its manifest section."""
     components = step.manifest.components
@@ -134,7 +150,7 @@ def _next_generation(
             staged.copy_previous()
             store = DocumentStore.open_for_update(staged.folder / DOCUMENTS_FILE)
             manifest = replace(live.manifest, components=dict(live.manifest.components))
-            step = Change(staged.folder, live.folder, manifest, store, encoder=_no_encoder,
+            step = Change(staged.folder, live.folder, manifest, store, models=_no_models,
                           batch_size=options.batch_size, show_progress=options.show_progress)
             try:
                 summary = change(step)
@@ -142,7 +158,7 @@ def _next_generation(
                 if tombstones and (force or tombstones > compact_ratio * positions):
                     step.store = store = _compact(step)
                     summary["compacted"] = tombstones
-                counts = {"count": len(store), "positions": store.positions(), "tombstones": len(store.deleted_positions())}
+                counts: dict[str, Any] = {"count": len(store), "positions": store.positions(), "tombstones": len(store.deleted_positions())}
                 fields = store.metadata_fields()
             finally:
                 store.close()
@@ -152,12 +168,19 @@ def _next_generation(
                 documents=replace(manifest.documents, **counts, metadata_fields=fields),
                 last_change={**summary, "seconds": round(time.perf_counter() - started, 3)},
             ))
-    logger.info("generation %d committed %s", manifest.generation, _describe(manifest.last_change))
+    logger.info("generation %d committed %s", manifest.generation, _describe(manifest.last_change or {}))
     return manifest
 
 
-def _no_encoder() -> Encoder:
-    raise InvalidArgumentError("this change encodes no documents")
+def _no_models(component: str) -> Any:
+    raise InvalidArgumentError(f"this change loads no model (the {component} component asked for one)")
+
+
+def _model_of(models: dict[str, Any], component: str) -> Any:
+    model = models.get(component)
+    if model is None:
+        raise InvalidArgumentError(f"the {component} component has no model to load")
+    return model
 
 
 def _compact(step: Change) -> DocumentStore:

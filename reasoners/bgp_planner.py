@@ -94,7 +94,7 @@ def _estimate(pattern: tuple, bound: frozenset, store, estimates: dict) -> float
     if key not in estimates:
         constants = tuple(None if isinstance(term, Variable) else term for term in pattern)
         total = store.count(constants)
-        for position, (is_fixed, term) in enumerate(zip(fixed, pattern)):
+        for position, (is_fixed, term) in enumerate(zip(fixed, pattern, strict=False)):
             if is_fixed and isinstance(term, Variable):
                 total /= max(1, store.distinct(position, constants))
         estimates[key] = total

@@ -192,7 +192,8 @@ def _why_value(world, individual, prop, value, excluding: frozenset = frozenset(
     if owlready2.TransitiveProperty in prop.is_a:
         for p, middle in _object_values(world, individual):
             if p == prop and middle != value and supported(individual, prop, middle) and supported(middle, prop, value):
-                reasons.append(f"{a} {display_name(prop)} {display_name(middle)} and {display_name(middle)} {display_name(prop)} {b}; {display_name(prop)} is transitive")
+                link, via = display_name(prop), display_name(middle)
+                reasons.append(f"{a} {link} {via} and {via} {link} {b}; {link} is transitive")
                 break
     for sub in prop.descendants():
         if sub is not prop and supported(individual, sub, value):

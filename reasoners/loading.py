@@ -106,7 +106,7 @@ def _xml_format(path: Path) -> OntologyFormat:
     from xml.etree.ElementTree import ParseError, iterparse
 
     try:
-        for _, root in iterparse(path, events=("start",)):
+        for _, root in iterparse(path, events=("start",)):  # noqa: B007  (the first element is the one wanted)
             break
         else:
             raise OntologyError(f"{path}: an empty XML document, not an ontology")

@@ -181,7 +181,7 @@ class QuadstoreView(Store):
     def _filters(self, pattern: tuple) -> list[tuple[str, list[str], list]]:
         """``(table, conditions, parameters)`` per table that can hold a match; none where a term is unknown."""
         where, parameters = [], []
-        for column, term in zip("sp", pattern[:2]):
+        for column, term in zip("sp", pattern[:2], strict=False):
             if term is None:
                 continue
             storid = None if isinstance(term, Literal) else self._storid(term)

@@ -121,7 +121,7 @@ def run_query(dataset: Dataset | str | Path, query: str, max_rows: int | None = 
             declared = {str(prefix): str(namespace) for prefix, namespace in prepared.prologue.namespace_manager.namespaces()}
             return SparqlAnswer(form, triples=triples, prefixes=_used_prefixes({**namespaces, **declared}, triples))
         variables = [str(v) for v in result.vars or []]
-        rows = [{name: value for name, value in zip(variables, row) if value is not None}
+        rows = [{name: value for name, value in zip(variables, row, strict=False) if value is not None}
                 for row in _within(iter(result), max_rows, "rows")]
     except (SparqlError, QueryCancelledError):
         raise

@@ -98,7 +98,7 @@ def apply_rules(world, inferred, rules: list[SwrlRule]) -> int:
         where = " . ".join(" ".join(pattern) for pattern in rule.body)
         query = f"SELECT DISTINCT {' '.join('?' + v for v in variables)} WHERE {{ {where} }}"
         for row in world.sparql(query):
-            binding = {f"?{name}": value for name, value in zip(variables, row)}
+            binding = {f"?{name}": value for name, value in zip(variables, row, strict=False)}
             for s, p, o in rule.head:
                 added += _add(world, inferred, _resolve(s, binding), p[1:-1], _resolve(o, binding))
     return added

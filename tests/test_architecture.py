@@ -1,17 +1,16 @@
 """The architecture holds: no folder imports back up, the manifest's raw keys are read in one
-place, and a plugin adds a component, a signal and a mode with no edit to the engine, the
-builder or the updater."""
+place, and the code that builds, changes, shards, serves and describes indexes names no
+component: it asks the registered ones (a plugin's component works with no edit there, see
+tests/test_plugins.py)."""
 
 from __future__ import annotations
 
 import ast
-import json
-import re
 from pathlib import Path
 
-import pytest
+from scientia.indexers.components import COMPONENTS
 
-from conftest import REPO, SMALL_CORPUS, write_jsonl
+from helpers import REPO
 
 # What each top-level folder may import (itself included). Anything else is an import back up
 # the architecture, or sideways where no dependency should be.
@@ -25,7 +24,11 @@ ALLOWED = {
     "cli": {"common", "reasoners", "indexers", "engine", "training", "benchmarks", "cli"},
 }
 MANIFEST_KEYS = {"format", "format_version", "scientia_version", "generation", "data_dir", "created", "documents",
-                 "encoder", "dense", "lexical", "knowledge", "build", "files", "last_change"}
+                 "encoder", "build", "files", "last_change", *COMPONENTS}
+# Where a component may be named: its own modules, its signals, the built-in modes, the format-1
+# history of the manifest, and what is about one component by nature (training the encoder,
+# benchmarks of one signal).
+MAY_NAME_COMPONENTS = ("indexers/components/", "engine/signals/", "indexers/manifest.py", "training/", "benchmarks/")
 
 
 def _modules():
@@ -96,126 +99,25 @@ def test_the_manifest_check_catches_a_raw_read():
     assert not _reads_raw_manifest_keys(ast.parse('factory = engine.manifest.section("dense").factory'))
 
 
-# -- a plugin: title matching, from outside the package ------------------------------------------
-
-@pytest.fixture
-def title_plugin():
-    """Registers a component (titles.json), a signal over it and two modes, through the public API
-    only; unregisters them afterwards so that other tests build plain indexes."""
-    from dataclasses import dataclass
-
-    from scientia.engine import MODES, SIGNALS, Signal, SignalResult, register_mode, register_signal
-    from scientia.indexers import COMPONENTS, Component, register_component
-    from scientia.indexers.linking import singular
-
-    def words(text: str) -> list[str]:
-        return [singular(w) for w in re.findall(r"\w+", text.lower())]
-
-    @dataclass
-    class TitleSection:
-        titles: int
-
-    class TitleComponent(Component):
-        name = "titles"
-        Section = TitleSection
-        files = ("titles.json",)
-
-        def create(self, folder, build):
-            return self._write(folder, [d.title for d in build.documents])
-
-        def open(self, folder, section):
-            return json.loads((folder / "titles.json").read_text())
-
-        def refresh(self, change, section):  # every change: rewrite from the document store
-            titles = [text.split("\n", 1)[0] if "\n" in text else "" for text in change.store.all_texts()]
-            change.replace("titles.json", lambda path: None)
-            return self._write(change.folder, titles)
-
-        def _write(self, folder, titles):
-            (folder / "titles.json").write_text(json.dumps([words(t) for t in titles]))
-            return TitleSection(len(titles))
-
-    class TitleSignal(Signal):
-        name = "title"
-        requires = ("titles",)
-        weight = 1.0
-
-        def __init__(self, titles):
-            self.titles = titles
-
-        @classmethod
-        def open(cls, generation, options):
-            return cls(generation.open_component("titles"))
-
-        def rank(self, queries, depth, restriction=None):
-            results = []
-            for query in queries:
-                wanted = set(words(query))
-                scored = [(p, float(len(wanted & set(t)))) for p, t in enumerate(self.titles)
-                          if wanted & set(t) and (restriction is None or restriction.permits(p))]
-                results.append(SignalResult(sorted(scored, key=lambda item: (-item[1], item[0]))[:depth]))
-            return results
-
-    register_component(TitleComponent())
-    register_signal(TitleSignal)
-    register_mode("title", ["title"])
-    register_mode("hybrid+title", ["dense", "lexical", "title"])
-    yield
-    for registry, name in ((COMPONENTS, "titles"), (SIGNALS, "title"), (MODES, "title"), (MODES, "hybrid+title")):
-        registry.unregister(name)
+def _component_names_in(tree: ast.AST) -> set[str]:
+    """String constants of a module that are a registered component's name (docstrings aside)."""
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return {node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in COMPONENTS
+            and id(node) not in docstrings}
 
 
-@pytest.mark.slow
-def test_a_plugin_component_and_signal_answer_in_a_new_mode(tmp_path: Path, title_plugin):
-    from typer.testing import CliRunner
-
-    from scientia.cli.app import app
-    from scientia.engine import Engine
-    from scientia.indexers import build_index
-    from scientia.indexers.updater import add_documents, delete_documents
-
-    index = tmp_path / "idx"
-    manifest = build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), index)
-    assert manifest.section("titles").titles == len(SMALL_CORPUS)
-    assert "titles.json" in manifest.files
-    with Engine.open(index) as engine:
-        assert "title" in engine.modes and "hybrid+title" in engine.modes
-        hits = engine.search("rocket engines for cats", k=5, mode="title")
-        assert [hit.id for hit in hits] == ["cats", "rockets"] or [hit.id for hit in hits] == ["rockets", "cats"]
-        assert hits[0].signals["title"].rank == 1
-        fused = engine.search("sourdough", k=3, mode="hybrid+title")
-        assert fused[0].id == "bread" and set(fused[0].signals) == {"dense", "lexical", "title"}
-
-    # the updater carries the component through add and delete, whatever it is
-    add_documents(index, write_jsonl(tmp_path / "more.jsonl", [{"id": "tea", "title": "Green tea", "text": "Steeped leaves."}]))
-    delete_documents(index, ["cats"])
-    with Engine.open(index) as engine:
-        assert [hit.id for hit in engine.search("green tea", k=3, mode="title")] == ["tea"]
-        assert engine.search("cats", k=3, mode="title") == []
-
-    # and the CLI offers the new mode, read from the registry
-    result = CliRunner().invoke(app, ["query", str(index), "green tea", "--mode", "title", "--json"])
-    assert result.exit_code == 0 and json.loads(result.stdout)["id"] == "tea"
+def test_the_core_names_no_component():
+    named = []
+    for _, path, tree in _modules():
+        where = path.relative_to(REPO).as_posix()
+        if not where.startswith(MAY_NAME_COMPONENTS):
+            named += [f"{where} names the {name} component" for name in sorted(_component_names_in(tree))]
+    assert not named, "\n".join(named)
 
 
-@pytest.mark.slow
-def test_an_index_with_an_unknown_component_answers_but_refuses_changes(tmp_path: Path, title_plugin):
-    from scientia.common.errors import IndexFormatError
-    from scientia.engine import Engine
-    from scientia.indexers import COMPONENTS, build_index
-    from scientia.indexers.updater import delete_documents
-
-    index = tmp_path / "idx"
-    build_index(write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS), index)
-    plugin = COMPONENTS["titles"]
-    COMPONENTS.unregister("titles")  # a process without the plugin
-    try:
-        with Engine.open(index) as engine:
-            assert engine.search("magma", k=1)[0].id == "volcano"
-            assert "title" not in engine.modes
-        before = (index / "manifest.json").read_bytes()
-        with pytest.raises(IndexFormatError, match="components this process does not know \\(titles\\)"):
-            delete_documents(index, ["cats"])
-        assert (index / "manifest.json").read_bytes() == before
-    finally:
-        COMPONENTS.register("titles", plugin)
+def test_the_component_check_catches_a_name():
+    assert _component_names_in(ast.parse('section = manifest.section("dense")')) == {"dense"}
+    assert _component_names_in(ast.parse('"""dense"""\nx = 1')) == set()

@@ -13,7 +13,7 @@ from scientia.engine import Engine
 from scientia.indexers import BuildOptions, InvalidArgumentError, build_index
 from scientia.indexers.encoding import Encoder
 
-from conftest import SMALL_CORPUS, write_jsonl
+from helpers import SMALL_CORPUS, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +34,8 @@ def test_index_records_its_backend_and_queries_use_it(tmp_path: Path, encoder):
     corpus = write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)
     build_index(corpus, tmp_path / "idx", BuildOptions(backend="onnx-int8"))
     manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
-    assert manifest["encoder"]["backend"] == "onnx-int8"
-    assert manifest["encoder"]["checksum"] == encoder.checksum  # the exported files don't change the model's identity
+    assert manifest["dense"]["encoder"]["backend"] == "onnx-int8"
+    assert manifest["dense"]["encoder"]["checksum"] == encoder.checksum  # the exported files don't change the model's identity
     with Engine.open(tmp_path / "idx") as engine:
         assert engine.search("lava and magma", k=1, mode="dense")[0].id == "volcano"
         assert engine.signal("dense").encoder.backend == "onnx-int8"
@@ -102,13 +102,16 @@ def test_torch_bf16_reproduces_torch_fp32_and_its_index_is_queried_on_onnx(tmp_p
     corpus = write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)
     build_index(corpus, tmp_path / "idx", BuildOptions(backend="torch-bf16"))
     with Engine.open(tmp_path / "idx") as engine:
-        assert engine.manifest.encoder.backend == "torch-bf16"
+        assert engine.manifest.section("dense").encoder.backend == "torch-bf16"
         assert engine.search("lava and magma", k=1, mode="dense")[0].id == "volcano"
         assert engine.signal("dense").encoder.backend == "onnx"  # queries never need torch
 
 
 def test_torch_bf16_names_the_missing_instructions(tmp_path: Path):
-    from scientia.indexers.encoding.torch_backend import TorchBf16Backend, cpu_bf16_instructions
+    from scientia.indexers.encoding.torch_backend import (
+        TorchBf16Backend,
+        cpu_bf16_instructions,
+    )
 
     without = tmp_path / "cpuinfo"
     without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")

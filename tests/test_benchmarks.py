@@ -10,7 +10,7 @@ import pytest
 from scientia.benchmarks.metrics import evaluate
 from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
 
-from conftest import SHARED_DATASETS, SMALL_CORPUS, write_beir
+from helpers import SHARED_DATASETS, SMALL_CORPUS, write_beir
 
 
 def test_metrics_by_hand():
@@ -129,7 +129,7 @@ def test_encode_probes_cut_passages_to_words_and_tokens():
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    for text, cut in zip(texts, probes[PROBES[2]]):
+    for text, cut in zip(texts, probes[PROBES[2]], strict=False):
         assert text.startswith(cut)
         tokens = len(tokenizer.encode(cut).ids)
         assert tokens <= SHORT_TOKENS and (tokens >= SHORT_TOKENS - 2 or cut == text)
@@ -181,7 +181,12 @@ def test_capacity_projection_by_hand():
 @pytest.mark.slow
 def test_fusion_table_fuses_the_same_runs_by_every_method_and_checks_the_default(tmp_path: Path, beir_folder: Path,
                                                                                  monkeypatch):
-    from scientia.benchmarks.fusion_table import Collection, check_no_loss, fusion_table, markdown
+    from scientia.benchmarks.fusion_table import (
+        Collection,
+        check_no_loss,
+        fusion_table,
+        markdown,
+    )
     from scientia.engine.fusion import DEFAULT_FUSION, FUSION_METHODS
 
     monkeypatch.setenv("SCIENTIA_CACHE", str(tmp_path / "cache"))
@@ -221,7 +226,11 @@ def test_bench_fits_a_learned_fusion_on_the_train_split_and_the_index_keeps_it(t
     assert report["learned_fusion"]["fitted_on"]["queries"] == 2  # the test queries are not read
     assert report["modes"]["hybrid"]["metrics"]["nDCG@10"] == pytest.approx(1.0)
     index = tmp_path / "out" / "index"
-    stored = json.loads((index / "learned-fusion.json").read_text())
+    from scientia.indexers.generation import Generation
+
+    generation = Generation.open(index)  # a checksummed file of the index's generation
+    assert "learned-fusion.json" in generation.manifest.files and not (index / "learned-fusion.json").exists()
+    stored = json.loads(generation.read_extra("learned-fusion.json"))
     assert stored["coefficients"] == report["learned_fusion"]["coefficients"]
     with Engine.open(index) as engine:  # the index keeps it for later queries
         assert engine.search("how does a rocket make thrust", k=1, fusion="learned")[0].id == "rockets"

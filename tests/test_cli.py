@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from scientia.cli.app import app
 
-from conftest import SMALL_CORPUS, write_jsonl
+from helpers import SMALL_CORPUS, write_jsonl
 
 runner = CliRunner()
 
@@ -212,7 +212,7 @@ def test_a_warning_inside_a_command_reaches_stderr(tmp_path: Path):
 
 @pytest.mark.slow
 def test_plain_bench_prints_its_table_and_writes_the_report(tmp_path: Path):
-    from conftest import write_beir
+    from helpers import write_beir
 
     dataset = write_beir(tmp_path / "tiny")
     result = invoke("bench", dataset, "--out", tmp_path / "out", "--cache-dir", tmp_path / "cache", "-q")
@@ -326,7 +326,7 @@ def test_a_bad_flag_value_is_one_error_line_and_quiet_works_before_the_command(s
 def test_classify_explain_and_construct_read_as_the_sparql_table_prints(tmp_path: Path):
     """Point 15: `reason classify` showed a class under one parent only; `reason explain` took full
     IRIs only, not the prefixed names `reason sparql` prints; CONSTRUCT's Turtle had no prefixes."""
-    from conftest import build_demo_index
+    from helpers import build_demo_index
 
     index = str(build_demo_index(tmp_path / "index"))
     tree = [((len(line) - len(line.lstrip())) // 2, line.strip()) for line in invoke("reason", "classify", index).stdout.splitlines()]
@@ -348,7 +348,7 @@ def test_index_info_of_a_sharded_index_counts_live_documents(tmp_path: Path):
     from scientia.indexers import BuildOptions, build_index
     from scientia.indexers.updater import delete_documents
 
-    from conftest import SAMPLE_CORPUS
+    from helpers import SAMPLE_CORPUS
 
     index = tmp_path / "index"
     build_index(SAMPLE_CORPUS, index, BuildOptions(faiss_factory="Flat", shards=2))

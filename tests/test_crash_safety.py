@@ -25,7 +25,7 @@ from scientia.engine import Engine
 from scientia.indexers import build_index
 from scientia.indexers.layout import IndexLayout
 
-from conftest import SAMPLE_CORPUS, SMALL_CORPUS, write_jsonl
+from helpers import SAMPLE_CORPUS, SMALL_CORPUS, write_jsonl
 
 runner = CliRunner()
 OLD_IDS = {d["id"] for d in SMALL_CORPUS}

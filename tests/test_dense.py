@@ -44,7 +44,7 @@ def test_hnsw_recall_against_brute_force(vectors, query_vectors):
     index = DenseIndex.build(vectors, "HNSW32", use_gpu=False)
     _, positions = index.search(query_vectors, 10)
     _, expected = brute_force(vectors, query_vectors, 10)
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(positions, expected)])
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(positions, expected, strict=False)])
     assert recall >= 0.95
 
 
@@ -62,7 +62,7 @@ def test_memory_mapped_load_answers_like_a_read_one(tmp_path, vectors, query_vec
     index.save(tmp_path / "v.faiss")
     read = DenseIndex.load(tmp_path / "v.faiss", factory, use_gpu=False, mmap=False)
     mapped = DenseIndex.load(tmp_path / "v.faiss", factory, use_gpu=False, mmap=True)
-    for got, expected in zip(mapped.search(query_vectors, 10), read.search(query_vectors, 10)):
+    for got, expected in zip(mapped.search(query_vectors, 10), read.search(query_vectors, 10), strict=False):
         np.testing.assert_array_equal(got, expected)
     # filtered search (tombstones, metadata filters) works on the mapped index too
     allowed = set(range(0, len(vectors), 2))

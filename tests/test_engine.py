@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scientia.common.models import default_model_path
 from scientia.engine import Engine
 from scientia.indexers import (
     BuildOptions,
@@ -18,10 +19,9 @@ from scientia.indexers import (
     InvalidArgumentError,
     build_index,
 )
-from scientia.common.models import default_model_path
 from scientia.indexers.layout import FORMAT_VERSION
 
-from conftest import SMALL_CORPUS, write_jsonl
+from helpers import SMALL_CORPUS, write_jsonl
 
 
 def test_each_mode_finds_the_obvious_document(small_index: Path):
@@ -45,7 +45,7 @@ def test_hits_carry_per_signal_evidence(small_index: Path):
     expected = 1 / (60 + rocket.signals["dense"].rank) + 1 / (60 + rocket.signals["lexical"].rank)
     assert rocket.score == pytest.approx(expected)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
     # documents only the dense signal found carry only dense evidence
     assert any(set(h.signals) == {"dense"} for h in hits)
 
@@ -95,8 +95,8 @@ def test_manifest_describes_the_index(small_index: Path):
     manifest = json.loads((small_index / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["documents"]["count"] == len(SMALL_CORPUS)
-    assert manifest["encoder"]["name"] == "all-MiniLM-L6-v2"
-    assert manifest["encoder"]["dimension"] == 384 and len(manifest["encoder"]["checksum"]) == 64
+    assert manifest["dense"]["encoder"]["name"] == "all-MiniLM-L6-v2"
+    assert manifest["dense"]["encoder"]["dimension"] == 384 and len(manifest["dense"]["encoder"]["checksum"]) == 64
     assert manifest["dense"]["factory"] == "Flat"
     assert manifest["lexical"]["backend"] == "bm25s" and manifest["lexical"]["k1"] == 0.9
     assert len(manifest["documents"]["corpus_checksum"]) == 64
@@ -156,7 +156,7 @@ def test_newer_format_version_is_refused(tmp_path: Path, small_index: Path):
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest["format_version"] = FORMAT_VERSION + 1
     (copy / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(IndexFormatError, match=r"'format_version' is 2; .* reads format 1 and older: upgrade scientia"):
+    with pytest.raises(IndexFormatError, match=rf"'format_version' is {FORMAT_VERSION + 1}; .* reads format {FORMAT_VERSION} and older: upgrade scientia"):
         Engine.open(copy)
 
 

@@ -13,7 +13,7 @@ from scientia.cli.app import app
 from scientia.indexers import BuildOptions, build_index
 from scientia.indexers.knowledge_builder import KnowledgeOptions
 
-from conftest import REPO
+from helpers import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from scientia.engine.fusion import fuse, max_normalize, min_max_normalize, reciprocal_rank_fusion, weighted_sum
+from scientia.engine.fusion import (
+    fuse,
+    max_normalize,
+    min_max_normalize,
+    reciprocal_rank_fusion,
+    weighted_sum,
+)
 from scientia.indexers import InvalidArgumentError
 
 RUNS = {

@@ -15,7 +15,7 @@ from scientia.indexers import BuildOptions, build_index
 from scientia.indexers.knowledge_builder import KnowledgeOptions
 from scientia.indexers.linking import EntityMatcher, singular
 
-from conftest import REPO, SAMPLE_CORPUS, write_jsonl
+from helpers import REPO, SAMPLE_CORPUS, write_jsonl
 
 FAMILY = Path(__file__).parent / "data" / "family.ttl"
 F = "http://scientia.example/family#"

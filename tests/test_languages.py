@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE_CORPUS, write_jsonl
 from scientia.indexers.analysis import Analyzer, detect_language, language
 from scientia.indexers.analysis.folding import fold_accents
 from scientia.indexers.analysis.segmentation import bigrams, split_terms
+
+from helpers import SAMPLE_CORPUS, write_jsonl
 
 CHINESE = [
     {"id": "panda", "title": "熊猫", "text": "大熊猫主要以竹子为食，生活在四川的山区。"},

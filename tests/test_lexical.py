@@ -95,7 +95,7 @@ def test_the_score_matrix_is_built_bit_for_bit_as_bm25s_builds_it(sample_documen
 
     def by_pair(data, indices, indptr, vocabulary):
         return {(term, int(doc)): score for term, column in vocabulary.items() if column + 1 < len(indptr)
-                for doc, score in zip(indices[indptr[column]:indptr[column + 1]], data[indptr[column]:indptr[column + 1]])}
+                for doc, score in zip(indices[indptr[column]:indptr[column + 1]], data[indptr[column]:indptr[column + 1]], strict=False)}
 
     expected = by_pair(theirs.scores["data"], theirs.scores["indices"], theirs.scores["indptr"], theirs.vocab_dict)
     found = by_pair(ours.data, ours.indices, ours.indptr, ours.vocabulary)

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from scientia.benchmarks.load_test import free_port
 from scientia.cli.app import app
 from scientia.engine import Engine
 from scientia.indexers import InvalidArgumentError, build_index
 from scientia.indexers.updater import add_documents, compact, delete_documents
 
-from conftest import SMALL_CORPUS, write_jsonl
-from scientia.benchmarks.load_test import free_port
+from helpers import SMALL_CORPUS, write_jsonl
 
 runner = CliRunner()
 
@@ -227,7 +227,7 @@ def _read_only(index: Path, *command: str, timeout: float = 300) -> subprocess.C
 
 @pytest.fixture
 def read_only_index(tmp_path: Path) -> Iterator[Path]:
-    from conftest import build_demo_index
+    from helpers import build_demo_index
 
     index = build_demo_index(tmp_path / "index")
     if os.geteuid() == 0:
@@ -270,7 +270,7 @@ def test_readers_work_on_a_read_only_index_and_writers_say_why_they_cannot(read_
 def test_a_server_serves_a_read_only_index(read_only_index: Path):
     import urllib.request
 
-    from conftest import wait_until_serving
+    from helpers import wait_until_serving
 
     port = free_port()
     script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'

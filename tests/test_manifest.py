@@ -1,5 +1,5 @@
-"""The typed manifest: the same JSON on disk, key for key, and indexes written before the
-Generation/Manifest classes (format 1, kept in tests/data) open, answer and update as before."""
+"""The typed manifest: the same JSON on disk, key for key, and indexes written in format 1 (kept
+in tests/data) open, answer and update as before, and move to format 2 on their next write."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from scientia.common.errors import IndexFormatError
 from scientia.indexers.components import COMPONENTS
 from scientia.indexers.manifest import Manifest
 
-from conftest import SMALL_CORPUS, write_jsonl
+from helpers import SMALL_CORPUS, write_jsonl
 
 LEGACY = Path(__file__).parent / "data" / "legacy-v1-indexes.tar.gz"
 FAMILY = Path(__file__).parent / "data" / "family.ttl"
@@ -38,11 +38,40 @@ def test_manifest_json_round_trips_key_for_key(legacy: Path, small_index: Path):
         assert json.dumps(manifest.to_json()) == json.dumps(data)  # same keys, same order, same values
 
 
-def test_a_missing_field_is_named(small_index: Path):
+def test_a_missing_field_is_named(small_index: Path, legacy: Path):
     data = json.loads((small_index / "manifest.json").read_text())
-    del data["encoder"]["checksum"]
-    with pytest.raises(IndexFormatError, match="field 'encoder': field 'checksum' is missing"):
+    assert data["format_version"] == 2 and "encoder" not in data  # format 2: the dense section holds it
+    del data["dense"]["encoder"]["checksum"]
+    with pytest.raises(IndexFormatError, match="field 'dense': field 'encoder': field 'checksum' is missing"):
         Manifest.from_json(data, "manifest.json", TYPES)
+    old = json.loads((legacy / "legacy-small" / "manifest.json").read_text())
+    del old["encoder"]["checksum"]
+    with pytest.raises(IndexFormatError, match="field 'encoder': field 'checksum' is missing"):
+        Manifest.from_json(old, "manifest.json", TYPES)
+
+
+def test_a_format_1_manifest_reads_as_format_2(legacy: Path):
+    data = json.loads((legacy / "legacy-small" / "manifest.json").read_text())
+    manifest = Manifest.from_json(data, "manifest.json", TYPES)
+    assert manifest.format_version == 1 and manifest.section("dense").encoder.checksum == data["encoder"]["checksum"]
+    migrated = manifest.migrated().to_json()
+    assert migrated["format_version"] == 2 and "encoder" not in migrated
+    assert migrated["dense"] == {**data["dense"], "encoder": data["encoder"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["legacy-small", "legacy-family"])
+def test_format_1_indexes_answer_every_mode_identically_after_migration(legacy: Path, tmp_path: Path, name: str):
+    from scientia.indexers.updater import compact
+
+    index = Path(shutil.copytree(legacy / name, tmp_path / name))
+    queries = ["a pet that purrs", "rocket thrust in space", "parent", "who is a person"]
+    before = _answers(index, queries)
+    assert json.loads((index / "manifest.json").read_text())["format_version"] == 1
+    compact(index)  # a write: the next generation is committed in format 2
+    on_disk = json.loads((index / "manifest.json").read_text())
+    assert on_disk["format_version"] == 2 and "encoder" not in on_disk and on_disk["dense"]["encoder"]["checksum"]
+    assert _answers(index, queries) == before
 
 
 def _answers(index: Path, queries: list[str]) -> dict:
@@ -88,7 +117,7 @@ def test_legacy_index_takes_changes_and_verifies(legacy: Path, tmp_path: Path):
     assert manifest.generation == 3 and manifest.documents.count == 7
     assert IndexLayout(index).verify() == len(manifest.files)
     on_disk = json.loads((index / "manifest.json").read_text())
-    assert on_disk["format_version"] == 1 and on_disk["knowledge"]["entities"] == manifest.section("knowledge").entities
+    assert on_disk["format_version"] == 2 and on_disk["knowledge"]["entities"] == manifest.section("knowledge").entities
     with Engine.open(index) as engine:
         assert engine.search("parent", k=3, mode="knowledge")
 

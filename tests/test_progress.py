@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SAMPLE_CORPUS
 from scientia.common import progress as progress_module
 from scientia.common.progress import progress
+
+from helpers import REPO, SAMPLE_CORPUS
 
 BUILD = [sys.executable, "-m", "scientia.cli", "index", "build", str(SAMPLE_CORPUS),
          "--ontology", str(REPO / "samples" / "pizza.ttl")]

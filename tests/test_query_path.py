@@ -17,7 +17,7 @@ from scientia.cli.app import app
 from scientia.engine import Engine
 from scientia.indexers import BuildOptions, build_index
 
-from conftest import SMALL_CORPUS, write_jsonl
+from helpers import SMALL_CORPUS, write_jsonl
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import pytest
 from scientia.indexers import CorpusError, InvalidArgumentError, load_documents
 from scientia.indexers.readers import open_corpus, read_qrels, read_queries
 
-from conftest import write_jsonl
+from helpers import write_jsonl
 
 
 def test_jsonl_reads_fields_and_keeps_extra_fields_as_metadata(tmp_path: Path):

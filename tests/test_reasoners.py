@@ -17,7 +17,7 @@ from scientia.common.errors import (
 )
 from scientia.reasoners import KnowledgeBase
 
-from conftest import SHARED
+from helpers import SHARED
 
 DATA = Path(__file__).parent / "data"
 FAMILY = DATA / "family.ttl"
@@ -66,7 +66,8 @@ def test_owl_rl_infers_inverse_transitive_chain_and_rule_without_java(tmp_path: 
 def test_owl_rl_infers_what_description_logic_reasoners_infer(tmp_path: Path, reasoner: str):
     fast, reference = reasoned(tmp_path, [FAMILY], "rl"), reasoned(tmp_path, [FAMILY], reasoner)
     try:
-        abox = lambda found: {f for f in found if f[1] != "subClassOf"}
+        def abox(found):
+            return {f for f in found if f[1] != "subClassOf"}
         assert EXPECTED_FAMILY <= facts(reference)
         assert abox(facts(fast)) == abox(facts(reference))
     finally:
@@ -186,7 +187,7 @@ UNSATISFIABLE = """@prefix : <http://scientia.example/pets#> .
 @pytest.mark.slow
 def test_classes_are_explained_subsumption_and_unsatisfiability(tmp_path: Path):
     """Defect 7: classes could not be explained at all, not even the README's Pollo Ad Astra."""
-    from conftest import REPO
+    from helpers import REPO
 
     pets = tmp_path / "pets.ttl"
     pets.write_text(UNSATISFIABLE)

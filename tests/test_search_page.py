@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import SAMPLE_CORPUS, build_demo_index, serving
+from helpers import SAMPLE_CORPUS, build_demo_index, serving
 
 pytestmark = pytest.mark.slow
 
@@ -175,7 +175,7 @@ def test_the_page_and_the_api_docs_are_served_from_the_package(served):
             assert urllib.request.urlopen(served + url, timeout=30).status == 200
     assert "cdn.redoc.ly" not in fetch("/static-docs/redoc.standalone.js")[1]
     info = json.loads(fetch("/info")[1])
-    assert info["default_mode"] == "hybrid+knowledge" and "dense" in info["modes"] and info["knowledge"] is True
+    assert info["default_mode"] == "hybrid+knowledge" and "dense" in info["modes"] and info["knowledge_graph"] is True
     assert info["metadata_fields"] == ["topic"] and info["documents"] >= 200
 
 

@@ -22,12 +22,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from processes import (
+    alive,
+    command_line,
+    cpu_seconds,
+    descendants,
+    interfaces_of,
+    listening_sockets,
+    network_namespace,
+)
 from typer.testing import CliRunner
 
-from conftest import SAMPLE_CORPUS, build_demo_index, server_process, serving, wait_until_serving
-from processes import alive, command_line, cpu_seconds, descendants, interfaces_of, listening_sockets, network_namespace
 from scientia.benchmarks.load_test import free_port, post
 from scientia.cli.app import app
+
+from helpers import (
+    SAMPLE_CORPUS,
+    build_demo_index,
+    server_process,
+    serving,
+    wait_until_serving,
+)
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()

@@ -16,7 +16,7 @@ from scientia.benchmarks.load_test import free_port, post
 from scientia.indexers import build_index
 from scientia.indexers.updater import add_documents
 
-from conftest import SAMPLE_CORPUS, build_demo_index, serving, write_jsonl
+from helpers import SAMPLE_CORPUS, build_demo_index, serving, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -279,7 +279,7 @@ def test_a_server_whose_index_cannot_be_opened_says_so_and_serves_a_rebuild_with
         status, health = get(port, "/health")
         assert status == 200 and health["status"] == "ok" and health["generation"] == before + 1
         info = get(port, "/info")[1]
-        assert info["stale"] is None and not info["knowledge"] and "hybrid+knowledge" not in info["modes"]
+        assert info["stale"] is None and not info["knowledge_graph"] and "hybrid+knowledge" not in info["modes"]
         status, body = post(port, "/search", {"query": "spicy pizza", "k": 3})
         assert status == 200 and body["generation"] == before + 1 and "knowledge" not in body["hits"][0]["signals"]
 

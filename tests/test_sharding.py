@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SAMPLE_CORPUS, write_jsonl
 from scientia.benchmarks.shard_equality import same_top_k
 from scientia.indexers.sharding import ShardMap, merge_top_k, shard_of
+
+from helpers import SAMPLE_CORPUS, write_jsonl
 
 QUERIES = ["spicy pizza", "how do vaccines work", "volcano lava", "glaciers carve valleys", "chess opening",
            "rocket engines", "photosynthesis in plants", "the immune system", "bread and yeast", "stars and galaxies"]
@@ -186,7 +187,7 @@ def test_add_and_delete_route_documents_to_their_shards_and_keep_every_id_findab
             for mode in ("dense", "lexical"):
                 assert_same_top_k(one.search(query, k=10, mode=mode), three.search(query, k=10, mode=mode))
         found = three.search_batch([d["title"] + ". " + d["text"] for d in live], k=3, mode="dense")
-        missing = [d["id"] for d, hits in zip(live, found) if d["id"] not in [h.id for h in hits]]
+        missing = [d["id"] for d, hits in zip(live, found, strict=False) if d["id"] not in [h.id for h in hits]]
         assert not missing
         deleted = {d["id"] for d in documents[10:20]}
         assert not deleted & {h.id for q in QUERIES for h in three.search(q, k=50, mode="hybrid")}
@@ -196,7 +197,7 @@ def test_add_and_delete_route_documents_to_their_shards_and_keep_every_id_findab
     compact(tmp_path / "one")  # both without tombstones: BM25 counts a tombstone as an empty document
     with Engine.open(tmp_path / "three") as three, Engine.open(tmp_path / "one") as one:
         found = three.search_batch([d["title"] + ". " + d["text"] for d in live], k=3, mode="dense")
-        assert all(d["id"] in [h.id for h in hits] for d, hits in zip(live, found))
+        assert all(d["id"] in [h.id for h in hits] for d, hits in zip(live, found, strict=False))
         for query in QUERIES:
             assert_same_top_k(one.search(query, k=10, mode="lexical"), three.search(query, k=10, mode="lexical"))
 
@@ -359,7 +360,7 @@ def test_a_server_on_ray_follows_adds_and_deletes_and_finds_every_live_id(ray_cl
     assert engine.manifest.generation == 3
     kept = documents[10:]
     found = engine.search_batch([d["title"] + ". " + d["text"] for d in kept], k=3, mode="hybrid")
-    assert all(d["id"] in [h.id for h in hits] for d, hits in zip(kept, found))
+    assert all(d["id"] in [h.id for h in hits] for d, hits in zip(kept, found, strict=False))
     gone = {d["id"] for d in documents[:10]}
     assert not gone & {h.id for q in QUERIES for h in engine.search(q, k=50, mode="hybrid")}
     assert len(host.actors_of(engine.generation.folder)) == 3  # the new generation's own actors

@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 from scientia.cli.app import app
 from scientia.indexers import BuildOptions, build_index
+from scientia.indexers.generation import Generation
 from scientia.indexers.knowledge_builder import KnowledgeOptions
 from scientia.indexers.knowledge_store import ONTOLOGY_FILE
-from scientia.indexers.generation import Generation
 
-from conftest import REPO
+from helpers import REPO
 
 PIZZA = "http://scientia.example/pizza#"
 FAMILY_NS = "http://scientia.example/family#"

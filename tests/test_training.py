@@ -5,16 +5,16 @@ ontologies as specified; bad input fails with one clear line."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_jsonl
+from helpers import write_jsonl
 
 runner = CliRunner()
 
@@ -92,7 +92,7 @@ def test_tiny_training_run_changes_weights_improves_retrieval_and_indexes(tmp_pa
     result = _cli("index", "build", corpus, "-o", index, "--model", model_dir, "-q")
     assert result.exit_code == 0, result.output
     manifest = json.loads((index / "manifest.json").read_text())
-    assert manifest["encoder"]["checksum"] == model_checksum(model_dir) != model_checksum(default_model_path())
+    assert manifest["dense"]["encoder"]["checksum"] == model_checksum(model_dir) != model_checksum(default_model_path())
     result = _cli("query", index, "zorblax", "--mode", "dense", "--json", "-k", "1")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.splitlines()[0])["id"] == "d0"
@@ -201,8 +201,8 @@ def test_unknown_pair_kind_lists_the_allowed_ones(tmp_path: Path) -> None:
 def test_cross_encoder_trains_and_reranks_the_fused_head(tmp_path: Path, small_index: Path) -> None:
     from sentence_transformers import CrossEncoder
 
-    from scientia.engine import CrossEncoderReranker, Engine
     from scientia.common.models import default_model_path
+    from scientia.engine import CrossEncoderReranker, Engine
 
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"anchor": a, "positive": p} for a, p in QUESTIONS])
     model_dir = tmp_path / "reranker"
@@ -232,7 +232,7 @@ def test_cross_encoder_trains_and_reranks_the_fused_head(tmp_path: Path, small_i
     assert [hit.id for hit in reranked[:4]] == [hit.id for hit in expected]
     assert [hit.id for hit in reranked[4:]] == [hit.id for hit in fused[4:]]
     assert [hit.rank for hit in reranked] == list(range(1, 7))
-    assert all(a.score > b.score for a, b in zip(reranked, reranked[1:]))
+    assert all(a.score > b.score for a, b in zip(reranked, reranked[1:], strict=False))
     assert [hit.signals["rerank"].rank for hit in reranked[:4]] == [1, 2, 3, 4]
     assert "rerank" not in reranked[4].signals and "dense" in reranked[0].signals
 

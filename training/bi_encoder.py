@@ -17,7 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scientia.common.models import cuda_available, hub_offline, model_checksum, quiet_model_loading
+from scientia.common.models import (
+    cuda_available,
+    hub_offline,
+    model_checksum,
+    quiet_model_loading,
+)
 from scientia.common.progress import other_libraries_bars
 
 from .common import (
@@ -68,7 +73,11 @@ def train_bi_encoder(data: TrainingData, config: BiEncoderConfig,
 def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: ModelFolder,
            known_vectors: dict | None) -> dict[str, Any]:
     from datasets import Dataset
-    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
     from transformers import set_seed
 
     started = time.perf_counter()

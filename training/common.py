@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scientia.common.models import cuda_available, local_model_folder, quiet_model_loading
 from scientia.common.errors import InvalidArgumentError
+from scientia.common.models import (
+    cuda_available,
+    local_model_folder,
+    quiet_model_loading,
+)
 from scientia.common.progress import stderr_is_terminal
 
 from .mining import MiningOptions

@@ -21,10 +21,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scientia.common.errors import TrainingRefusedError
-from scientia.common.models import cuda_available, hub_offline, model_checksum, quiet_model_loading
+from scientia.common.models import (
+    cuda_available,
+    hub_offline,
+    model_checksum,
+    quiet_model_loading,
+)
 from scientia.common.progress import other_libraries_bars
 
-from .common import TRAINING_RECORD, TrainerConfig, checked_base, held_out_curve, run_trainer, split_for_training, trainer_arguments
+from .common import (
+    TRAINING_RECORD,
+    TrainerConfig,
+    checked_base,
+    held_out_curve,
+    run_trainer,
+    split_for_training,
+    trainer_arguments,
+)
 from .evaluation import EVALUATOR_NAME, base_candidates, held_out_queries
 from .mining import MiningOptions, mine_negatives
 from .output import ModelFolder, tensorboard_callback
@@ -43,8 +56,15 @@ class CrossEncoderConfig(TrainerConfig):
 
 def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_vectors: dict | None = None) -> dict[str, Any]:
     from datasets import Dataset
-    from sentence_transformers import CrossEncoder, CrossEncoderTrainer, CrossEncoderTrainingArguments, SentenceTransformer
-    from sentence_transformers.cross_encoder.evaluation import CrossEncoderRerankingEvaluator
+    from sentence_transformers import (
+        CrossEncoder,
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+        SentenceTransformer,
+    )
+    from sentence_transformers.cross_encoder.evaluation import (
+        CrossEncoderRerankingEvaluator,
+    )
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
     from transformers import set_seed
 

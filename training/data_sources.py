@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scientia.common.models import model_checksum
 from scientia.common.errors import InvalidArgumentError
+from scientia.common.models import model_checksum
 
 from .common import checked_base
 from .pairs import TrainingData, pairs_from_beir, read_pairs_file

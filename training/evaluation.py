@@ -41,7 +41,9 @@ class HeldOutEvaluation:
 
 def held_out_evaluation(held_out: list[TrainingPair], corpus: dict[str, str], model,
                         known_vectors: dict[str, np.ndarray] | None = None, seed: int = 42) -> HeldOutEvaluation:
-    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+    from sentence_transformers.sentence_transformer.evaluation import (
+        InformationRetrievalEvaluator,
+    )
 
     queries, relevant = held_out_queries(held_out)
     chosen = {doc_id for ids in relevant.values() for doc_id in ids}
@@ -87,4 +89,4 @@ def base_candidates(queries: dict[str, str], corpus: dict[str, str], model,
                                  show_progress_bar=False)
     scores = query_vectors @ matrix.T
     top = np.argsort(-scores, axis=1)[:, :CANDIDATES_PER_QUERY]
-    return {query_id: [ids[i] for i in row] for query_id, row in zip(queries, top)}
+    return {query_id: [ids[i] for i in row] for query_id, row in zip(queries, top, strict=False)}

@@ -28,7 +28,9 @@ CACHE_MINI_BATCH = 32
 
 
 def _mnrl(model, base: Path, device: str):
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import (
+        MultipleNegativesRankingLoss,
+    )
 
     return MultipleNegativesRankingLoss(model)
 
@@ -45,7 +47,9 @@ def _gist(model, base: Path, device: str):
 
 
 def _cached_mnrl(model, base: Path, device: str):
-    from sentence_transformers.sentence_transformer.losses import CachedMultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import (
+        CachedMultipleNegativesRankingLoss,
+    )
 
     return CachedMultipleNegativesRankingLoss(model, mini_batch_size=CACHE_MINI_BATCH)
 

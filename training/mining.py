@@ -62,6 +62,8 @@ def corpus_from_index(index_dir: str | Path, model_checksum: str) -> tuple[dict[
     """The live documents of an index (id → text) and, when the index was built with the model
     whose checksum is given, each document's stored vector (text → vector); else no vectors."""
     from scientia.common.errors import IndexFormatError
+    from scientia.indexers.components import OpenContext
+    from scientia.indexers.components.dense import recorded_encoder
     from scientia.indexers.generation import Generation
 
     generation = Generation.open(index_dir)
@@ -71,16 +73,16 @@ def corpus_from_index(index_dir: str | Path, model_checksum: str) -> tuple[dict[
     finally:
         store.close()
     corpus = {document.id: document.searchable_text() for _, document in live}
-    if generation.manifest.encoder.checksum != model_checksum:
+    if recorded_encoder(generation.root, generation.manifest.section("dense")).checksum != model_checksum:
         logger.info("index %s was built with another encoder: mining encodes the corpus with the base model", index_dir)
         return corpus, {}
-    dense = generation.open_component("dense", use_gpu=False)
+    dense = generation.open_component("dense", OpenContext(use_gpu=False))
     try:
         vectors = dense.reconstruct([position for position, _ in live])
     except IndexFormatError:  # index types without stored vectors
         logger.info("index %s can't give its vectors back: mining encodes the corpus", index_dir)
         return corpus, {}
-    return corpus, {document.searchable_text(): vector for (_, document), vector in zip(live, vectors)}
+    return corpus, {document.searchable_text(): vector for (_, document), vector in zip(live, vectors, strict=False)}
 
 
 def mine_negatives(

@@ -20,8 +20,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from scientia.indexers.documents import Document
 from scientia.common.errors import InvalidArgumentError, OntologyError
+from scientia.indexers.documents import Document
 
 from .pairs import TrainingData, TrainingPair, text_id
 

@@ -20,9 +20,12 @@ import os
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scientia.common.errors import IndexFormatError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    from scientia.indexers.generation import Generation
 
 from .normalize import floor_normalize
 from .rrf import DEFAULT_K
@@ -30,8 +33,9 @@ from .runs import SignalRun
 
 __all__ = ["LearnedFusion", "LEARNED_FUSION_FILE", "candidate_features", "fit_learned_fusion", "FEATURES"]
 
-# Stored at the index root: it outlives generations (`index add` keeps it), and records the
-# encoder it was fitted with so that a rebuilt index does not use stale weights.
+# A file of the index's generation, listed and checksummed in its manifest and written under the
+# writer lock like any change; changes carry it forward (`index add` keeps it), a rebuild does
+# not. It records the encoder it was fitted with.
 LEARNED_FUSION_FILE = "learned-fusion.json"
 FORMAT_VERSION = 1
 FEATURES = ("score", "covered_score", "reciprocal_rank")
@@ -75,8 +79,8 @@ class LearnedFusion:
                                        f"not {', '.join(sorted(missing))}: use a mode of those signals")
         documents, rows = candidate_features(runs, self.signals)
         weights = [w for name in self.signals for w in self.coefficients[name]]
-        scores = [sum(w * x for w, x in zip(weights, row)) for row in rows]
-        return sorted(zip(documents, scores), key=lambda item: -item[1])
+        scores = [sum(w * x for w, x in zip(weights, row, strict=False)) for row in rows]
+        return sorted(zip(documents, scores, strict=False), key=lambda item: -item[1])
 
     def to_json(self) -> dict[str, Any]:
         return {"version": FORMAT_VERSION, "features": list(FEATURES), "signals": list(self.signals),
@@ -95,25 +99,50 @@ class LearnedFusion:
             raise IndexFormatError(f"{source}: not a learned fusion this version reads ({error})") from None
         return cls(signals, coefficients, dict(data.get("fitted_on", {})))
 
-    def save(self, index_root: Path) -> Path:
-        """Write into the index folder atomically (a reader never sees half a file)."""
-        target = Path(index_root) / LEARNED_FUSION_FILE
+    def to_bytes(self) -> bytes:
+        return (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, content: bytes, source: Path | str) -> LearnedFusion:
+        try:
+            data = json.loads(content.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise IndexFormatError(f"{source}: unreadable ({error})") from None
+        return cls.from_json(data, source)
+
+    def save(self, folder: Path) -> Path:
+        """Write into ``folder`` atomically (a reader never sees half a file); an index keeps
+        it in its generation instead (:meth:`store_in`)."""
+        target = Path(folder) / LEARNED_FUSION_FILE
         staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        staging.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        staging.write_bytes(self.to_bytes())
         os.replace(staging, target)
         return target
 
     @classmethod
-    def load(cls, index_root: Path) -> LearnedFusion | None:
-        """The index's stored learned fusion, or ``None`` where it has none."""
-        path = Path(index_root) / LEARNED_FUSION_FILE
+    def load(cls, folder: Path) -> LearnedFusion | None:
+        """The learned fusion saved in ``folder``, or ``None`` where it has none."""
+        path = Path(folder) / LEARNED_FUSION_FILE
         if not path.is_file():
             return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+            content = path.read_bytes()
+        except OSError as error:
             raise IndexFormatError(f"{path}: unreadable ({error})") from None
-        return cls.from_json(data, path)
+        return cls.from_bytes(content, path)
+
+    def store_in(self, index: Path, wait: float = 0.0) -> None:
+        """Make this the learned fusion of ``index``: a new generation with it, committed under
+        the writer lock (``wait``: seconds to wait for another writer)."""
+        from scientia.indexers.updater import attach_file
+
+        attach_file(index, LEARNED_FUSION_FILE, self.to_bytes(), wait=wait)
+
+    @classmethod
+    def of_generation(cls, generation: Generation) -> LearnedFusion | None:
+        """The learned fusion of ``generation`` (checked against its manifest), or ``None``."""
+        content = generation.read_extra(LEARNED_FUSION_FILE)
+        return None if content is None else cls.from_bytes(content, generation.folder / LEARNED_FUSION_FILE)
 
 
 def fit_learned_fusion(examples: Sequence[tuple[Mapping[str, SignalRun], Mapping[Hashable, int]]],

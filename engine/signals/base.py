@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from scientia.common.models import Device
+from scientia.common.plugins import load_plugins
 from scientia.common.registry import Registry
+from scientia.indexers.components import OpenContext
 
 if TYPE_CHECKING:
+    from scientia.indexers.components import ShardHost
     from scientia.indexers.generation import Generation
 
 __all__ = ["Signal", "SignalOptions", "Ranking", "SignalResult", "Restriction", "rankings_from_arrays", "SIGNALS", "register_signal"]
@@ -56,15 +60,19 @@ class Restriction:
 
 @dataclass(frozen=True)
 class SignalOptions:
-    """How the engine was asked to open the index: an encoder folder to use instead of the
-    recorded one, the device, and an already loaded encoder a signal may reuse."""
+    """How the engine was asked to open the index: a model folder to use instead of the
+    recorded one, the device, models already loaded that a signal may reuse (a server opening a
+    newer generation: see :meth:`Signal.models`), and where a sharded index's shards are searched."""
 
     model: str | Path | None = None
-    device: str = "auto"
-    encoder: Any = None  # scientia.indexers.encoding.Encoder
-    # Where a sharded index's shards are searched (scientia.engine.shard_actors.RayShardHost);
-    # None: in this process.
-    shard_host: Any = None
+    device: Device = "auto"
+    loaded: tuple[Any, ...] = ()
+    # scientia.engine.shard_actors.RayShardHost; None: threads of this process.
+    shard_host: ShardHost | None = None
+
+    @property
+    def open_context(self) -> OpenContext:
+        return OpenContext(shard_host=self.shard_host)
 
 
 class Signal(ABC):
@@ -74,6 +82,8 @@ class Signal(ABC):
     weight: ClassVar[float] = 1.0
     normalization: ClassVar[str] = "min-max"
     score_floor: ClassVar[float | None] = None
+    # Open it when a server starts, not at its first request (a model that takes seconds to load).
+    preload: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod
@@ -84,16 +94,21 @@ class Signal(ABC):
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
         """The top ``depth`` documents of each query that ``restriction`` permits, best first."""
 
+    def models(self) -> tuple[Any, ...]:
+        """The loaded models this signal holds, for a newer generation's signal to reuse
+        (:attr:`SignalOptions.loaded`) instead of loading them again."""
+        return ()
+
 
 def rankings_from_arrays(scores, positions) -> list[SignalResult]:
     """Turn FAISS/bm25s style ``(scores, positions)`` arrays into results, dropping ``-1`` slots."""
     return [
-        SignalResult([(int(p), float(s)) for s, p in zip(row_scores, row_positions) if p >= 0])
-        for row_scores, row_positions in zip(scores, positions)
+        SignalResult([(int(p), float(s)) for s, p in zip(row_scores, row_positions, strict=False) if p >= 0])
+        for row_scores, row_positions in zip(scores, positions, strict=False)
     ]
 
 
-SIGNALS: Registry[type[Signal]] = Registry("signal")
+SIGNALS: Registry[type[Signal]] = Registry("signal", on_first_use=load_plugins)
 
 
 def register_signal(signal: type[Signal]) -> type[Signal]:

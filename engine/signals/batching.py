@@ -79,5 +79,5 @@ class QueryBatcher:
                 for _, future in batch:
                     future.set_exception(error)
                 continue
-            for (_, future), vector in zip(batch, vectors):
+            for (_, future), vector in zip(batch, vectors, strict=False):
                 future.set_result(vector)

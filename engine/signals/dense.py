@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scientia.indexers.dense import DenseIndex
+from scientia.indexers.components.dense import recorded_encoder
+from scientia.indexers.dense import DenseIndex, ShardedDenseIndex
 from scientia.indexers.encoding import BACKENDS, Encoder
 
 from .base import Restriction, Signal, SignalOptions, SignalResult, rankings_from_arrays
@@ -19,8 +20,9 @@ __all__ = ["DenseSignal"]
 class DenseSignal(Signal):
     name = "dense"
     requires = ("dense",)
+    preload = True  # the encoder takes seconds to load
 
-    def __init__(self, encoder: Encoder, index: DenseIndex) -> None:
+    def __init__(self, encoder: Encoder, index: DenseIndex | ShardedDenseIndex) -> None:
         self.encoder = encoder
         self.index = index
         # concurrent single queries (a server's) share encoder calls where vectors allow it
@@ -28,14 +30,15 @@ class DenseSignal(Signal):
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> DenseSignal:
-        recorded = generation.manifest.encoder
+        recorded = recorded_encoder(generation.root, generation.manifest.section(cls.requires[0]))
         # an encoder already loaded (a server opening a newer generation) serves if it is the one this index queries with
         wanted = Encoder.key_for(recorded.checksum, BACKENDS[recorded.backend].query_backend)
-        if options.encoder is not None and options.encoder.cache_key == wanted:
-            encoder = options.encoder
-        else:
-            encoder = Encoder.for_queries(generation.root, recorded, options.model, options.device)
-        return cls(encoder, generation.open_component("dense", shard_host=options.shard_host))
+        reusable = [model for model in options.loaded if isinstance(model, Encoder) and model.cache_key == wanted]
+        encoder = reusable[0] if reusable else Encoder.for_queries(generation.root, recorded, options.model, options.device)
+        return cls(encoder, generation.open_component(cls.requires[0], options.open_context))
+
+    def models(self) -> tuple[Encoder, ...]:
+        return (self.encoder,)
 
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
         if self._batcher is not None and len(queries) == 1:

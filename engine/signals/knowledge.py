@@ -18,7 +18,7 @@ steps that reached it from its strongest contribution, for example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scientia.indexers.knowledge_store import KnowledgeStore, StoredStep
 from scientia.indexers.linking import EntityMatcher
@@ -54,7 +54,7 @@ class KnowledgeSignal(Signal):
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> KnowledgeSignal:
-        return cls(generation.open_component("knowledge"), generation.manifest.documents.count)
+        return cls(generation.open_component(cls.requires[0], options.open_context), generation.manifest.documents.count)
 
     def __init__(self, store: KnowledgeStore, documents: int) -> None:
         self.store = store
@@ -65,7 +65,7 @@ class KnowledgeSignal(Signal):
         return [self._rank_one(query, depth, restriction or Restriction()) for query in queries]
 
     def _rank_one(self, query: str, depth: int, restriction: Restriction) -> SignalResult:
-        linked = {}
+        linked: dict[Any, str] = {}
         for mention in self.matcher.find(query):
             linked.setdefault(mention.entity, mention.surface)
         if not linked:

@@ -32,7 +32,7 @@ def query_coverage(frequencies: Sequence[int], documents: int) -> float:
 
     idf = [lucene_idf(n, documents) for n in frequencies]
     total = sum(idf)
-    return sum(weight for weight, n in zip(idf, frequencies) if n > 0) / total if total > 0 else 0.0
+    return sum(weight for weight, n in zip(idf, frequencies, strict=False) if n > 0) / total if total > 0 else 0.0
 
 
 class LexicalSignal(Signal):
@@ -42,7 +42,7 @@ class LexicalSignal(Signal):
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> LexicalSignal:
-        return cls(generation.open_component("lexical", shard_host=options.shard_host))
+        return cls(generation.open_component(cls.requires[0], options.open_context))
 
     def __init__(self, index: LexicalIndex) -> None:
         self.index = index
@@ -55,7 +55,7 @@ class LexicalSignal(Signal):
         size = self.index.num_documents
         keep = restriction.allowed is not None
         mask = np.full(size, 0.0 if keep else 1.0, dtype=np.float32)
-        chosen = restriction.allowed if keep else restriction.excluded
+        chosen = restriction.allowed if restriction.allowed is not None else restriction.excluded
         mask[np.fromiter((p for p in chosen if p < size), dtype=np.int64)] = 1.0 if keep else 0.0
         return mask
 
@@ -69,6 +69,6 @@ class LexicalSignal(Signal):
         scores, positions, term_frequencies = self.index.search_with_frequencies(queries, depth, mask)
         results = rankings_from_arrays(scores, positions)
         documents = self.index.num_documents
-        for result, frequencies in zip(results, term_frequencies):
+        for result, frequencies in zip(results, term_frequencies, strict=False):
             result.coverage = query_coverage(frequencies, documents)
         return results

@@ -278,9 +278,9 @@ async function start() {
     $("filters").placeholder = filterExample(info.metadata_fields);
     $("filters").disabled = !info.metadata_fields.length;
     $("index-info").textContent = `${info.documents.toLocaleString("en")} documents, generation ${info.generation}`
-      + (info.knowledge ? ", with an ontology" : "")
+      + (info.knowledge_graph ? ", with an ontology" : "")
       + (info.metadata_fields.length ? `; filter on ${info.metadata_fields.join(", ")}` : "");
-    $("tab-sparql").hidden = !info.knowledge;
+    $("tab-sparql").hidden = !info.knowledge_graph;
     if (info.stale) showError(`Answers come from generation ${info.generation}: ${info.stale}`);
   } catch (error) {
     showError(error.message);

@@ -4,7 +4,17 @@ a plugin registers with :func:`register_component`."""
 
 from __future__ import annotations
 
-from .base import COMPONENTS, BuildContext, Change, Component, register_component
+from .base import (
+    COMPONENTS,
+    BuildContext,
+    Change,
+    Component,
+    ModelRef,
+    ModelRequest,
+    OpenContext,
+    ShardHost,
+    register_component,
+)
 from .dense import VECTORS_FILE, DenseComponent, DenseSection
 from .knowledge import KnowledgeComponent, KnowledgeSection
 from .lexical import BM25_DIR, LexicalComponent, LexicalSection
@@ -25,6 +35,10 @@ __all__ = [
     "KnowledgeSection",
     "LexicalComponent",
     "LexicalSection",
+    "ModelRef",
+    "ModelRequest",
+    "OpenContext",
+    "ShardHost",
     "VECTORS_FILE",
     "register_component",
 ]

@@ -1,9 +1,22 @@
 """What every index component shares: how it is built, opened, kept current and described.
 
 A component is one structure aligned with the document positions of a generation (FAISS
-vectors, the BM25 index, the knowledge tables, or one a plugin registers). It owns some files
-of the generation folder and one section of the manifest. The builder, the updater and the
-engine only loop over the registered components, so adding one needs no edit to any of them:
+vectors, the BM25 index, the knowledge tables, or one a plugin registers). It declares
+everything the rest of scientia needs to know of it (contract version 2):
+
+- ``Section``: the dataclass of the manifest section it owns (its models are recorded there);
+- ``Options``: the dataclass of its build options (the CLI derives ``--NAME-FIELD`` flags);
+- :meth:`Component.models` and :meth:`Component.load_model`: the models it uses, so that a
+  change can hand each component its own (the dense encoder, an extraction pipeline);
+- ``provides``: files other parts may ask for by what they are (``graph``: the knowledge graph
+  SPARQL reads), opened through the generation's checks;
+- :meth:`Component.open_shard` and :meth:`Component.shard_attributes`: one shard of a sharded
+  component, for the threads or Ray actors that search it.
+
+The builder, the updater, the sharding and the engine only loop over the registered components,
+so adding one needs no edit to any of them. A plugin registers its component, signals and modes
+from an installed distribution (entry point group ``scientia.components``, :mod:`scientia.common.plugins`),
+or in code:
 
 >>> register_component(TitleComponent())          # doctest: +SKIP
 
@@ -18,18 +31,68 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from scientia.common.errors import IndexFormatError
+from scientia.common.models import Device
+from scientia.common.plugins import load_plugins
 from scientia.common.registry import Registry
 
 if TYPE_CHECKING:
+    from ..builder import BuildOptions
     from ..docstore import DocumentStore
     from ..documents import Document
     from ..encoding import Encoder
     from ..manifest import Manifest
     from ..sharding import ShardMap
 
-__all__ = ["BuildContext", "Change", "Component", "COMPONENTS", "register_component"]
+__all__ = [
+    "BuildContext",
+    "Change",
+    "Component",
+    "COMPONENTS",
+    "ModelRef",
+    "ModelRequest",
+    "OpenContext",
+    "ShardHost",
+    "register_component",
+]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model a component uses, as its manifest section records it: ``role`` within the
+    component (``encoder``), a name, the folder it was loaded from, and its content checksum."""
+
+    role: str
+    name: str
+    path: str
+    checksum: str
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """How a caller wants a component's models loaded: another folder holding the same model
+    (checked by checksum), and the device."""
+
+    model: str | Path | None = None
+    device: Device = "auto"
+
+
+class ShardHost(Protocol):
+    """Where a sharded component's shards are searched when not in this process (Ray actors,
+    :class:`scientia.engine.shard_actors.RayShardHost`): one searcher per shard."""
+
+    def shards(self, component: str, folder: Path, section: Any) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class OpenContext:
+    """How a component is opened for searching: on the GPU or not (``None``: where there is
+    one), and where a sharded component's shards are searched (``None``: threads here)."""
+
+    use_gpu: bool | None = None
+    shard_host: ShardHost | None = None
 
 
 @dataclass
@@ -38,16 +101,33 @@ class BuildContext:
     corpus is absent: the knowledge component's entities), the encoder, and the build options."""
 
     documents: list[Document] | None
-    options: Any  # scientia.indexers.builder.BuildOptions
+    options: BuildOptions
     encoder: Encoder
     corpus_checksum: str | None = None
     # Seconds spent in named steps (``encode``: ``None`` when the vectors came from the cache).
     timings: dict[str, float | None] = field(default_factory=dict)
     _shard_map: ShardMap | None = None
 
+    def corpus(self) -> list[Document]:
+        """The documents to index (set by now: the knowledge component, built first, supplies them
+        where no corpus was given)."""
+        if self.documents is None:
+            raise IndexFormatError("no documents to index: give a corpus or an ontology")
+        return self.documents
+
+    def component_options(self, component: Component) -> Any:
+        """The build options ``component`` declared (``component.Options``), as this build set them."""
+        given = self.options.components.get(component.name)
+        return given if given is not None else component.default_options()
+
+    @property
+    def texts(self) -> list[str]:
+        """Each position's searchable text (title and text)."""
+        return [doc.searchable_text() for doc in self.documents or []]
+
     def shard_map(self) -> ShardMap | None:
         """Which shard each document goes to (``None`` for a one-piece index)."""
-        shards = getattr(self.options, "shards", 1)
+        shards = self.options.shards
         if shards <= 1:
             return None
         if self._shard_map is None:
@@ -76,11 +156,16 @@ class Change:
     previous: Path
     manifest: Manifest
     store: DocumentStore
-    encoder: Callable[[], Encoder]
+    # Each component's model, loaded on first use (a delete loads none): see :meth:`model`.
+    models: Callable[[str], Any]
     batch_size: int = 64
     show_progress: bool = False
     added: list[Document] = field(default_factory=list)
     first_position: int = 0
+
+    def model(self, component: Component) -> Any:
+        """``component``'s model for this change (:meth:`Component.load_model`), loaded once."""
+        return self.models(component.name)
 
     def replace(self, name: str, write: Callable[[Path], None]) -> None:
         """Write a new file or folder ``name`` without touching a hard-linked previous version."""
@@ -114,6 +199,11 @@ class Component(ABC):
     build_order: ClassVar[int] = 1
     # Completes "this index has no ..." where a signal needs the component and the index lacks it.
     absent_hint: ClassVar[str] = "such component"
+    # The dataclass of its build options, or None. Every field needs a default; its metadata may
+    # give "help" (the CLI's) and "flag" (else --NAME-FIELD with underscores as dashes).
+    Options: ClassVar[type | None] = None
+    # What it offers other parts by what it is, not by component name: {"graph": "ontology.sqlite3"}.
+    provides: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -124,9 +214,42 @@ class Component(ABC):
         """The files this generation's section says the component has (a sharded one has a set per shard)."""
         return self.files
 
-    def wanted(self, options: Any) -> bool:
+    def wanted(self, options: BuildOptions) -> bool:
         """Whether a build with these :class:`~scientia.indexers.builder.BuildOptions` has this component."""
         return True
+
+    def default_options(self) -> Any:
+        """Its build options with every default (``None`` where it declares none)."""
+        return self.Options() if self.Options is not None else None
+
+    def models(self, section: Any) -> tuple[ModelRef, ...]:
+        """The models this generation's component was built with, as its section records them."""
+        return ()
+
+    def load_model(self, root: Path, section: Any, request: ModelRequest) -> Any:
+        """The model a change needs to extend this component (the dense encoder), checked
+        against what ``section`` records; ``None`` where it needs none."""
+        return None
+
+    def shard_count(self, section: Any) -> int:
+        """How many shards this generation's component is cut into (1: one piece)."""
+        return 1
+
+    def summary(self, section: Any) -> str | None:
+        """One line a finished build prints about this component, if it has something to say."""
+        return None
+
+    def describe(self, section: Any) -> list[tuple[str, str]]:
+        """``index info``'s rows for this component (``section`` is ``None`` where the index has none)."""
+        return [] if section is None else [(f"component {self.name}", "present")]
+
+    def open_shard(self, folder: Path, section: Any, shard: int) -> Any:
+        """Shard ``shard`` of a sharded component, ready to search in this process (a Ray actor's)."""
+        raise NotImplementedError(f"the {self.name} component is not sharded")
+
+    def shard_attributes(self, section: Any) -> dict[str, Any]:
+        """What a searcher of one remote shard must answer without asking it (its dimension, its parameters)."""
+        return {}
 
     @abstractmethod
     def create(self, folder: Path, build: BuildContext) -> Any:
@@ -134,7 +257,7 @@ class Component(ABC):
         ``folder``; return its manifest section."""
 
     @abstractmethod
-    def open(self, folder: Path, section: Any) -> Any:
+    def open(self, folder: Path, section: Any, context: OpenContext) -> Any:
         """The component of a committed generation, ready to search (read-only)."""
 
     def append(self, change: Change, section: Any) -> Any:
@@ -154,7 +277,8 @@ class Component(ABC):
         raise NotImplementedError(f"the {self.name} component cannot rebuild itself from the document store")
 
 
-COMPONENTS: Registry[Component] = Registry("index component")
+# Installed plugins register themselves the first time anything looks a component up.
+COMPONENTS: Registry[Component] = Registry("index component", on_first_use=load_plugins)
 
 
 def register_component(component: Component, replace: bool = False) -> Component:

@@ -1,4 +1,8 @@
-"""The dense component: document embeddings in FAISS (``vectors.faiss``), row ``i`` = position ``i``."""
+"""The dense component: document embeddings in FAISS (``vectors.faiss``), row ``i`` = position ``i``.
+
+Its manifest section records the encoder that embedded the documents (format 2; format 1 kept
+it at the manifest's top level): queries and changes must use the same one, checked by checksum.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,17 @@ from typing import TYPE_CHECKING
 from scientia.common.errors import IndexFormatError
 from scientia.common.faults import kill_point
 
-from ..dense import DenseIndex, default_factory, gpu_count
+from ..dense import DenseIndex, ShardedDenseIndex, default_factory, gpu_count
 from ..embedding_cache import EmbeddingCache
-from ..sharding import POSITIONS_FILE, ShardedDenseIndex, ShardMap, shard_folder
-from .base import BuildContext, Change, Component
+from ..encoding import Encoder, checked_model_path
+from ..manifest import EncoderSection
+from ..sharding import POSITIONS_FILE, ShardMap, shard_folder
+from .base import BuildContext, Change, Component, ModelRef, ModelRequest, OpenContext
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["DenseComponent", "DenseSection", "VECTORS_FILE", "load_shard", "recall_against_exact"]
+__all__ = ["DenseComponent", "DenseSection", "VECTORS_FILE", "load_shard", "recall_against_exact", "recorded_encoder"]
 
 VECTORS_FILE = "vectors.faiss"
 # Queries that measure a sharded approximate index's recall at build.
@@ -38,12 +44,49 @@ class DenseSection:
     # Sharded and approximate (HNSW, IVF): recall@10 of the merged shards against exact search,
     # measured at build on a sample of the documents' own vectors as queries.
     recall_at_10: float | None = None
+    # The encoder of the documents' vectors (None only while a format-1 manifest is read).
+    encoder: EncoderSection | None = None
 
 
 class DenseComponent(Component):
     name = "dense"
     Section = DenseSection
     files = (VECTORS_FILE,)
+
+    def models(self, section: DenseSection) -> tuple[ModelRef, ...]:
+        encoder = section.encoder
+        return (ModelRef("encoder", encoder.name, encoder.path, encoder.checksum),) if encoder is not None else ()
+
+    def load_model(self, root: Path, section: DenseSection, request: ModelRequest) -> Encoder:
+        """The encoder that embedded the documents: the recorded folder, or ``request.model``
+        if it holds the same model (checked now, so that a wrong ``--model`` fails before any write)."""
+        recorded = recorded_encoder(root, section)
+        model = checked_model_path(root, recorded, request.model)
+        return Encoder(model, request.device, checksum=recorded.checksum, backend=recorded.backend)
+
+    def shard_count(self, section: DenseSection) -> int:
+        return section.shards
+
+    def summary(self, section: DenseSection) -> str:
+        return f"{section.factory}, {section.dimension} dimensions" + (f", {section.shards} shards" if section.shards > 1 else "")
+
+    def describe(self, section: DenseSection | None) -> list[tuple[str, str]]:
+        if section is None:
+            return []
+        rows = []
+        if section.encoder is not None:
+            encoder = section.encoder
+            rows += [("encoder", f"{encoder.name}  dim {encoder.dimension}  sha256 {encoder.checksum[:12]}  {encoder.backend}"),
+                     ("encoder path", encoder.path)]
+        return rows + [("FAISS", f"{section.factory} ({section.metric}, faiss {section.faiss_version})"
+                        + (f", {section.shards} shards" if section.shards > 1 else "")
+                        + (f", recall@10 {section.recall_at_10} against exact" if section.recall_at_10 else ""))]
+
+    def open_shard(self, folder: Path, section: DenseSection, shard: int) -> DenseIndex:
+        return load_shard(folder, shard, section.factory)
+
+    def shard_attributes(self, section: DenseSection) -> dict[str, object]:
+        return {"factory": section.factory, "dimension": section.dimension}
 
     def owned_files(self, section: DenseSection) -> tuple[str, ...]:
         if section.shards <= 1:
@@ -76,22 +119,22 @@ class DenseComponent(Component):
                 logger.info("%d %s shards: recall@10 %.4f against exact search", len(shards), factory, recall)
         build.encoder.prepare_queries()
         return DenseSection(dense.factory, "inner_product", dense.dimension, gpu_count() > 0, faiss.__version__,
-                            shard_map.count if shard_map else 1, recall)
+                            shard_map.count if shard_map else 1, recall, build.encoder.info(build.options.batch_size))
 
-    def open(self, folder: Path, section: DenseSection, use_gpu: bool | None = None, shard_host=None):
-        """The FAISS index; for a sharded one, its shards searched as one, here or by ``shard_host``."""
+    def open(self, folder: Path, section: DenseSection, context: OpenContext) -> DenseIndex | ShardedDenseIndex:
+        """The FAISS index; for a sharded one, its shards searched as one, here or by ``context.shard_host``."""
         if section.shards <= 1:
-            return DenseIndex.load(folder / VECTORS_FILE, section.factory, use_gpu=use_gpu)
-        if shard_host is not None:
-            shards = shard_host.shards("dense", folder, section)
+            return DenseIndex.load(folder / VECTORS_FILE, section.factory, use_gpu=context.use_gpu)
+        if context.shard_host is not None:
+            shards = context.shard_host.shards(self.name, folder, section)
         else:
-            shards = [load_shard(folder, s, section.factory, use_gpu) for s in range(section.shards)]
+            shards = [load_shard(folder, s, section.factory, context.use_gpu) for s in range(section.shards)]
         return ShardedDenseIndex(shards, ShardMap.load(folder, section.shards))
 
     def append(self, change: Change, section: DenseSection) -> DenseSection:
         texts = [document.searchable_text() for document in change.added]
         kill_point("encoding")
-        vectors = change.encoder().encode(texts, change.batch_size, change.show_progress)
+        vectors = change.model(self).encode(texts, change.batch_size, change.show_progress)
         if section.shards > 1:
             return self._append_to_shards(change, section, vectors)
         dense = DenseIndex.load(change.previous / VECTORS_FILE, section.factory, use_gpu=False)
@@ -154,6 +197,13 @@ class DenseComponent(Component):
         return section
 
 
+def recorded_encoder(root: Path, section: DenseSection) -> EncoderSection:
+    """The encoder a dense section records (an error naming the index ``root`` where it records none)."""
+    if section.encoder is None:
+        raise IndexFormatError(f"{root}: the dense section of the manifest records no encoder")
+    return section.encoder
+
+
 def load_shard(folder: Path, shard: int, factory: str, use_gpu: bool | None = None) -> DenseIndex:
     """One shard's FAISS index, searching on one thread: the shards of a query run side by side
     (4 shards on 2 cores, a dense query: 17 ms with an OpenMP team per shard, 5 ms without)."""
@@ -171,14 +221,14 @@ def recall_against_exact(index, vectors: np.ndarray, sample: int = RECALL_SAMPLE
     k = min(k, len(vectors))
     exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :k]
     _, found = index.search(queries, k)
-    hits = sum(len(set(row[row >= 0].tolist()) & set(truth.tolist())) for row, truth in zip(found, exact))
+    hits = sum(len(set(row[row >= 0].tolist()) & set(truth.tolist())) for row, truth in zip(found, exact, strict=False))
     return round(hits / (len(queries) * k), 4)
 
 
 def _embed(build: BuildContext) -> np.ndarray:
     """Vectors of the documents, from the embedding cache where it has them; records ``encode`` seconds
     (``None`` when read from the cache)."""
-    options, encoder, documents = build.options, build.encoder, build.documents
+    options, encoder, documents = build.options, build.encoder, build.corpus()
     cache = EmbeddingCache(options.cache_dir) if options.cache_dir else None
     if cache is not None:
         cached = cache.get(encoder.cache_key, build.checksum(), len(documents))

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scientia.common.progress import progress
 
 from ..knowledge_builder import build_knowledge, link_documents
 from ..knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore
 from ..linking import EntityMatcher
-from .base import BuildContext, Change, Component
+from .base import BuildContext, Change, Component, OpenContext
+
+if TYPE_CHECKING:
+    from ..builder import BuildOptions
 
 __all__ = ["KnowledgeComponent", "KnowledgeSection"]
 
@@ -37,8 +40,10 @@ class KnowledgeComponent(Component):
     rewritten_in_place = (KNOWLEDGE_FILE,)
     absent_hint = "knowledge graph (build it with --ontology)"
     build_order = 0  # with no corpus, the ontology's entities are the documents the others index
+    # the reasoned graph, asserted plus inferred: what SPARQL and the reasoning verbs read
+    provides = {"graph": ONTOLOGY_FILE}
 
-    def wanted(self, options: Any) -> bool:
+    def wanted(self, options: BuildOptions) -> bool:
         return bool(options.knowledge.ontologies)
 
     def create(self, folder: Path, build: BuildContext) -> KnowledgeSection:
@@ -46,7 +51,25 @@ class KnowledgeComponent(Component):
                                                    show_progress=build.options.show_progress)
         return KnowledgeSection(**section)
 
-    def open(self, folder: Path, section: KnowledgeSection) -> KnowledgeStore:
+    def summary(self, section: KnowledgeSection) -> str:
+        reasoning = section.reasoning
+        return (f"{section.entities:,} entities, {reasoning['inferred_triples']:,} inferred facts "
+                f"({reasoning['reasoner']}), {section.mentions:,} mentions in documents")
+
+    def describe(self, section: KnowledgeSection | None) -> list[tuple[str, str]]:
+        if not section:
+            return [("knowledge", "none (build with --ontology)")]
+        reasoning = section.reasoning
+        unsatisfiable = reasoning["unsatisfiable_classes"]
+        return [
+            ("ontologies", ", ".join(section.ontologies)),
+            ("reasoner", f"{reasoning['reasoner']}: {reasoning['inferred_triples']:,} inferred facts, "
+                         f"{sum(reasoning['seconds'].values()):.1f} s"),
+            ("entities", f"{section.entities:,} ({section.mentions:,} mentions in documents)"),
+            *([("unsatisfiable", ", ".join(c.rsplit("#", 1)[-1] for c in unsatisfiable))] if unsatisfiable else []),
+        ]
+
+    def open(self, folder: Path, section: KnowledgeSection, context: OpenContext) -> KnowledgeStore:
         return KnowledgeStore.open(folder / KNOWLEDGE_FILE)
 
     def append(self, change: Change, section: KnowledgeSection) -> KnowledgeSection:

@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..bm25_matrix import BM25S_FORMAT_VERSION
-from ..lexical import BM25Params, LexicalIndex
-from ..sharding import POSITIONS_FILE, ShardedLexicalIndex, ShardMap, shard_folder
-from .base import BuildContext, Change, Component
+from ..lexical import BM25Params, LexicalIndex, ShardedLexicalIndex
+from ..sharding import POSITIONS_FILE, ShardMap, shard_folder
+from .base import BuildContext, Change, Component, OpenContext
 
 __all__ = ["LexicalComponent", "LexicalSection", "BM25_DIR"]
 
@@ -53,7 +53,7 @@ class LexicalComponent(Component):
         return tuple(f"{shard_folder(s)}/{name}" for s in range(section.shards) for name in (BM25_DIR, POSITIONS_FILE))
 
     def create(self, folder: Path, build: BuildContext) -> LexicalSection:
-        texts = [doc.searchable_text() for doc in build.documents]
+        texts = [doc.searchable_text() for doc in build.corpus()]
         shard_map = build.shard_map()
         if shard_map is None:
             index = LexicalIndex.build(texts, build.options.bm25)
@@ -65,15 +65,30 @@ class LexicalComponent(Component):
         # the shard position files are the dense component's to write (it reads the old ones when compacting)
         return LexicalSection.of(shards[0].params, shard_map.count)
 
-    def open(self, folder: Path, section: LexicalSection, shard_host=None):
-        """The BM25 index; for a sharded one, its shards searched as one, here or by ``shard_host``."""
+    def open(self, folder: Path, section: LexicalSection, context: OpenContext) -> LexicalIndex | ShardedLexicalIndex:
+        """The BM25 index; for a sharded one, its shards searched as one, here or by ``context.shard_host``."""
         if section.shards <= 1:
             return LexicalIndex.load(folder / BM25_DIR, section.params)
-        if shard_host is not None:
-            shards = shard_host.shards("lexical", folder, section)
+        if context.shard_host is not None:
+            shards = context.shard_host.shards(self.name, folder, section)
         else:
             shards = [LexicalIndex.load(folder / shard_folder(s) / BM25_DIR, section.params) for s in range(section.shards)]
         return ShardedLexicalIndex(shards, ShardMap.load(folder, section.shards))
+
+    def shard_count(self, section: LexicalSection) -> int:
+        return section.shards
+
+    def describe(self, section: LexicalSection | None) -> list[tuple[str, str]]:
+        if section is None:
+            return []
+        return [("BM25", f"{section.method} k1={section.k1} b={section.b} language={section.language} "
+                         f"stemmer={section.stemmer}{'' if section.fold else ' (lower-case only)'}")]
+
+    def open_shard(self, folder: Path, section: LexicalSection, shard: int) -> LexicalIndex:
+        return LexicalIndex.load(folder / shard_folder(shard) / BM25_DIR, section.params)
+
+    def shard_attributes(self, section: LexicalSection) -> dict[str, object]:
+        return {"params": section.params}
 
     def refresh(self, change: Change, section: LexicalSection) -> LexicalSection:
         # BM25's document frequencies and average length change with every document added or

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from scientia.common.errors import EncoderMismatchError
-from scientia.common.models import DEFAULT_MODEL_NAME, Device, default_model_path, local_model_folder, model_checksum, resolve_device
+from scientia.common.models import (
+    DEFAULT_MODEL_NAME,
+    Device,
+    default_model_path,
+    local_model_folder,
+    model_checksum,
+    resolve_device,
+)
 
 from ..manifest import EncoderSection
 from .backend import BACKENDS, EncoderBackend

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scientia.common.errors import InvalidArgumentError
 from scientia.common.models import hub_offline, quiet_model_loading
@@ -50,7 +49,7 @@ class TorchBackend(EncoderBackend):
         return self._model
 
     def load(self) -> None:
-        self.model
+        _ = self.model  # the property loads the weights
 
     @property
     def dimension(self) -> int:

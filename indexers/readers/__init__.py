@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from scientia.common.errors import CorpusError, InvalidArgumentError
+
 from .base import CorpusReader
 from .beir import BeirCorpusReader, available_splits, read_qrels, read_queries
 from .csvfile import CsvCorpusReader

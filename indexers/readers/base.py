@@ -7,8 +7,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..documents import Document
 from scientia.common.errors import CorpusError
+
+from ..documents import Document
 
 __all__ = ["CorpusReader", "document_from_record"]
 

@@ -10,8 +10,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..documents import Document
 from scientia.common.errors import CorpusError
+
+from ..documents import Document
 from .base import CorpusReader
 from .jsonl import JsonlCorpusReader
 from .lines import iter_utf8_lines

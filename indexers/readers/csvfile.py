@@ -6,8 +6,9 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..documents import Document
 from scientia.common.errors import CorpusError
+
+from ..documents import Document
 from .base import CorpusReader, document_from_record
 from .lines import iter_utf8_lines
 

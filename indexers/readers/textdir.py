@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..documents import Document
 from scientia.common.errors import CorpusError
+
+from ..documents import Document
 from .base import CorpusReader
 from .lines import decode_utf8
 
