@@ -17,21 +17,14 @@ FAISS_EXTRA ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-# The modules mypy holds to zero findings (the component contract and what builds, changes and
-# opens indexes); the rest of the package joins as it is typed. mypy reads them as scientia.*
-# through a tree of links, since setuptools' package-dir mapping is invisible to it.
-MYPY_MODULES := common.registry common.plugins common.errors common.models \
-	indexers.components.base indexers.components.dense indexers.components.lexical indexers.components.knowledge \
-	indexers.manifest indexers.generation indexers.updater indexers.builder indexers.sharding \
-	engine.modes engine.signals.base engine.signals.dense engine.signals.lexical engine.signals.knowledge \
-	engine.shard_actors engine.engine cli.component_options cli.index
-LINTED := common engine indexers reasoners cli training benchmarks tests
+# mypy reads the folders as scientia.* through a tree of links: setuptools' package-dir mapping is invisible to it.
+LINTED := common engine indexers reasoners cli training evaluation benchmarks tests setup.py
 
 .PHONY: setup lint browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale bench-languages clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml setup.py Makefile
 	$(PYTHON) -c 'import sys; sys.exit("scientia needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -40,13 +33,13 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[$(FAISS_EXTRA),test,lint,ray]"
 	touch $(STAMP)
 
-# ruff (pyproject.toml: E, F, I, B, UP) over everything, then mypy over MYPY_MODULES; .ci/run runs it before the tests.
+# ruff (pyproject.toml: E, F, I, B, UP) over the code and the tests, then mypy over the whole package; .ci/run runs it first.
 lint: setup
 	$(VENV)/bin/ruff check $(LINTED)
 	rm -rf build/mypy && mkdir -p build/mypy/scientia && touch build/mypy/scientia/__init__.py
-	for folder in common engine indexers reasoners cli training benchmarks; do ln -s "$(abspath .)/$$folder" build/mypy/scientia/$$folder; done
+	for folder in common engine indexers reasoners cli training evaluation benchmarks; do ln -s "$(abspath .)/$$folder" build/mypy/scientia/$$folder; done
 	cd build/mypy && MYPYPATH=. $(abspath $(VENV))/bin/mypy --config-file $(abspath pyproject.toml) \
-	  --python-executable $(abspath $(PY)) $(addprefix -m scientia.,$(MYPY_MODULES))
+	  --python-executable $(abspath $(PY)) -p scientia
 
 # The search page's tests drive Debian's Chromium (Playwright never downloads a browser); where
 # it cannot be installed (no root, no Debian archive) they skip and say so.

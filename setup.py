@@ -6,7 +6,7 @@ from pathlib import Path
 from setuptools import setup
 
 # The folders that make the scientia package (tests/ and samples/ are not installed).
-FOLDERS = ("common", "engine", "indexers", "reasoners", "cli", "training", "benchmarks")
+FOLDERS = ("common", "engine", "indexers", "reasoners", "cli", "training", "evaluation", "benchmarks")
 # Folders of data only (no __init__.py) that ship with their package: the search page's files.
 DATA_PACKAGES = ("engine/web",)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .machine import describe_machine
+from scientia.evaluation.machine import describe_machine
 
 __all__ = ["synthesize_vectors", "recall_at_k", "run_study", "CANDIDATES"]
 

@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .machine import describe_machine
-from .retrieval import BenchmarkConfig, run_benchmark
+from scientia.evaluation.machine import describe_machine
+from scientia.evaluation.retrieval import BenchmarkConfig, run_benchmark
 
 __all__ = ["compare_backends", "decide", "QUALITY_BOUND"]
 

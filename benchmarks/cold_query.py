@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from .machine import describe_machine
+from scientia.evaluation.machine import describe_machine
 
 __all__ = ["time_commands"]
 

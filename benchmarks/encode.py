@@ -24,13 +24,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from scientia.evaluation.machine import describe_machine
+from scientia.evaluation.metrics import evaluate
 from scientia.indexers.builder import load_documents
 from scientia.indexers.embedding_cache import EmbeddingCache, default_cache_dir
 from scientia.indexers.encoding import BACKENDS, Encoder
 from scientia.indexers.readers import read_qrels, read_queries
-
-from .machine import describe_machine
-from .metrics import evaluate
 
 __all__ = ["PROBES", "main", "probe_texts", "throughputs"]
 

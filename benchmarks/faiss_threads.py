@@ -13,14 +13,15 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from scientia.common.threads import available_cores
+from scientia.evaluation.machine import describe_machine
 from scientia.indexers.dense import DenseIndex
 
 from .latency import percentiles
-from .machine import describe_machine
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
     queries = rng.standard_normal((args.queries, 384)).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     cores = available_cores()
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for factory in args.factories.split(","):
         index = DenseIndex.build(vectors, factory, use_gpu=False).index
         single: dict[int, list[float]] = {1: [], cores: []}
@@ -57,7 +58,7 @@ def main() -> None:
             batch[threads] = round((time.perf_counter() - started) * 1000, 1)
         results[factory] = {"single_query_ms": {f"{t} thread{'s' if t > 1 else ''}": percentiles(single[t]) for t in single},
                             f"batch_of_{args.batch}_ms": {f"{t} thread{'s' if t > 1 else ''}": batch[t] for t in batch}}
-    report = {"benchmark": "faiss-threads", "machine": describe_machine(), "vectors": args.vectors,
+    report: dict[str, Any] = {"benchmark": "faiss-threads", "machine": describe_machine(), "vectors": args.vectors,
               "queries": args.queries, "results": results}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -21,20 +21,35 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .machine import describe_machine
-from .metrics import evaluate
-from .report import write_json_and_markdown
+from scientia.evaluation.machine import describe_machine
+from scientia.evaluation.metrics import evaluate
+from scientia.evaluation.report import write_json_and_markdown
 
 __all__ = ["Collection", "fusion_table", "check_no_loss"]
 
 # A fused mode may trail its best signal by this much and still count as not losing (the issue's
 # acceptance tolerance: below it, differences are a query or two on these collection sizes).
 TOLERANCE = 0.005
-FUSED_MODES = {"hybrid": ("dense", "lexical"), "hybrid+knowledge": ("dense", "lexical", "knowledge")}
+
+
+def fused_modes() -> dict[str, tuple[str, ...]]:
+    """The registered modes that fuse more than one signal (a plugin's too), by the engine's registry."""
+    from scientia.engine import MODES
+
+    return {name: signals for name, signals in MODES.items() if len(signals) > 1}
+
+
+def _signal_order(name: str) -> int:
+    """Signals in the order they were registered (a new one sorts after the built-in ones)."""
+    from scientia.engine.signals import SIGNALS
+
+    names = SIGNALS.names()
+    return names.index(name) if name in names else len(names)
 
 
 @dataclass(frozen=True)
@@ -46,28 +61,27 @@ class Collection:
 
 
 def fusion_table(collections: list[Collection], work: Path, backend: str = "torch",
-                 methods: list[str] | None = None) -> dict[str, Any]:
+                 methods: Sequence[str] | None = None) -> dict[str, Any]:
     """nDCG@10 (and the other measures) of every signal and every fused mode by every method."""
     from scientia.engine.fusion import FUSION_METHODS
 
-    methods = methods or FUSION_METHODS.names()
+    chosen = list(methods or FUSION_METHODS.names())
     results: dict[str, Any] = {}
     for collection in collections:
         started = time.perf_counter()
-        results[collection.name] = _one_collection(collection, work / "indexes" / collection.name, backend, methods)
+        results[collection.name] = _one_collection(collection, work / "indexes" / collection.name, backend, chosen)
         print(f"{collection.name}: {time.perf_counter() - started:.1f} s", flush=True)
     return results
 
 
 def _one_collection(collection: Collection, index: Path, backend: str, methods: list[str]) -> dict[str, Any]:
     from scientia.engine import DEFAULT_DEPTH, Engine
+    from scientia.evaluation.fusion_fit import training_examples
     from scientia.indexers import BuildOptions, build_index
     from scientia.indexers.embedding_cache import default_cache_dir
     from scientia.indexers.knowledge_builder import KnowledgeOptions
     from scientia.indexers.layout import IndexLayout
     from scientia.indexers.readers import read_qrels, read_queries
-
-    from .fusion_fit import training_examples
 
     if not IndexLayout(index).exists():
         knowledge = KnowledgeOptions([collection.ontology] if collection.ontology else [])
@@ -90,7 +104,7 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
     table: dict[str, Any] = {"queries": len(judged), "documents": len(ids), "signals": {}, "fused": {}}
     for name in signals:
         table["signals"][name] = scored([result.ranking for result in found[name]])
-    for mode, members in FUSED_MODES.items():
+    for mode, members in fused_modes().items():
         if not set(members) <= set(signals):
             continue
         table["fused"][mode] = {}
@@ -117,7 +131,7 @@ def check_no_loss(results: dict[str, Any], method: str, baseline: str | None = N
     rows = []
     for name, table in results.items():
         for mode, by_method in table["fused"].items():
-            members = FUSED_MODES[mode]
+            members = fused_modes()[mode]
             best_signal = max(members, key=lambda s: table["signals"][s][measure])
             fused = by_method[method][measure]
             row = {"collection": name, "mode": mode, "method": method, "fused": fused, "best_signal": best_signal,
@@ -140,13 +154,13 @@ def markdown(report: dict[str, Any]) -> str:
              "(learned: fitted on the collection's train split, where it has one). "
              f"Default fusion: **{default}**.", "",
              "| mode | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    signals = sorted({s for table in results.values() for s in table["signals"]},
-                     key=["dense", "lexical", "knowledge"].index)
+    signals = sorted({s for table in results.values() for s in table["signals"]}, key=_signal_order)
     for signal in signals:
         lines.append(f"| {signal} | " + " | ".join(
             f"{results[n]['signals'][signal]['nDCG@10']:.4f}" if signal in results[n]["signals"] else "—"
             for n in names) + " |")
-    for mode in FUSED_MODES:
+    modes = fused_modes()
+    for mode in (mode for mode in modes if any(mode in results[n]["fused"] for n in names)):
         for method in report["methods"]:
             cells = []
             for n in names:
@@ -155,7 +169,7 @@ def markdown(report: dict[str, Any]) -> str:
                     cells.append("—")
                     continue
                 score = by_method[method]["nDCG@10"]
-                best = max(results[n]["signals"][s]["nDCG@10"] for s in FUSED_MODES[mode])
+                best = max(results[n]["signals"][s]["nDCG@10"] for s in modes[mode])
                 mark = "" if score >= best - TOLERANCE else " ▼"
                 cells.append(f"**{score:.4f}**{mark}" if method == default else f"{score:.4f}{mark}")
             label = f"{mode} ({method})" + (" default" if method == default else "")

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from scientia.evaluation.machine import describe_machine
+
 from .ann_scale import recall_at_k, synthesize_vectors
-from .machine import describe_machine
 
 __all__ = ["main"]
 

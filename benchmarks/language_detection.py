@@ -25,7 +25,7 @@ import argparse
 import json
 import re
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -158,16 +158,16 @@ def _corpus_language(texts: list[str], found: list[tuple[str | None, float]]) ->
     probability times its words, up to FULL_VOTE_WORDS; :mod:`scientia.indexers.analysis.detection`)."""
     from scientia.indexers.analysis.detection import FULL_VOTE_WORDS
 
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = defaultdict(float)
     for text, (language, probability) in zip(texts, found, strict=False):
         if language:
             votes[language] += probability * min(len(text.split()), FULL_VOTE_WORDS)
-    return votes.most_common(1)[0][0] if votes else None
+    return max(votes, key=votes.__getitem__) if votes else None
 
 
 def _measure(name: str, sets: dict[str, tuple[str, list[str]]]) -> dict[str, Any]:
     """One candidate over every set (run in a fresh process: its peak memory is its own)."""
-    from scientia.benchmarks.machine import peak_memory_mib
+    from scientia.evaluation.machine import peak_memory_mib
 
     started = time.perf_counter()
     try:
@@ -175,15 +175,16 @@ def _measure(name: str, sets: dict[str, tuple[str, list[str]]]) -> dict[str, Any
     except ImportError as error:
         return {"skipped": f"not installed ({error.name}); pip install -e '.[language-benchmark]'"}
     loaded = time.perf_counter() - started
-    per_set, right, total, seconds = {}, 0, 0, 0.0
+    per_set: dict[str, dict[str, Any]] = {}
+    right, total, seconds = 0, 0, 0.0
     for set_name, (code, texts) in sets.items():
         started = time.perf_counter()
         found = identify(texts)
         seconds += time.perf_counter() - started
         correct = sum(1 for language, _ in found if language == code)
-        decided = _corpus_language(texts, found)
+        decision = _corpus_language(texts, found)
         per_set[set_name] = {"correct": correct, "texts": len(texts), "accuracy": round(correct / len(texts), 4),
-                             "corpus_decision": decided}
+                             "corpus_decision": decision}
         right, total = right + correct, total + len(texts)
     languages = sorted({code for code, _ in sets.values()})
     by_language = {code: [r for name, r in per_set.items() if sets[name][0] == code] for code in languages}
@@ -202,8 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from .machine import describe_machine
-    from .report import write_json_and_markdown
+    from scientia.evaluation.machine import describe_machine
+    from scientia.evaluation.report import write_json_and_markdown
 
     sets = short_text_sets(arguments.shared)
     results = {}

@@ -18,16 +18,16 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from scientia.engine import Engine
+from scientia.engine.signals import DenseSignal
+from scientia.evaluation.machine import describe_machine, peak_memory_mib
 from scientia.indexers import BuildOptions, build_index
 from scientia.indexers.layout import IndexLayout
 from scientia.indexers.readers import read_queries
-
-from .machine import describe_machine, peak_memory_mib
 
 COLLECTIONS = ("scifact", "cranfield", "msmarco-subset")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -58,7 +58,7 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 def measure(index: Path, queries: list[str]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with Engine.open(index) as engine:
-        dense = engine.signal("dense")
+        dense = cast(DenseSignal, engine.signal("dense"))
         engine.search(queries[0], k=10)  # load every signal
         for mode in ("dense", "lexical", "hybrid"):
             times = []
@@ -68,8 +68,9 @@ def measure(index: Path, queries: list[str]) -> dict[str, Any]:
                 times.append(time.perf_counter() - started)
             results[mode] = percentiles(times)
         vectors = dense.encoder.encode_queries(queries)
-        wrapped, raw = [], []
-        calls = ((wrapped, lambda v: dense.index.search(v, 100)), (raw, lambda v: dense.index.index.search(v, 100)))
+        wrapped: list[float] = []
+        raw: list[float] = []
+        calls = ((wrapped, lambda v: dense.index.search(v, 100)), (raw, lambda v: cast(Any, dense.index).index.search(v, 100)))
         for number, row in enumerate(vectors):
             # alternate which goes first: the second call on a vector finds the caches warm
             for times, call in calls if number % 2 == 0 else reversed(calls):

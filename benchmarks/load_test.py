@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .machine import describe_machine
+from scientia.evaluation.machine import describe_machine
 
 QUERIES = [
     "spicy pizza", "how do vaccines work", "rings of saturn", "volcanic eruptions", "renewable energy",
@@ -187,7 +187,7 @@ def run(index: Path, queries: int, clients: int, out: Path, sparql: str | None =
         server.terminate()
         server.wait(timeout=30)
     verified = subprocess.run([sys.executable, "-m", "scientia.cli", "index", "verify", str(index)], capture_output=True, text=True)
-    report = {"benchmark": "load", "index": str(index), "clients": clients, "queries": queries, "sparql": sparql,
+    report: dict[str, Any] = {"benchmark": "load", "index": str(index), "clients": clients, "queries": queries, "sparql": sparql,
               "machine": describe_machine(), "steady": quiet, "during_index_add": under_update,
               "cli_errors": cli_errors, "index_verify": (verified.stdout + verified.stderr).strip(),
               "index_verify_ok": verified.returncode == 0, "in_process_search_batch": batch}

@@ -16,14 +16,15 @@ import collections
 import json
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from scientia.common.threads import available_cores
+from scientia.evaluation.machine import describe_machine
 from scientia.indexers.builder import load_documents
 from scientia.indexers.encoding import Encoder
-from scientia.indexers.encoding.onnx_backend import open_session
+from scientia.indexers.encoding.onnx_backend import OnnxBackend, open_session
 
 from .encode import PROBES, probe_texts
-from .machine import describe_machine
 
 __all__ = ["QUANTIZED_GEMMS", "gemm_rates", "main", "operator_profile"]
 
@@ -34,7 +35,7 @@ BATCH = 32
 
 def operator_profile(encoder: Encoder, texts: list[str]) -> dict[str, float]:
     """Milliseconds of kernel time per operator type over ``texts`` in batches of 32."""
-    model = encoder.runtime
+    model = cast(OnnxBackend, encoder.runtime)  # the ONNX backends are what this profiles
     model.load()
     session = open_session(model.model_file, threads=model.workers, profile_prefix=str(Path.cwd() / ".onnx-profile"))
     encodings = model.tokenizer.encode_batch(texts)
@@ -95,7 +96,7 @@ def main() -> None:
     profile = operator_profile(encoder, texts)
     total = sum(profile.values())
     gemm = sum(ms for name, ms in profile.items() if name in QUANTIZED_GEMMS)
-    report = {"benchmark": "onnx-profile", "machine": describe_machine(), "passages": len(texts), "batch": BATCH,
+    report: dict[str, Any] = {"benchmark": "onnx-profile", "machine": describe_machine(), "passages": len(texts), "batch": BATCH,
               "kernel_ms": profile, "quantized_gemm_share": round(gemm / total, 3), "gemm": gemm_rates()}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")

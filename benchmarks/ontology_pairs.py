@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .machine import describe_machine
-from .retrieval import BenchmarkConfig, run_benchmark
+from scientia.evaluation.machine import describe_machine
+from scientia.evaluation.retrieval import BenchmarkConfig, run_benchmark
 
 __all__ = ["run_ablation", "SETTINGS"]
 

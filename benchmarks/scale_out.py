@@ -22,17 +22,17 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from scientia.engine import Engine
+from scientia.evaluation.machine import describe_machine, peak_memory_mib
 from scientia.indexers import BuildOptions, build_index
 from scientia.indexers.layout import IndexLayout
 from scientia.indexers.readers import read_queries
 
 from .latency import COLLECTIONS, percentiles, synthesize
-from .machine import describe_machine, peak_memory_mib
 from .shard_equality import same_top_k
 
 MODES = ("dense", "lexical", "hybrid")
@@ -75,7 +75,8 @@ def latencies(engines: dict[str, Engine], queries: list[str]) -> dict[str, dict[
 
 def per_shard_costs(sharded: Engine, queries: list[str]) -> dict[str, float]:
     """One shard's own search time per query (ms, p50), dense and lexical, and its documents."""
-    dense, lexical = sharded.signal("dense"), sharded.signal("lexical")
+    # the signals' sharded indexes, searched one shard at a time here
+    dense, lexical = cast(Any, sharded.signal("dense")), cast(Any, sharded.signal("lexical"))
     vectors = dense.encoder.encode_queries(queries)
     shard_dense, shard_lexical = dense.index.shards[0], lexical.index.shards[0]
     dense_times, lexical_times = [], []

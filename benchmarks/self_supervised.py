@@ -15,10 +15,10 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from .machine import describe_machine
-from .report import write_json_and_markdown
+from scientia.evaluation.machine import describe_machine
+from scientia.evaluation.report import write_json_and_markdown
 
 __all__ = ["train_self_supervised", "run"]
 
@@ -35,14 +35,14 @@ def train_self_supervised(corpus: Path, model: Path) -> dict[str, Any]:
     )
 
     data, _ = load_training_data(corpus=corpus, self_supervised=True, max_documents=MAX_DOCUMENTS)
-    config = BiEncoderConfig(output=model, show_progress=False, **SELF_SUPERVISED_DEFAULTS)
+    config = BiEncoderConfig(output=model, show_progress=False, **cast(dict[str, Any], SELF_SUPERVISED_DEFAULTS))
     return train_bi_encoder(data, config)
 
 
 def run(datasets: Path, collections: list[str], work: Path, backend: str) -> dict[str, Any]:
+    from scientia.evaluation.retrieval import BenchmarkConfig, run_benchmark
     from scientia.indexers.embedding_cache import default_cache_dir
-
-    from .retrieval import BenchmarkConfig, run_benchmark
+    from scientia.indexers.encoding import Backend
 
     results: dict[str, Any] = {}
     for name in collections:
@@ -57,7 +57,7 @@ def run(datasets: Path, collections: list[str], work: Path, backend: str) -> dic
                                               "config": record["config"], "data": record["data"],
                                               "held_out": record["held_out_scores"]}}
         for label, path in (("default", None), ("self-supervised", model)):
-            report = run_benchmark(BenchmarkConfig(dataset=dataset, modes=MODES, model=path, backend=backend,
+            report = run_benchmark(BenchmarkConfig(dataset=dataset, modes=MODES, model=path, backend=cast(Backend, backend),
                                                    cache_dir=default_cache_dir(), out=work / "runs" / name / label,
                                                    index_dir=work / "indexes" / name / label))
             entry[label] = {mode: report["modes"][mode]["metrics"] for mode in MODES}

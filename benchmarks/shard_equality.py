@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from scientia.engine import Engine
+from scientia.evaluation.machine import describe_machine
 from scientia.indexers import BuildOptions, build_index
 from scientia.indexers.readers import read_qrels, read_queries
-
-from .machine import describe_machine
 
 MODES = ("dense", "lexical", "hybrid")
 TOLERANCE = 1e-4

@@ -80,6 +80,6 @@ def main() -> None:
             sys.exit(2)
         context = getattr(error, "ctx", None)
         where = f" (see '{context.command_path} --help')" if context is not None else ""
-        typer.echo(f"error: {error.format_message()}{where}", err=True)  # type: ignore[attr-defined]
+        typer.echo(f"error: {error.format_message()}{where}", err=True)
         sys.exit(getattr(error, "exit_code", 2))
     sys.exit(code if isinstance(code, int) else 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
@@ -20,6 +21,10 @@ from .options import (
     RerankArg,
     RerankDepthArg,
 )
+
+if TYPE_CHECKING:
+    from scientia.common.models import Device
+    from scientia.indexers.encoding import Backend
 
 
 @reports_user_errors
@@ -62,8 +67,8 @@ def bench(
     if str(dataset) == "lubm":
         _bench_lubm(lubm_dir, universities, out or Path("bench-out") / "lubm", reasoner)
         return
-    from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
     from scientia.engine import MODES
+    from scientia.evaluation.retrieval import BenchmarkConfig, run_benchmark
 
     modes = modes or ("dense,lexical,hybrid,hybrid+knowledge" if ontology else "dense,lexical,hybrid")
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
@@ -81,8 +86,8 @@ def bench(
         train_split=train_split,
         faiss_factory=faiss_factory,
         cache_dir=cache_dir,
-        device=device,
-        backend=backend,
+        device=cast("Device", device),
+        backend=cast("Backend", backend),
         show_progress=not is_quiet(),
         ontologies=list(ontology),
         ontology_paths=list(ontology_path),
@@ -94,7 +99,7 @@ def bench(
     if compare_models:
         if model is not None:
             raise fail("give either --model or --compare-models, not both")
-        from scientia.benchmarks.compare import (
+        from scientia.evaluation.compare import (
             comparison_table,
             parse_models,
             run_model_comparison,
@@ -112,8 +117,8 @@ def bench(
 
 
 def _bench_lubm(lubm_dir: Path, universities: str, out: Path, reasoner: str) -> None:
-    from scientia.benchmarks.lubm import run_lubm
     from scientia.common.errors import InvalidArgumentError, OntologyError
+    from scientia.evaluation.lubm import run_lubm
 
     if not (lubm_dir / "data").is_dir():
         raise OntologyError(f"{lubm_dir}: no LUBM(1,0) here (expected data/, queries/, answers/); pass --lubm-dir")

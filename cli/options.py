@@ -46,7 +46,8 @@ LanguageArg = Annotated[str, typer.Option(
     f"recorded in the manifest) or one of {', '.join(LANGUAGES)}. Queries use the index's analyzer.",
     callback=choice(lambda: [AUTO, *LANGUAGES], "--language"))]
 ModelArg = Annotated[Path | None, typer.Option(
-    "--model", help="Local sentence-transformers model folder (default: the packaged all-MiniLM-L6-v2).")]
+    "--model", help="Local sentence-transformers model folder, or a Hugging Face model name (org/name) found in its cache, "
+                    "downloaded only with HF_HUB_OFFLINE=0 (default: the packaged all-MiniLM-L6-v2).")]
 DeviceArg = Annotated[str, typer.Option(
     "--device", help=f"Where the encoder runs: {', '.join(DEVICES)}.", callback=choice(lambda: DEVICES, "--device"))]
 BackendArg = Annotated[str, typer.Option(

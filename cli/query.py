@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
@@ -16,6 +17,9 @@ from .options import (
     RerankArg,
     RerankDepthArg,
 )
+
+if TYPE_CHECKING:
+    from scientia.common.models import Device
 
 
 @reports_user_errors
@@ -38,8 +42,8 @@ def query(
     """Search INDEX for TEXT: one fused ranking with per-signal evidence and inference chains."""
     from scientia.engine import MODES, CrossEncoderReranker, Engine
 
-    reranker = CrossEncoderReranker(rerank, rerank_depth, device) if rerank else None
-    with Engine.open(index, model=model, device=device) as engine:
+    reranker = CrossEncoderReranker(rerank, rerank_depth, cast("Device", device)) if rerank else None
+    with Engine.open(index, model=model, device=cast("Device", device)) as engine:
         mode = mode or engine.default_mode
         hits = engine.search(text, k=k, mode=mode, fusion=fusion, filters=filters, reranker=reranker)
     if as_json:

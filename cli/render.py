@@ -90,8 +90,9 @@ def render_benchmark(report: dict[str, Any], console: Console | None = None) -> 
 
 
 def _human_bytes(size: int) -> str:
+    scaled = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} B"
+        if scaled < 1024 or unit == "GiB":
+            return f"{scaled:.0f} {unit}" if unit == "B" else f"{scaled:.1f} {unit}"
+        scaled /= 1024
+    return f"{scaled} B"

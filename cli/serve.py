@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -72,7 +73,7 @@ def _run(index: Path, host: str, port: int, listener: socket.socket, threads: in
         create_app,
     )
 
-    settings = dict(log_level="warning", timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS)
+    settings: dict[str, Any] = {"log_level": "warning", "timeout_graceful_shutdown": GRACEFUL_STOP_SECONDS}
     if workers == 1:
         app = create_app(index, threads, ray, budget)  # opens the index and loads the encoder
         typer.echo(f"serving {index} on http://{_shown(host)}:{port} (API docs at /docs)", err=True)

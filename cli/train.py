@@ -70,9 +70,9 @@ def train(
     if self_supervised:  # measured defaults (scientia.training.self_supervised); what the user gives wins
         from scientia.training.self_supervised import SELF_SUPERVISED_DEFAULTS
 
-        epochs = epochs if epochs is not None else SELF_SUPERVISED_DEFAULTS["epochs"]
-        learning_rate = learning_rate if learning_rate is not None else SELF_SUPERVISED_DEFAULTS["learning_rate"]
-        hard_negatives = hard_negatives if hard_negatives is not None else SELF_SUPERVISED_DEFAULTS["hard_negatives"]
+        epochs = epochs if epochs is not None else int(SELF_SUPERVISED_DEFAULTS["epochs"])
+        learning_rate = learning_rate if learning_rate is not None else float(SELF_SUPERVISED_DEFAULTS["learning_rate"])
+        hard_negatives = hard_negatives if hard_negatives is not None else bool(SELF_SUPERVISED_DEFAULTS["hard_negatives"])
     typer.echo(f"{len(data.pairs):,} pairs from {data.source}" + _kinds(data), err=True)
     if cross_encoder:
         from scientia.training.cross_encoder import (
@@ -80,9 +80,9 @@ def train(
             train_cross_encoder,
         )
 
-        config = CrossEncoderConfig(output=output, base=base, eval_fraction=eval_fraction, seed=seed, show_progress=not quiet)
-        _override(config, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
-        record = train_cross_encoder(data, config, known_vectors)
+        ranker_config = CrossEncoderConfig(output=output, base=base, eval_fraction=eval_fraction, seed=seed, show_progress=not quiet)
+        _override(ranker_config, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
+        record = train_cross_encoder(data, ranker_config, known_vectors)
     else:
         from scientia.training import BiEncoderConfig, train_bi_encoder
 

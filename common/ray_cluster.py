@@ -20,6 +20,7 @@ import functools
 import logging
 import os
 import sys
+from typing import Any
 
 from .errors import InvalidArgumentError
 
@@ -52,8 +53,8 @@ def connect(address: str, show_progress: bool = False) -> None:
         return
     if not verbose:  # and Ray's Python side warns of what a user did not choose (token authentication on)
         logging.getLogger("ray").setLevel(logging.ERROR)
-    quiet = dict(include_dashboard=False, log_to_driver=False, configure_logging=True,
-                 logging_level=logging.INFO if verbose else logging.ERROR)
+    quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": True,
+                             "logging_level": logging.INFO if verbose else logging.ERROR}
     if address not in (LOCAL, AUTO):
         check_address(address)
     try:

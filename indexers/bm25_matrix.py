@@ -130,7 +130,8 @@ class ScoreMatrix:
             nonoccurrence = None
             if saved["method"] in NONOCCURRENCE_METHODS:
                 nonoccurrence = np.load(folder / "nonoccurrence_array.index.npy", allow_pickle=False)
-            return cls(*arrays, vocabulary, int(saved["num_docs"]), str(saved["dtype"]), nonoccurrence)
+            data, indices, indptr = arrays
+            return cls(data, indices, indptr, vocabulary, int(saved["num_docs"]), str(saved["dtype"]), nonoccurrence)
         except (OSError, ValueError, KeyError) as error:
             raise IndexFormatError(f"{folder}: unreadable BM25 index ({error})") from None
 

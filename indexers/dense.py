@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scientia.common.errors import IndexFormatError, InvalidArgumentError
 from scientia.common.threads import available_cores
@@ -149,14 +149,14 @@ class DenseIndex:
         import numpy as np
 
         ids = np.fromiter(allowed if allowed is not None else excluded, dtype=np.int64)
-        selector = faiss.IDSelectorBatch(ids)
+        selector: Any = faiss.IDSelectorBatch(ids)
         if allowed is None:
             selector = faiss.IDSelectorNot(selector)
         base = faiss.downcast_index(self.index)
         if isinstance(base, faiss.IndexHNSW):
-            params = faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH)
+            params: Any = faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH)  # type: ignore[attr-defined]  # SWIG, untyped
         elif isinstance(base, faiss.IndexIVF):
-            params = faiss.SearchParametersIVF(nprobe=IVF_NPROBE)
+            params = faiss.SearchParametersIVF(nprobe=IVF_NPROBE)  # type: ignore[call-arg]  # SWIG, untyped
         else:
             params = faiss.SearchParameters()
         params.sel = selector

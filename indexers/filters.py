@@ -44,9 +44,10 @@ def parse_filter(text: str) -> MetadataFilter:
     return found
 
 
-def filters_to_sql(filters: Iterable[MetadataFilter], known_fields: Sequence[str]) -> tuple[str, list]:
+def filters_to_sql(filters: Iterable[MetadataFilter], known_fields: Sequence[str]) -> tuple[str, list[str | float | None]]:
     """A SQL condition (ANDed filters) over ``documents.metadata`` and its parameters."""
-    conditions, parameters = [], []
+    conditions: list[str] = []
+    parameters: list[str | float | None] = []
     for item in filters:
         if item.field not in known_fields:
             raise InvalidArgumentError(

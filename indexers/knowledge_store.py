@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from .sqlite_files import open_read_only
 
@@ -45,6 +46,11 @@ class StoredStep:
     why: str
 
 
+def _step(row: tuple) -> StoredStep:
+    source, target, depth, previous, relation, inferred, why = row
+    return StoredStep(source, target, depth, previous, relation, bool(inferred), why)
+
+
 class KnowledgeStore:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
@@ -70,7 +76,8 @@ class KnowledgeStore:
         """Store ``(iri, kind, name, labels)`` rows; return IRI → entity id."""
         ids: dict[str, int] = {}
         for iri, kind, name, labels in entities:
-            entity = self._db.execute("INSERT INTO entities (iri, kind, name) VALUES (?, ?, ?)", (iri, kind, name)).lastrowid
+            cursor = self._db.execute("INSERT INTO entities (iri, kind, name) VALUES (?, ?, ?)", (iri, kind, name))
+            entity = cast(int, cursor.lastrowid)  # an INSERT of one row always has one
             ids[iri] = entity
             self._db.executemany("INSERT INTO labels VALUES (?, ?)", [(entity, label) for label in labels])
         return ids
@@ -110,7 +117,7 @@ class KnowledgeStore:
     def labels(self) -> list[tuple[int, str]]:
         return self._read("SELECT entity, label FROM labels")
 
-    def entity(self, entity: int) -> tuple[str, str, str]:
+    def entity(self, entity: int) -> tuple[str, str, str] | None:
         """``(iri, kind, name)``."""
         rows = self._read("SELECT iri, kind, name FROM entities WHERE id=?", (entity,))
         return rows[0] if rows else None
@@ -124,14 +131,14 @@ class KnowledgeStore:
             "ORDER BY depth LIMIT ?",
             (source, limit),
         )
-        return [StoredStep(*row[:5], bool(row[5]), row[6]) for row in rows]
+        return [_step(row) for row in rows]
 
     def step(self, source: int, target: int) -> StoredStep | None:
         rows = self._read(
             "SELECT source, target, depth, previous, relation, inferred, why FROM steps WHERE source=? AND target=?",
             (source, target),
         )
-        return StoredStep(*rows[0][:5], bool(rows[0][5]), rows[0][6]) if rows else None
+        return _step(rows[0]) if rows else None
 
     def mentions_of(self, entities: Sequence[int]) -> list[tuple[int, int, str]]:
         """``(entity, position, surface)`` for documents mentioning any of ``entities``."""

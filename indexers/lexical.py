@@ -162,7 +162,7 @@ def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     (``argpartition``, then ``argsort`` of the part): ties fall the same way."""
     import numpy as np
 
-    part = np.argpartition(scores, -k).take(indices=range(-k, 0))
+    part = np.argpartition(scores, -k)[-k:]  # what bm25s's .take(indices=range(-k, 0)) gives
     part_scores = np.take(scores, part)
     order = np.flip(np.argsort(part_scores))
     return part_scores[order], part[order]

@@ -84,7 +84,8 @@ class EntityMatcher:
         candidates = []
         for last, (padded_length, word_count, entities) in self._automaton.iter(joined):
             candidates.append((word_at[last - padded_length + 1], word_count, entities))
-        mentions, taken = [], set()
+        mentions: list[Mention] = []
+        taken: set[int] = set()
         for first, word_count, entities in sorted(candidates, key=lambda c: (c[0], -c[1])):
             span = range(first, first + word_count)
             if taken.intersection(span):

@@ -58,10 +58,10 @@ def classify(dataset: Dataset) -> Classification:
         for e in dataset.objects(URIRef(c), equivalent):
             if isinstance(e, URIRef) and str(e) != c:
                 supers[c].add(str(e))
-    for e in list(classes):  # equivalence is symmetric even where only one direction is stored
-        for other in list(supers[e]):
-            if other in supers and (URIRef(e), equivalent, URIRef(other)) in dataset:
-                supers[other].add(e)
+    for cls in list(classes):  # equivalence is symmetric even where only one direction is stored
+        for other in list(supers[cls]):
+            if other in supers and (URIRef(cls), equivalent, URIRef(other)) in dataset:
+                supers[other].add(cls)
     unsatisfiable = sorted(c for c in classes if NOTHING in supers[c])
     result = Classification(unsatisfiable=unsatisfiable)
     for c in sorted(classes):

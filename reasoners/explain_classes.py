@@ -73,7 +73,7 @@ class _ClassGraph:
         intersectionOf or unionOf stated on the class itself."""
         from rdflib import BNode, URIRef
 
-        found = [d for d in self.dataset.objects(cls, self.equivalent) if isinstance(d, BNode)]
+        found: list[Node] = [d for d in self.dataset.objects(cls, self.equivalent) if isinstance(d, BNode)]
         if any(True for _ in self.dataset.objects(cls, URIRef(OWL + "intersectionOf"))) or \
                 any(True for _ in self.dataset.objects(cls, URIRef(OWL + "unionOf"))):
             found.append(cls)
@@ -218,7 +218,8 @@ def _why_unsatisfiable(graph: _ClassGraph, cls: Node) -> list[str]:
             declared = (first, disjoint_with, second) in graph.dataset or (second, disjoint_with, first) in graph.dataset
             if not declared:
                 for group in graph.dataset.subjects(URIRef(RDF + "type"), URIRef(OWL + "AllDisjointClasses")):
-                    members = set(rdf_list_members(graph.dataset, graph.dataset.value(group, URIRef(OWL + "members"))))
+                    head = graph.dataset.value(group, URIRef(OWL + "members"))
+                    members = set(rdf_list_members(graph.dataset, head)) if head is not None else set()
                     declared = declared or {first, second} <= members
             if declared:
                 reasons.append(f"{graph.name(cls)} ⊑ {graph.name(first)} and {graph.name(cls)} ⊑ {graph.name(second)}, "

@@ -93,7 +93,7 @@ def export_entities(world) -> list[EntityRecord]:
     if kinds:
         rows = graph.db(f"SELECT DISTINCT s FROM objs WHERE p=? AND s>0 AND o IN ({','.join('?' * len(kinds))})", (type_id, *kinds))
         individuals = {s for (s,) in rows} - classes
-    texts = {storid: ([], []) for storid in classes | individuals}
+    texts: dict[int, tuple[list[str], list[str]]] = {storid: ([], []) for storid in classes | individuals}
     for kind_index, properties in ((0, LABEL_PROPERTIES), (1, COMMENT_PROPERTIES)):
         ids = [graph.id[p] for p in properties if graph.id.get(p) is not None]
         if not ids:
@@ -115,7 +115,7 @@ def export_entities(world) -> list[EntityRecord]:
         if not labels:
             labels = [split_camel_case(name)]
             named_labels[storid] = labels
-        kind = "class" if storid in classes else "individual"
+        kind: Literal["class", "individual"] = "class" if storid in classes else "individual"
         records.append(EntityRecord(iri, kind, name, labels, comments))
     _add_head_elisions(graph, classes, named_labels, {label.lower() for r in records for label in r.labels})
     return sorted(records, key=lambda r: r.iri)
@@ -194,7 +194,7 @@ def export_steps(world) -> Iterator[Step]:
                     queue.append(child)
                     yield subclass_step(cls, child, current, distance[child])
         reached: set[int] = set()
-        for below in sorted(distance, key=distance.get):
+        for below in sorted(distance, key=distance.__getitem__):
             for individual in instances.get(below, ()):
                 if individual not in reached:
                     reached.add(individual)

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 from scientia.common.errors import InvalidArgumentError, JavaNotFoundError
 
@@ -70,7 +70,7 @@ class KnowledgeBase:
         datas = self.world.graph.execute("SELECT COUNT(*) FROM datas").fetchone()[0]
         return objs + datas
 
-    def choose_reasoner(self, name: ReasonerName = "auto", java: str | Path | None = None) -> Reasoner:
+    def choose_reasoner(self, name: ReasonerName | str = "auto", java: str | Path | None = None) -> Reasoner:
         if name == "auto":
             if self.triple_count() > AUTO_DL_LIMIT:
                 return OwlRlReasoner()
@@ -82,9 +82,10 @@ class KnowledgeBase:
         if name not in REASONERS:
             raise InvalidArgumentError(f"unknown reasoner {name!r} (allowed: {', '.join(REASONER_NAMES)})")
         reasoner = REASONERS[name]
-        return reasoner(java) if reasoner.needs_java else reasoner()
+        # the Java reasoners take the Java executable; the others take nothing
+        return cast(Any, reasoner)(java) if reasoner.needs_java else reasoner()
 
-    def reason(self, name: ReasonerName = "auto", java: str | Path | None = None) -> ReasoningReport:
+    def reason(self, name: ReasonerName | str = "auto", java: str | Path | None = None) -> ReasoningReport:
         """Infer and store everything the chosen reasoner entails, then close it under OWL 2 RL.
 
         The RL pass after a DL reasoner stores what owlready2 leaves implicit (every superclass

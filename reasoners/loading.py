@@ -179,10 +179,11 @@ def _error_line(error: Exception, path: Path) -> int | None:
         text = path.read_bytes()
         position = len(text)
     else:
-        text, position = getattr(error, "_str", None), getattr(error, "_i", None)
-        if not isinstance(text, bytes) or not isinstance(position, int):
+        found_text, found_position = getattr(error, "_str", None), getattr(error, "_i", None)
+        if not isinstance(found_text, bytes) or not isinstance(found_position, int):
             found = re.search(r"at line (\d+)", str(error))
             return int(found.group(1)) if found else None
+        text, position = found_text, found_position
     before = text[:position]
     if not text[position:].strip():
         before = before.rstrip()

@@ -124,9 +124,9 @@ def rl_closure(world, inferred) -> int:
             continue
         if (p_iri in _REFLEXIVE and s_iri == o_iri) or o_iri in _TRIVIAL_OBJECTS:
             continue
-        row = (abbreviate(s_iri), abbreviate(p_iri), abbreviate(o_iri))
-        if row not in existing_objs:
-            new_objs.add(row)
+        link = (abbreviate(s_iri), abbreviate(p_iri), abbreviate(o_iri))
+        if link not in existing_objs:
+            new_objs.add(link)
     c = inferred.graph.c
     graph.db.executemany("INSERT OR IGNORE INTO objs VALUES (?, ?, ?, ?)", [(c, *row) for row in sorted(new_objs)])
     graph.db.executemany("INSERT OR IGNORE INTO datas VALUES (?, ?, ?, ?, ?)", [(c, *row) for row in new_datas])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +220,7 @@ class QuadstoreView(Store):
             for table in ("objs", "datas")
         )
 
-    def contexts(self, triple=None) -> Iterator[Graph]:
+    def contexts(self, triple=None) -> Generator[Graph, None, None]:
         if triple is None:
             for c in self._named:
                 yield self.graph(c)

@@ -22,7 +22,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from scientia.common.errors import QueryCancelledError, SparqlError
 
@@ -31,7 +31,9 @@ from .sparql_sandbox import checked_dataset
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
     from rdflib.query import Result
-    from rdflib.term import Node
+    from rdflib.term import Identifier, Node
+
+    from .quadstore import QuadstoreView
 
 __all__ = ["SparqlAnswer", "run_query", "MAX_QUERY_CHARS"]
 
@@ -78,7 +80,7 @@ class SparqlAnswer:
             result.askAnswer = self.boolean
         elif self.form == "SELECT":
             result.vars = [Variable(name) for name in self.variables]
-            result.bindings = [{Variable(name): value for name, value in row.items()} for row in self.rows]
+            result.bindings = [{Variable(name): cast("Identifier", value) for name, value in row.items()} for row in self.rows]
         else:
             result.graph = self.graph()
         return result
@@ -92,24 +94,25 @@ def run_query(dataset: Dataset | str | Path, query: str, max_rows: int | None = 
     """
     if len(query) > MAX_QUERY_CHARS:
         raise SparqlError(f"SPARQL query of {len(query):,} characters exceeds the limit of {MAX_QUERY_CHARS:,}")
-    if not hasattr(dataset, "query"):
+    if isinstance(dataset, (str, Path)):
         from .quadstore import open_dataset
 
         dataset = open_dataset(dataset)
     from rdflib.plugins.sparql import prepareQuery
 
-    namespaces = dict(dataset.store.namespaces())
+    store = cast("QuadstoreView", dataset.store)
+    namespaces = dict(store.namespaces())
     try:
         with _PARSING:
             prepared = prepareQuery(query, initNs=namespaces)
     except Exception as error:  # pyparsing's ParseException, or rdflib's bare Exception for an unknown prefix
         _refuse_update(query)
         raise SparqlError(f"SPARQL syntax error: {_describe(error)}") from None
-    chosen = checked_dataset(prepared.algebra, dataset.store.graph_names)
+    chosen = checked_dataset(prepared.algebra, store.graph_names)
     if chosen is not None:  # FROM / FROM NAMED among our own graphs: a narrower view, nothing loaded
         from rdflib import Dataset as RdflibDataset
 
-        dataset = RdflibDataset(store=dataset.store.restricted(chosen.default, chosen.named), default_union=True)
+        dataset = RdflibDataset(store=store.restricted(chosen.default, chosen.named), default_union=True)
         prepared.algebra["datasetClause"] = None
     try:
         result = dataset.query(prepared)
@@ -117,7 +120,7 @@ def run_query(dataset: Dataset | str | Path, query: str, max_rows: int | None = 
         if form == "ASK":
             return SparqlAnswer(form, boolean=bool(result.askAnswer))
         if form in ("CONSTRUCT", "DESCRIBE"):
-            triples = _within(iter(result.graph), max_rows, "triples")
+            triples = _within(iter(cast("Graph", result.graph)), max_rows, "triples")
             declared = {str(prefix): str(namespace) for prefix, namespace in prepared.prologue.namespace_manager.namespaces()}
             return SparqlAnswer(form, triples=triples, prefixes=_used_prefixes({**namespaces, **declared}, triples))
         variables = [str(v) for v in result.vars or []]

@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, BinaryIO, cast
 
 from scientia.common.errors import QueryCancelledError, SparqlError
 
@@ -76,7 +76,7 @@ class _Worker:
 
     def send(self, message: object) -> None:
         try:
-            write_message(self._requests, message)
+            write_message(cast(BinaryIO, self._requests), message)
         except (BrokenPipeError, OSError, ValueError):
             raise _WorkerGone from None
 

@@ -51,7 +51,8 @@ def checked_dataset(algebra: Any, graph_names: Collection[str]) -> DatasetChoice
     if not clauses:
         return None
     known = {name.rstrip("#/") for name in graph_names}
-    default, named = [], []
+    default: list[str] = []
+    named: list[str] = []
     for clause in clauses:
         # rdflib's CompValue answers .get() for a missing key with the key itself: ask for membership
         keyword, iri = ("FROM", clause["default"]) if "default" in clause else ("FROM NAMED", clause["named"])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scientia.benchmarks.metrics import evaluate
-from scientia.benchmarks.retrieval import BenchmarkConfig, run_benchmark
+from scientia.evaluation.metrics import evaluate
+from scientia.evaluation.retrieval import BenchmarkConfig, run_benchmark
 
 from helpers import SHARED_DATASETS, SMALL_CORPUS, write_beir
 
@@ -107,8 +107,8 @@ def test_compare_models_reports_each_model_in_one_table(tmp_path: Path, beir_fol
 
 
 def test_compare_models_needs_two_real_folders(tmp_path: Path):
-    from scientia.benchmarks.compare import parse_models
     from scientia.common.errors import InvalidArgumentError
+    from scientia.evaluation.compare import parse_models
 
     with pytest.raises(InvalidArgumentError, match="at least two models"):
         parse_models("default")
@@ -234,3 +234,27 @@ def test_bench_fits_a_learned_fusion_on_the_train_split_and_the_index_keeps_it(t
     assert stored["coefficients"] == report["learned_fusion"]["coefficients"]
     with Engine.open(index) as engine:  # the index keeps it for later queries
         assert engine.search("how does a rocket make thrust", k=1, fusion="learned")[0].id == "rockets"
+
+
+@pytest.mark.slow
+def test_the_fusion_sweep_scores_what_the_engine_answers(tmp_path: Path, beir_folder: Path):
+    from scientia.benchmarks.fusion_sweep import FIRST_SIGNAL_WEIGHTS, sweep
+    from scientia.engine import Engine
+    from scientia.engine.fusion import FUSION_METHODS
+    from scientia.indexers import build_index
+    from scientia.indexers.readers import read_qrels, read_queries
+
+    index = tmp_path / "index"
+    build_index(beir_folder, index)
+    # judgements the signals disagree on, so that the measures are not all 1
+    (beir_folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tbread\t1\nq2\tvolcano\t1\n"
+                                                     "q3\tcats\t1\nq4\tchess\t1\n")
+    results = sweep(index, beir_folder, "train")
+    queries, qrels = read_queries(beir_folder), read_qrels(beir_folder, "train")
+    assert 0 < results["wsum (own weights)"]["nDCG@10"] < 1
+    with Engine.open(index) as engine:
+        for method in (m for m in FUSION_METHODS if m != "learned"):
+            run = {q: {hit.id: hit.score for hit in engine.search(queries[q], k=100, mode="hybrid", fusion=method)}
+                   for q in qrels}
+            assert results[f"{method} (own weights)"] == pytest.approx(evaluate(run, qrels))  # the engine's fusion, no copy
+    assert {f"wsum dense={w}" for w in FIRST_SIGNAL_WEIGHTS} <= set(results) and {"dense", "lexical"} <= set(results)

@@ -357,3 +357,37 @@ def test_index_info_of_a_sharded_index_counts_live_documents(tmp_path: Path):
     assert sum(shard["documents"] for shard in shards) == 198
     assert sum(shard["tombstones"] for shard in shards) == 2
     assert "deleted, not yet compacted" in invoke("index", "info", str(index)).stdout
+
+
+@pytest.mark.slow
+def test_a_model_by_hugging_face_name_comes_from_its_cache_and_never_downloads(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    from scientia.common.models import default_model_path, model_checksum
+
+    # a Hugging Face cache holding the packaged MiniLM as test-org/minilm (links, as the hub's cache has)
+    model = tmp_path / "hub" / "models--test-org--minilm"
+    snapshot = model / "snapshots" / "0123abcd"
+    for file in default_model_path().rglob("*"):
+        if file.is_file():
+            (snapshot / file.relative_to(default_model_path())).parent.mkdir(parents=True, exist_ok=True)
+            (snapshot / file.relative_to(default_model_path())).symlink_to(file)
+    (model / "refs").mkdir()
+    (model / "refs" / "main").write_text("0123abcd")
+    environment = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    corpus = write_jsonl(tmp_path / "c.jsonl", SMALL_CORPUS)
+
+    def scientia(*arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "scientia.cli", *arguments], env=environment, capture_output=True,
+                              text=True, timeout=300)
+
+    built = scientia("index", "build", str(corpus), "-o", str(tmp_path / "index"), "--model", "test-org/minilm", "-q")
+    assert built.returncode == 0, built.stderr
+    encoder = json.loads((tmp_path / "index" / "manifest.json").read_text())["dense"]["encoder"]
+    assert encoder["path"] == str(snapshot.resolve()) and encoder["checksum"] == model_checksum(default_model_path())
+    missing = scientia("index", "build", str(corpus), "-o", str(tmp_path / "other"), "--model", "nobody/absent-model")
+    assert missing.returncode == 2 and "nobody/absent-model: no such local folder, and no model of that name in the " \
+        "Hugging Face cache; set HF_HUB_OFFLINE=0" in missing.stderr
+    assert not (tmp_path / "other").exists()

@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scientia.benchmarks.load_test import free_port
 from scientia.cli.app import app
 from scientia.engine import Engine
 from scientia.indexers import InvalidArgumentError, build_index
 from scientia.indexers.updater import add_documents, compact, delete_documents
 
-from helpers import SMALL_CORPUS, write_jsonl
+from helpers import SMALL_CORPUS, free_port, write_jsonl
 
 runner = CliRunner()
 
@@ -280,7 +279,7 @@ def test_a_server_serves_a_read_only_index(read_only_index: Path):
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_until_serving(port, server)
-        from scientia.benchmarks.load_test import post
+        from helpers import post
 
         assert post(port, "/search", {"query": "spicy pizza", "k": 2})[0] == 200
         status, body = post(port, "/sparql", {"query": "ASK { ?s ?p ?o }"})

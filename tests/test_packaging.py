@@ -38,7 +38,7 @@ def test_the_wheel_holds_the_page_and_the_stopwords_and_builds_without_a_warning
     assert "scientia/indexers/analysis/stopwords.json" in names
     packages = {name.rsplit("/", 1)[0] for name in names if name.endswith("/__init__.py")}
     expected = {"scientia/" + init.parent.relative_to(REPO).as_posix()
-                for folder in ("common", "engine", "indexers", "reasoners", "cli", "training", "benchmarks")
+                for folder in ("common", "engine", "indexers", "reasoners", "cli", "training", "evaluation", "benchmarks")
                 for init in (REPO / folder).rglob("__init__.py")}
     assert packages == expected
     assert not any(name.startswith(("scientia/tests", "tests/", "scientia_titles")) for name in names)

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,10 @@ def test_concurrent_queries_share_encoder_calls_and_get_their_own_vectors(small_
 
         def counted(texts, *args, **kwargs):
             calls.append(len(texts))
+            if len(calls) == 1:  # hold the first batch until every other query has queued behind it
+                deadline = time.monotonic() + 60
+                while dense.batcher.pending < len(queries) - len(texts) and time.monotonic() < deadline:
+                    time.sleep(0.01)
             return encode(texts, *args, **kwargs)
 
         dense.encoder.encode = counted
@@ -127,7 +132,7 @@ def test_concurrent_queries_share_encoder_calls_and_get_their_own_vectors(small_
         for thread in threads:
             thread.join()
         expected = {query: dense.index.search(alone[query][None, :], 3) for query in queries}
-    assert sum(calls) == len(queries) and len(calls) < len(queries), calls  # some queries shared a call
+    assert sum(calls) == len(queries) and len(calls) == 2, calls  # the ones that queued meanwhile went as one batch
     for query in queries:  # and each got the ranking of its own vector
         scores, positions = expected[query]
         assert [p for p, _ in results[query]] == positions[0].tolist(), query

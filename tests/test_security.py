@@ -33,12 +33,13 @@ from processes import (
 )
 from typer.testing import CliRunner
 
-from scientia.benchmarks.load_test import free_port, post
 from scientia.cli.app import app
 
 from helpers import (
     SAMPLE_CORPUS,
     build_demo_index,
+    free_port,
+    post,
     server_process,
     serving,
     wait_until_serving,

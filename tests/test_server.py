@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from scientia.benchmarks.load_test import free_port, post
 from scientia.indexers import build_index
 from scientia.indexers.updater import add_documents
 
-from helpers import SAMPLE_CORPUS, build_demo_index, serving, write_jsonl
+from helpers import SAMPLE_CORPUS, build_demo_index, free_port, post, serving, write_jsonl
 
 pytestmark = pytest.mark.slow
 

@@ -230,9 +230,10 @@ def test_shard_actors_answer_restart_when_killed_and_a_dead_shard_is_a_503(on_ra
     import ray
     import uvicorn
 
-    from scientia.benchmarks.load_test import free_port, post
     from scientia.engine import Engine
     from scientia.engine.service import create_app
+
+    from helpers import free_port, post
 
     app = create_app(on_ray, ray="local")  # joins the session's cluster
     port = free_port()

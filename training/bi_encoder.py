@@ -123,7 +123,7 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
     run_trainer(trainer, config.show_progress)
     train_seconds = time.perf_counter() - train_started
     per_epoch = held_out_curve(trainer, metric)
-    after = max((entry[metric] for entry in per_epoch), default=None)
+    after = max((entry[metric] for entry in per_epoch), default=None) if metric is not None else None
 
     model.save(str(folder.staging))
     record = {

@@ -91,10 +91,10 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
 
         evaluator = None
         if held_out:
-            queries, relevant = held_out_queries(held_out)
-            candidates = base_candidates(queries, data.corpus, retriever, known_vectors, encode_missing=True)
-            samples = []
-            for query_id, query in queries.items():
+            held_queries, relevant = held_out_queries(held_out)
+            candidates = base_candidates(held_queries, data.corpus, retriever, known_vectors, encode_missing=True)
+            samples: list[dict[str, Any]] = []
+            for query_id, query in held_queries.items():
                 positives = [data.corpus[d] for d in sorted(relevant[query_id]) if d in data.corpus]
                 # the base model's order, so the evaluator's "base" score is the before-re-ranking figure
                 ranked = [data.corpus[d] for d in candidates.get(query_id, [])]
@@ -120,7 +120,7 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
         # the evaluator also scores the candidates in the base model's order: the "before"
         before = next((round(e[f"eval_{EVALUATOR_NAME}_base_ndcg@10"], 4) for e in trainer.state.log_history
                        if f"eval_{EVALUATOR_NAME}_base_ndcg@10" in e), None)
-        after = max((e[metric] for e in per_epoch), default=None)
+        after = max((e[metric] for e in per_epoch), default=None) if metric is not None else None
         if before is not None and after is not None and after <= before:
             raise TrainingRefusedError(
                 f"the re-ranker does not beat the list it re-ranks on {len(samples)} held-out queries: "

@@ -41,7 +41,8 @@ def load_training_data(
     """
     if split == "test":
         raise InvalidArgumentError("--split test: the test split judges the model and is never trained on (use train or dev)")
-    index_corpus, known_vectors = {}, None
+    index_corpus: dict[str, str] = {}
+    known_vectors: dict[str, np.ndarray] | None = None
     if index is not None:
         from .mining import corpus_from_index
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .pairs import TrainingPair
 
@@ -52,7 +52,7 @@ def held_out_evaluation(held_out: list[TrainingPair], corpus: dict[str, str], mo
     chosen |= set(random.Random(seed).sample(others, min(RANDOM_SAMPLE, len(others))))
     evaluation_corpus = {doc_id: corpus[doc_id] for doc_id in sorted(chosen) if doc_id in corpus}
     evaluator = InformationRetrievalEvaluator(
-        queries=queries, corpus=evaluation_corpus, relevant_docs=relevant, name=EVALUATOR_NAME,
+        queries=cast(dict, queries), corpus=cast(dict, evaluation_corpus), relevant_docs=relevant, name=EVALUATOR_NAME,
         write_csv=False, batch_size=64,
     )
     return HeldOutEvaluation(evaluator, sorted(queries), len(evaluation_corpus))
@@ -76,9 +76,10 @@ def base_candidates(queries: dict[str, str], corpus: dict[str, str], model,
     held-out query needs a list to re-rank, not its positive alone)."""
     import numpy as np
 
-    ids = [doc_id for doc_id, text in corpus.items() if text in known_vectors] if known_vectors else []
+    vectors = known_vectors or {}
+    ids = [doc_id for doc_id, text in corpus.items() if text in vectors]
     if ids:
-        matrix = np.stack([known_vectors[corpus[doc_id]] for doc_id in ids])
+        matrix = np.stack([vectors[corpus[doc_id]] for doc_id in ids])
     else:
         ids = list(corpus) if encode_missing else []
         if not ids:

@@ -24,7 +24,7 @@ import random
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from scientia.common.errors import InvalidArgumentError
 
@@ -42,7 +42,7 @@ class MiningOptions:
     """How far down the base model's ranking negatives are taken from (sentence-transformers' names)."""
 
     def __init__(self, num_negatives: int = 1, range_min: int = 0, range_max: int = 50,
-                 relative_margin: float = 0.05, sampling_strategy: str = "random") -> None:
+                 relative_margin: float = 0.05, sampling_strategy: Literal["random", "top"] = "random") -> None:
         if num_negatives < 1 or range_min < 0 or range_max <= range_min:
             raise InvalidArgumentError(
                 f"hard negatives: need num_negatives ≥ 1 and 0 ≤ range_min < range_max "

@@ -57,7 +57,7 @@ def read_pairs_file(path: str | Path) -> TrainingData:
         raise CorpusError(f"{path}: unknown pairs format {suffix or '(no suffix)'} (allowed: .jsonl, .csv, .tsv)")
     if not pairs:
         raise CorpusError(f"{path}: no pairs (expected rows with {' and '.join(REQUIRED_COLUMNS)})")
-    corpus = {}
+    corpus: dict[str, str] = {}
     for pair in pairs:  # the positives (and negatives) are the evaluation corpus
         for text in (pair.positive, pair.negative):
             if text is not None:

@@ -47,6 +47,11 @@ class QueryBatcher:
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    @property
+    def pending(self) -> int:
+        """Queries queued and not yet taken into a batch (a test or a metric can wait on it)."""
+        return self._queue.qsize()
+
     def encode(self, text: str) -> np.ndarray:
         """``text``'s vector, encoded with the queries that came in with it."""
         future: Future = Future()

@@ -37,6 +37,11 @@ class DenseSignal(Signal):
         encoder = reusable[0] if reusable else Encoder.for_queries(generation.root, recorded, options.model, options.device)
         return cls(encoder, generation.open_component(cls.requires[0], options.open_context))
 
+    @property
+    def batcher(self) -> QueryBatcher | None:
+        """What shares encoder calls among concurrent single queries (``None``: int8, one by one)."""
+        return self._batcher
+
     def models(self) -> tuple[Encoder, ...]:
         return (self.encoder,)
 

@@ -122,7 +122,8 @@ class KnowledgeSignal(Signal):
         return tuple(chain)
 
     def _name(self, entity: int) -> str:
-        return self.store.entity(entity)[2]
+        found = self.store.entity(entity)
+        return found[2] if found else str(entity)
 
     def _describe(self, step: StoredStep) -> str:
         parent, child = self._name(step.previous), self._name(step.target)

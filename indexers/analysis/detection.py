@@ -22,7 +22,7 @@ mixes languages can be told apart.
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +86,7 @@ def detect_language(texts: Sequence[str], default: str = "en") -> LanguageReport
     Documents with nothing to tell a language by (no letters) are left out; with none left, ``default``.
     """
     step = max(1, len(texts) // SAMPLE_DOCUMENTS)
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = defaultdict(float)
     sampled = 0
     for text in texts[::step]:
         found = document_language(text)
@@ -98,4 +98,4 @@ def detect_language(texts: Sequence[str], default: str = "en") -> LanguageReport
     total = sum(votes.values())
     if not total:
         return LanguageReport(default, {}, 0)
-    return LanguageReport(votes.most_common(1)[0][0], {code: weight / total for code, weight in votes.items()}, sampled)
+    return LanguageReport(max(votes, key=votes.__getitem__), {code: weight / total for code, weight in votes.items()}, sampled)

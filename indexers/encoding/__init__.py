@@ -15,7 +15,7 @@ for _builtin in (TorchBackend, OnnxBackend, OnnxInt8Backend, TorchBf16Backend):
 # torch's nDCG@10 to four decimals on SciFact, Cranfield and the MS MARCO subset and builds
 # 1.2-1.8x faster; int8 builds 2.9-4.0x faster but loses 0.0063 of hybrid nDCG@10 on MS MARCO,
 # beyond the 0.005 allowed.
-DEFAULT_BACKEND = "onnx"
+DEFAULT_BACKEND: Backend = "onnx"
 
 __all__ = [
     "BACKENDS",

@@ -172,7 +172,7 @@ class OnnxBackend(EncoderBackend):
             with ThreadPoolExecutor(self.workers, thread_name_prefix="scientia-onnx") as pool:
                 results = list(pool.map(embed, batches))
         else:
-            results = map(embed, batches)
+            results = [embed(batch) for batch in batches]
         for rows, pooled in results:
             vectors[rows] = pooled
         return vectors

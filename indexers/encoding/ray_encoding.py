@@ -9,7 +9,7 @@ their positions, so the order the actors finish in does not matter.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scientia.common.faults import kill_point
 from scientia.common.ray_cluster import cluster_resources, connect
@@ -18,6 +18,8 @@ from .backend import BACKENDS
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from scientia.common.models import Device
 
     from .encoder import Encoder
 
@@ -32,7 +34,7 @@ TEXTS_PER_TASK = 1024
 class EncodeBatches:
     """The callable class Ray Data runs on each actor: one encoder, loaded once per actor."""
 
-    def __init__(self, model: str | None, backend: str, device: str, batch_size: int) -> None:
+    def __init__(self, model: str | None, backend: str, device: Device, batch_size: int) -> None:
         from .encoder import Encoder
 
         self.encoder = Encoder(model, device, backend=backend)
@@ -61,7 +63,7 @@ def encode_on_ray(texts: list[str], encoder: Encoder, batch_size: int, address: 
         gpus = 0
     if gpus:
         actors = actors or gpus
-        placement = {"num_gpus": 1, "num_cpus": 1}
+        placement: dict[str, Any] = {"num_gpus": 1, "num_cpus": 1}
         device = "cuda"
     else:
         actors = actors or max(1, int(cpus) - 1)

@@ -70,7 +70,7 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
     started = time.perf_counter()
     report = base.reason(reasoner)
     phases["infer"] = time.perf_counter() - started
-    queries = {}
+    queries: dict[str, dict[str, Any]] = {}
     for number in QUERIES:
         started = time.perf_counter()
         answer = base.sparql((source / "queries" / f"q{number}.rq").read_text())
@@ -113,7 +113,7 @@ def _measure_hermit(lubm: Path) -> dict[str, Any]:
 
 
 def _in_fresh_process(arguments: list[str], timeout: int) -> dict[str, Any]:
-    command = [sys.executable, "-m", "scientia.benchmarks.lubm", *arguments]
+    command = [sys.executable, "-m", "scientia.evaluation.lubm", *arguments]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -11,13 +11,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from scientia.common.errors import CorpusError, InvalidArgumentError
 from scientia.common.models import Device
 from scientia.common.progress import progress
 from scientia.engine import CrossEncoderReranker, Engine
 from scientia.engine.fusion import DEFAULT_FUSION
+from scientia.engine.signals import DenseSignal
 from scientia.indexers.builder import (
     BuildOptions,
     build_index_from_documents,
@@ -89,11 +90,11 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
     if config.fusion == "learned":
         from .fusion_fit import fit_on_split
 
-        fitted = fit_on_split(engine, dataset, config.train_split).to_json()
+        fitted = fit_on_split(engine, dataset, config.train_split or "train").to_json()
     encoder_throughput = build.pop("encode_docs_per_second") or _sample_throughput(engine, config)
 
     reranker = CrossEncoderReranker(config.rerank, config.rerank_depth, config.device) if config.rerank else None
-    runs = [(mode, mode, None) for mode in config.modes]
+    runs: list[tuple[str, str, CrossEncoderReranker | None]] = [(mode, mode, None) for mode in config.modes]
     if reranker:
         runs += [(f"{mode}+rerank", mode, reranker) for mode in config.rerank_modes if mode in config.modes]
     results: dict[str, Any] = {}
@@ -199,7 +200,7 @@ def _sample_throughput(engine: Engine, config: BenchmarkConfig) -> float:
     """Documents per second on a fixed sample, when the build did not encode (cached embeddings)."""
     documents = engine.store.get_by_positions(list(range(min(THROUGHPUT_SAMPLE, len(engine)))))
     texts = [documents[p].searchable_text() for p in sorted(documents)]
-    encoder = engine.signal("dense").encoder
+    encoder = cast(DenseSignal, engine.signal("dense")).encoder
     encoder.encode(texts[: config.batch_size], batch_size=config.batch_size)  # warm-up
     started = time.perf_counter()
     encoder.encode(texts, batch_size=config.batch_size)
