@@ -14,7 +14,6 @@ import http.client
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from scientia.evaluation.http_client import free_port
 from scientia.evaluation.machine import describe_machine
 
 QUERIES = [
@@ -33,12 +33,6 @@ QUERIES = [
 ]
 MAX_SECONDS = 600
 WARM_UP_QUERIES = 100
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_server(index: Path, port: int) -> subprocess.Popen:
@@ -55,19 +49,6 @@ def start_server(index: Path, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not start within 120 s")
-
-
-def post(port: int, path: str, body: dict[str, Any], timeout: float = 30) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
-                                     headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        try:
-            return error.code, json.loads(error.read() or b"{}")
-        except ValueError:  # an error page that is not JSON
-            return error.code, {}
 
 
 class KeepAliveClient:

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+
+from scientia.evaluation.http_client import free_port, post
+
+__all__ = ["REPO", "SAMPLE_CORPUS", "SHARED", "SHARED_DATASETS", "SMALL_CORPUS", "build_demo_index", "free_port", "post",
+           "server_process", "serving", "wait_until_serving", "write_beir", "write_jsonl"]
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO / "samples" / "corpus.jsonl"
@@ -90,7 +91,6 @@ def server_process(index: Path, *options: str, log: Path | None = None) -> Itera
 
 
 def wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 120) -> None:
-    import urllib.error
     import urllib.request
 
     deadline = time.monotonic() + seconds
@@ -105,24 +105,3 @@ def wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 12
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise RuntimeError(f"the server did not answer within {seconds:.0f} s")
-
-
-def post(port: int, path: str, body: dict[str, Any], timeout: float = 30) -> tuple[int, dict[str, Any]]:
-    """POST ``body`` as JSON to the server on ``port``: ``(status, JSON answer)``, errors included."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
-                                     headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        try:
-            return error.code, json.loads(error.read() or b"{}")
-        except ValueError:  # an error page that is not JSON
-            return error.code, {}
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
