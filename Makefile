@@ -107,7 +107,7 @@ RERANKER := bench-out/models/scifact-reranker
 bench-finetune: setup
 	@if [ ! -d "$(SHARED)/scifact" ]; then echo "skipping bench-finetune: $(SHARED)/scifact is absent" >&2; exit 0; fi; \
 	$(SCIENTIA) bench "$(SHARED)/scifact" --index-dir bench-out/scifact-index --out benchmarks/results/scifact -q && \
-	{ [ -d $(TUNED) ] || $(SCIENTIA) train --beir "$(SHARED)/scifact" --index bench-out/scifact-index -o $(TUNED); } && \
+	{ [ -d $(TUNED) ] || $(SCIENTIA) train --beir "$(SHARED)/scifact" --split train -o $(TUNED); } && \
 	{ [ -d $(RERANKER) ] || $(SCIENTIA) train --cross-encoder --beir "$(SHARED)/scifact" --index bench-out/scifact-index -o $(RERANKER) \
 	    2> >(tee benchmarks/results/scifact-finetune/reranker.log >&2) \
 	  || echo "the re-ranker was refused (it does not beat the list it re-ranks): benchmarking without --rerank" >&2; } && \

@@ -35,7 +35,7 @@ from .common import (
     split_for_training,
     trainer_arguments,
 )
-from .evaluation import HeldOutEvaluation, held_out_evaluation
+from .evaluation import HeldOutEvaluation, complete_vectors, held_out_evaluation
 from .losses import DEFAULT_LOSS, build_loss
 from .mining import mine_negatives
 from .output import ModelFolder, tensorboard_callback
@@ -91,6 +91,13 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
         model.max_seq_length = config.max_seq_length
 
     train_pairs, held_out, mining_corpus = split_for_training(data, config.eval_fraction, config.seed)
+    encode_started = time.perf_counter()
+    if held_out or config.hard_negatives:
+        # the base model's vectors of every text, encoded once (an index's where --index gave them):
+        # the held-out set's hard candidates and the mined negatives both come from them
+        known_vectors = complete_vectors(model, [*data.corpus.values(), *mining_corpus, *(p.positive for p in train_pairs)],
+                                         known_vectors)
+    encode_seconds = time.perf_counter() - encode_started
     evaluation: HeldOutEvaluation | None = held_out_evaluation(held_out, data.corpus, model, known_vectors) if held_out else None
 
     mining_seconds = 0.0
@@ -133,10 +140,11 @@ def _train(data: TrainingData, config: BiEncoderConfig, base: Path, folder: Mode
         "data": data.source,
         "pairs": {"train": len(train_pairs), "held_out": len(held_out), "by_kind": count_kinds(data.pairs)},
         "held_out_queries": evaluation.query_ids if evaluation else [],
+        "held_out_set": evaluation.composition if evaluation else {},
         "config": _config_record(config),
         "held_out_scores": {"metric": metric, "before": before, "after": after,
                             "per_epoch": per_epoch},
-        "seconds": {"mining": round(mining_seconds, 1), "training": round(train_seconds, 1),
+        "seconds": {"base_vectors": round(encode_seconds, 1), "mining": round(mining_seconds, 1), "training": round(train_seconds, 1),
                     "total": round(time.perf_counter() - started, 1)},
     }
     (folder.staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

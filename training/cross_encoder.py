@@ -136,6 +136,8 @@ def train_cross_encoder(data: TrainingData, config: CrossEncoderConfig, known_ve
             "base_checksum": model_checksum(base),
             "data": data.source,
             "pairs": {"train": len(train_dataset), "held_out_queries": len(samples) if evaluator else 0},
+            # each held-out query re-ranks the base model's top documents from the whole corpus, and its positives
+            "held_out_set": {"queries": len(samples), "documents": sum(len(s["documents"]) for s in samples)} if evaluator else {},
             "config": {"epochs": config.epochs, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
                        "seed": config.seed, "max_length": config.max_length, "mining": config.mining.as_dict()},
             "held_out_scores": {"metric": metric, "before": before, "per_epoch": per_epoch, "after": after,
