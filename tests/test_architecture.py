@@ -96,9 +96,10 @@ def test_raw_manifest_keys_are_read_in_one_module():
 
 
 def test_the_manifest_check_catches_a_raw_read():
-    assert _reads_raw_manifest_keys(ast.parse('factory = engine.manifest["dense"]["factory"]'))
-    assert _reads_raw_manifest_keys(ast.parse('knowledge = manifest.get("knowledge")'))
-    assert not _reads_raw_manifest_keys(ast.parse('factory = engine.manifest.section("dense").factory'))
+    first, last = COMPONENTS.names()[0], COMPONENTS.names()[-1]  # whichever components are registered
+    assert _reads_raw_manifest_keys(ast.parse(f'factory = engine.manifest["{first}"]["factory"]'))
+    assert _reads_raw_manifest_keys(ast.parse(f'section = manifest.get("{last}")'))
+    assert not _reads_raw_manifest_keys(ast.parse(f'factory = engine.manifest.section("{first}").factory'))
 
 
 def _component_names_in(tree: ast.AST) -> set[str]:
@@ -121,8 +122,9 @@ def test_the_core_names_no_component():
 
 
 def test_the_component_check_catches_a_name():
-    assert _component_names_in(ast.parse('section = manifest.section("dense")')) == {"dense"}
-    assert _component_names_in(ast.parse('"""dense"""\nx = 1')) == set()
+    name = COMPONENTS.names()[0]
+    assert _component_names_in(ast.parse(f'section = manifest.section("{name}")')) == {name}
+    assert _component_names_in(ast.parse(f'"""{name}"""\nx = 1')) == set()
 
 
 def test_the_cli_the_engine_and_the_fixtures_import_no_benchmark_script():
