@@ -27,9 +27,12 @@ class Registry(Generic[T]):
         self._on_first_use = on_first_use
 
     def _ready(self) -> dict[str, T]:
-        if self._on_first_use is not None:
-            hook, self._on_first_use = self._on_first_use, None
+        # The hook is dropped only once it has run: a thread that looks up while another runs it
+        # calls it too, and the hook (load_plugins) makes it wait until the first one is done.
+        hook = self._on_first_use
+        if hook is not None:
             hook()
+            self._on_first_use = None
         return self._items
 
     def register(self, name: str, item: T, replace: bool = False) -> T:
