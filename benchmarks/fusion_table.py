@@ -129,9 +129,10 @@ def check_no_loss(results: dict[str, Any], method: str, baseline: str | None = N
     """For each collection and fused mode: ``method`` against the best of the mode's own signals
     (and against ``baseline``, the method it would replace), passing within :data:`TOLERANCE`."""
     rows = []
+    modes = fused_modes()
     for name, table in results.items():
         for mode, by_method in table["fused"].items():
-            members = fused_modes()[mode]
+            members = modes[mode]
             best_signal = max(members, key=lambda s: table["signals"][s][measure])
             fused = by_method[method][measure]
             row = {"collection": name, "mode": mode, "method": method, "fused": fused, "best_signal": best_signal,

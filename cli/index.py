@@ -128,7 +128,8 @@ def info(
 
     shards = []
     generation = Generation(layout, manifest)
-    if generation.shard_count() > 1:
+    shard_count = generation.shard_count()
+    if shard_count > 1:
         from scientia.indexers.sharding import describe_shards
 
         store = generation.open_documents()
@@ -136,7 +137,7 @@ def info(
             deleted = store.deleted_positions()
         finally:
             store.close()
-        shards = describe_shards(generation.folder, generation.shard_count(), deleted)
+        shards = describe_shards(generation.folder, shard_count, deleted)
     if as_json:
         typer.echo(json.dumps({**manifest.to_json(), "sizes_bytes": sizes, "shards": shards}, indent=2))
         return

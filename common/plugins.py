@@ -20,7 +20,7 @@ import logging
 import threading
 from importlib.metadata import entry_points
 
-__all__ = ["ENTRY_POINT_GROUP", "load_plugins", "loaded_plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "load_plugins"]
 
 ENTRY_POINT_GROUP = "scientia.components"
 
@@ -49,8 +49,3 @@ def load_plugins() -> dict[str, str]:
             _loaded[entry.name] = distribution
             logger.info("plugin %r from %s registered", entry.name, distribution)
         return _loaded
-
-
-def loaded_plugins() -> dict[str, str]:
-    """The plugins this process registered (loading them first)."""
-    return dict(load_plugins())

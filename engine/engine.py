@@ -61,6 +61,7 @@ class Engine:
         self._tombstones = Restriction(excluded=frozenset(store.unsearchable_positions()))
         self._metadata_fields: list[str] | None = None
         self._graph: Dataset | None = None  # the stored knowledge graph, opened for the first SPARQL query
+        self._graph_file: Path | None = None
         self.learned_fusion = self._checked_learned_fusion()
 
     @classmethod
@@ -258,8 +259,11 @@ class Engine:
 
     def knowledge_graph_file(self) -> Path:
         """The file holding this generation's knowledge graph (asserted plus inferred), checked
-        against the manifest by the generation, as every component's files are."""
-        return knowledge_graph_file(self.generation)
+        against the manifest by the generation, as every component's files are: once, since a
+        committed generation never changes (a server asks at every SPARQL request)."""
+        if self._graph_file is None:
+            self._graph_file = knowledge_graph_file(self.generation)
+        return self._graph_file
 
     def sparql(self, query: str) -> SparqlAnswer:
         """Answer a SPARQL 1.1 query over this generation's knowledge graph (asserted plus

@@ -107,7 +107,7 @@ def attach_file(index: str | Path, name: str, content: bytes, wait: float = 0.0)
     """A new generation with ``name`` (a file no component owns, such as the learned fusion)
     holding ``content``: listed and checksummed in the manifest like every data file, written
     under the writer lock, carried forward by later changes."""
-    if "/" in name or name in (DOCUMENTS_FILE,) or any(name in c.files for c in COMPONENTS.values()):
+    if "/" in name or name == DOCUMENTS_FILE or any(name in c.files for c in COMPONENTS.values()):
         raise InvalidArgumentError(f"{name!r} is not a name a generation can take for an extra file")
 
     def write(path: Path) -> None:

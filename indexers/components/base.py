@@ -120,11 +120,6 @@ class BuildContext:
         given = self.options.components.get(component.name)
         return given if given is not None else component.default_options()
 
-    @property
-    def texts(self) -> list[str]:
-        """Each position's searchable text (title and text)."""
-        return [doc.searchable_text() for doc in self.documents or []]
-
     def shard_map(self) -> ShardMap | None:
         """Which shard each document goes to (``None`` for a one-piece index)."""
         shards = self.options.shards
