@@ -20,7 +20,7 @@ export TRANSFORMERS_OFFLINE := 1
 # mypy reads the folders as scientia.* through a tree of links: setuptools' package-dir mapping is invisible to it.
 LINTED := common engine indexers reasoners cli training evaluation benchmarks tests setup.py
 
-.PHONY: setup lint browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale bench-languages clean
+.PHONY: setup lint browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale bench-languages bench-multihop clean
 
 setup: $(STAMP)
 
@@ -151,6 +151,15 @@ bench-languages: setup
 	@if [ ! -d "$(SHARED)/scifact" ] || [ ! -d "$(ONTOLOGIES)/pizza" ]; then echo "skipping bench-languages: $(SHARED_ROOT) is absent" >&2; exit 0; fi; \
 	$(PY) -m pip install --quiet -e ".[$(FAISS_EXTRA),test,ray,language-benchmark]" && \
 	$(PY) -m scientia.benchmarks.language_detection "$(SHARED_ROOT)" --out benchmarks/results/language-detection
+
+# Multi-hop collections with a knowledge graph extracted from the corpus: Recall@2 and @5 per mode
+bench-multihop: setup
+	@for collection in musique-train100 hotpotqa-train100; do \
+	  if [ ! -d "$(SHARED)/$$collection" ]; then echo "skipping $$collection: absent" >&2; continue; fi; \
+	  $(SCIENTIA) bench "$(SHARED)/$$collection" --extract-knowledge --measures R@2,R@5 \
+	    --modes dense,lexical,hybrid,knowledge,hybrid+knowledge --index-dir bench-out/$$collection-kg \
+	    --out benchmarks/results/multihop/$$collection -q || exit 1; \
+	done
 
 clean:
 	rm -rf demo-index bench-out .pytest_cache

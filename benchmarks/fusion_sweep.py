@@ -39,7 +39,7 @@ def sweep(index_dir: Path, dataset: Path, split: str, mode: str = "hybrid") -> d
         texts = [queries[q] for q in judged]
         found = {name: engine.signal(name).rank(texts, DEFAULT_DEPTH) for name in signals}
     per_query = [Engine.signal_runs({n: found[n][i].ranking for n in signals}, {n: found[n][i].coverage for n in signals},
-                                    DEFAULT_DEPTH) for i in range(len(judged))]
+                                    DEFAULT_DEPTH, {n: found[n][i].weight for n in signals}) for i in range(len(judged))]
 
     def score(fused_per_query) -> dict[str, float]:
         run = {q: {ids[p]: s for p, s in fused[:DEFAULT_DEPTH]} for q, fused in zip(judged, fused_per_query, strict=True)}

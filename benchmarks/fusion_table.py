@@ -118,7 +118,8 @@ def _one_collection(collection: Collection, index: Path, backend: str, methods: 
                 fusion = fit_learned_fusion([({n: runs[n] for n in members}, judged_docs)
                                              for runs, judged_docs in train], members)
             fused = [Engine.fuse_rankings({n: found[n][i].ranking for n in members}, fusion,
-                                          {n: found[n][i].coverage for n in members}, DEFAULT_DEPTH)
+                                          {n: found[n][i].coverage for n in members}, DEFAULT_DEPTH,
+                                          {n: found[n][i].weight for n in members})
                      for i in range(len(judged))]
             table["fused"][mode][method] = scored(fused)
     return table

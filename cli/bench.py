@@ -39,6 +39,10 @@ def bench(
         None, "--modes", help="Comma-separated modes to score (default: dense,lexical,hybrid, plus hybrid+knowledge with --ontology)."
     ),
     ontology: list[Path] = typer.Option([], "--ontology", help="Ontology file or folder: adds the hybrid+knowledge mode."),
+    extract_knowledge: bool = typer.Option(
+        False, "--extract-knowledge", help="Build the index with a knowledge graph extracted from the corpus: adds hybrid+knowledge."),
+    measures: str = typer.Option(
+        "", "--measures", help="More measures, by ir-measures' name, reported first: R@2,R@5 for multi-hop collections."),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up."),
     reasoner: ReasonerArg = "auto",
     model: ModelArg = None,
@@ -70,7 +74,9 @@ def bench(
     from scientia.engine import MODES
     from scientia.evaluation.retrieval import BenchmarkConfig, run_benchmark
 
-    modes = modes or ("dense,lexical,hybrid,hybrid+knowledge" if ontology else "dense,lexical,hybrid")
+    modes = modes or ("dense,lexical,hybrid,hybrid+knowledge" if ontology or extract_knowledge else "dense,lexical,hybrid")
+    extra_measures = tuple(m.strip() for m in measures.split(",") if m.strip())
+    _check_measures(extra_measures)
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in mode_list if m not in MODES]
     if unknown or not mode_list:
@@ -90,6 +96,8 @@ def bench(
         backend=cast("Backend", backend),
         show_progress=not is_quiet(),
         ontologies=list(ontology),
+        extract_knowledge=extract_knowledge,
+        extra_measures=extra_measures,
         ontology_paths=list(ontology_path),
         reasoner=reasoner,
         rerank=rerank,
@@ -131,3 +139,13 @@ def _bench_lubm(lubm_dir: Path, universities: str, out: Path, reasoner: str) -> 
     failed = [r for r in report["runs"] if r["scientia"].get("matched") != 14]
     if failed:
         raise fail(f"LUBM: not every query matched its published answers (see {out}/report.json)", code=1)
+
+
+def _check_measures(names: tuple[str, ...]) -> None:
+    import ir_measures
+
+    for name in names:
+        try:
+            ir_measures.parse_measure(name)
+        except (ValueError, NameError, SyntaxError, TypeError):
+            raise fail(f"--measures: {name!r} is not a measure ir-measures knows (for example R@2, R@5, P@5, nDCG@20)") from None

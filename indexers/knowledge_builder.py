@@ -6,21 +6,28 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scientia.common.faults import kill_point
 from scientia.common.progress import progress
 
 from .documents import Document
-from .knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore
+from .extraction import CorpusGraph, write_ntriples
+from .extraction.entities import entity_key
+from .extraction.owl_writer import ONTOLOGY_IRI as EXTRACTED_ONTOLOGY_IRI
+from .knowledge_store import KNOWLEDGE_FILE, ONTOLOGY_FILE, KnowledgeStore, StoredFact
 from .linking import EntityMatcher
 
-__all__ = ["KnowledgeOptions", "build_knowledge", "link_documents", "documents_from_entities", "ontology_checksum", "METADATA_ENTITIES"]
+__all__ = ["EXTRACTED_ONTOLOGY_FILE", "KnowledgeOptions", "build_knowledge", "link_documents", "documents_from_entities",
+           "ontology_checksum", "METADATA_ENTITIES"]
 
 logger = logging.getLogger(__name__)
 
+# The extracted graph as an ontology, in the generation beside the quadstore it was loaded into
+EXTRACTED_ONTOLOGY_FILE = "extracted.nt"
 # A document may name the entities it is about in its metadata: {"entities": ["http://...#X"]}.
 METADATA_ENTITIES = "entities"
 
@@ -31,6 +38,8 @@ class KnowledgeOptions:
     search_paths: list[Path] = field(default_factory=list)
     reasoner: str = "auto"
     java: Path | None = None
+    # Extract a knowledge graph from the documents themselves (scientia.indexers.extraction)
+    extract: bool = False
 
 
 def ontology_checksum(paths) -> str | None:
@@ -46,6 +55,27 @@ def ontology_checksum(paths) -> str | None:
     return digest.hexdigest()
 
 
+def _entities_by_key(records) -> dict[str, tuple[str, str]]:
+    """A given ontology's classes and individuals by the normalized key of each label (the first
+    entity to claim a key keeps it)."""
+    found: dict[str, tuple[str, str]] = {}
+    for record in records:
+        for label in record.labels:
+            found.setdefault(entity_key(label), (record.iri, record.kind))
+    found.pop("", None)
+    return found
+
+
+def _stored_facts(graph: CorpusGraph, iris: dict[str, str], ids: dict[str, int]) -> Iterator[StoredFact]:
+    for fact in graph.facts:
+        subject, target = ids.get(iris[fact.subject]), ids.get(iris[fact.object])
+        if subject is None or target is None or not fact.supports:
+            continue
+        support = fact.supports[0]
+        yield StoredFact(subject, fact.relation, target, fact.confidence, fact.statements, support.document,
+                         support.sentence, support.rule)
+
+
 def documents_from_entities(records) -> list[Document]:
     """An ontology without a corpus: each named entity becomes a document of its labels and comments."""
     documents = []
@@ -59,17 +89,29 @@ def documents_from_entities(records) -> list[Document]:
 
 
 def build_knowledge(
-    staging: Path, documents: list[Document] | None, options: KnowledgeOptions, show_progress: bool = False
+    staging: Path, documents: list[Document] | None, options: KnowledgeOptions, show_progress: bool = False,
+    extracted: CorpusGraph | None = None, positions: list[int] | None = None,
 ) -> tuple[list[Document], dict[str, Any]]:
-    """Write the quadstore and knowledge tables into ``staging``; return the documents and a manifest section."""
+    """Write the quadstore and knowledge tables into ``staging``; return the documents and a manifest section.
+
+    ``extracted``: the graph extracted from the documents, written as ``extracted.nt`` and reasoned
+    over with the given ontologies (its entities that a given class or individual names become
+    that entity). ``positions``: the documents' positions (default: 0, 1, ...).
+    """
     from scientia.reasoners import KnowledgeBase
     from scientia.reasoners.graph_export import export_entities, export_steps
 
     started = time.perf_counter()
     base = KnowledgeBase.create(staging / ONTOLOGY_FILE)
+    extracted_iris: dict[str, str] = {}
     try:
         with progress("loading the ontology", enabled=show_progress):
             base.load(options.ontologies, options.search_paths)
+            if extracted is not None:
+                given = _entities_by_key(export_entities(base.world)) if options.ontologies else {}
+                extracted_iris = write_ntriples(extracted, staging / EXTRACTED_ONTOLOGY_FILE, given)
+                kill_point("writing-extracted-ontology")
+                base.load_written(staging / EXTRACTED_ONTOLOGY_FILE, EXTRACTED_ONTOLOGY_IRI)
         loaded_seconds = time.perf_counter() - started
         with progress("reasoning over the ontology", enabled=show_progress):
             report = base.reason(options.reasoner, options.java)
@@ -83,9 +125,11 @@ def build_knowledge(
             for s in export_steps(base.world)
             if s.source in ids and s.target in ids and s.previous in ids
         )
+        facts = store.add_facts(_stored_facts(extracted, extracted_iris, ids)) if extracted is not None else 0
         with progress("linking entities to documents", total=len(documents), unit="document",
                       enabled=show_progress) as advance:
-            mentions = store.add_mentions(link_documents(documents, EntityMatcher(store.labels()), ids, advance=advance))
+            mentions = store.add_mentions(link_documents(documents, EntityMatcher(store.labels()), ids, advance=advance,
+                                                         positions=positions))
         store.finish()
     finally:
         base.close()
@@ -97,6 +141,7 @@ def build_knowledge(
         "entities": len(records),
         "steps": steps,
         "mentions": mentions,
+        **({"extraction": {**extracted.counts(), "facts_stored": facts}} if extracted is not None else {}),
         "seconds": {"load": round(loaded_seconds, 3), "total": round(time.perf_counter() - started, 3)},
     }
     logger.info("knowledge: %d entities, %d reasoning steps, %d mentions", len(records), steps, mentions)
@@ -104,11 +149,13 @@ def build_knowledge(
 
 
 def link_documents(documents: list[Document], matcher: EntityMatcher, ids: dict[str, int], first_position: int = 0,
-                   advance: Callable[[int], None] | None = None):
+                   advance: Callable[[int], None] | None = None, positions: list[int] | None = None):
     """``(entity, position, surface)`` for every entity each document mentions or names in its metadata;
-    ``advance(1)`` is called after each document."""
+    ``advance(1)`` is called after each document. Positions are ``positions`` where given, else
+    counted from ``first_position``."""
     unknown: set[str] = set()
-    for position, document in enumerate(documents, start=first_position):
+    numbered = positions if positions is not None else range(first_position, first_position + len(documents))
+    for position, document in zip(numbered, documents, strict=True):
         seen = set()
         for mention in matcher.find(document.searchable_text()):
             if mention.entity not in seen:

@@ -13,7 +13,7 @@ from typing import cast
 
 from .sqlite_files import open_read_only
 
-__all__ = ["KnowledgeStore", "StoredStep", "KNOWLEDGE_FILE", "ONTOLOGY_FILE"]
+__all__ = ["KnowledgeStore", "StoredFact", "StoredStep", "KNOWLEDGE_FILE", "ONTOLOGY_FILE"]
 
 KNOWLEDGE_FILE = "knowledge.sqlite"
 ONTOLOGY_FILE = "ontology.sqlite3"  # the owlready2 quadstore: asserted + inferred triples
@@ -27,12 +27,32 @@ CREATE TABLE steps (
     UNIQUE (source, target)  -- the first way found to reach a target is the one kept
 );
 CREATE TABLE mentions (entity INTEGER NOT NULL, position INTEGER NOT NULL, surface TEXT NOT NULL);
+CREATE TABLE facts (
+    subject INTEGER NOT NULL, relation TEXT NOT NULL, object INTEGER NOT NULL, confidence REAL NOT NULL,
+    statements INTEGER NOT NULL, document TEXT NOT NULL, sentence TEXT NOT NULL, rule TEXT NOT NULL
+);  -- facts extracted from the corpus, each with its strongest statement
 """
 _INDEXES = """
 CREATE INDEX steps_by_source ON steps (source, depth);
 CREATE INDEX mentions_by_entity ON mentions (entity);
 CREATE INDEX mentions_by_position ON mentions (position);
+CREATE INDEX facts_by_subject ON facts (subject);
+CREATE INDEX facts_by_object ON facts (object);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFact:
+    """A fact extracted from the corpus, with the sentence that states it most confidently."""
+
+    subject: int
+    relation: str
+    object: int
+    confidence: float
+    statements: int
+    document: str
+    sentence: str
+    rule: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +112,13 @@ class KnowledgeStore:
         self._db.executemany("INSERT INTO mentions VALUES (?, ?, ?)", mentions)
         return self._db.total_changes - before
 
+    def add_facts(self, facts: Iterable[StoredFact]) -> int:
+        before = self._db.total_changes
+        self._db.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             [(f.subject, f.relation, f.object, f.confidence, f.statements, f.document, f.sentence, f.rule)
+                              for f in facts])
+        return self._db.total_changes - before
+
     def renumber_mentions(self, new_positions: dict[int, int]) -> None:
         """After compaction: move mentions to the documents' new positions, drop the deleted ones'."""
         self._db.execute("CREATE TEMP TABLE renumber (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)")
@@ -149,6 +176,29 @@ class KnowledgeStore:
                 f"SELECT entity, position, surface FROM mentions WHERE entity IN ({','.join('?' * len(part))})", part
             )
         return found
+
+    def facts(self) -> list[StoredFact]:
+        """Every extracted fact (none in an index built before extraction existed)."""
+        if not self._read("SELECT name FROM sqlite_master WHERE type='table' AND name='facts'"):
+            return []
+        return [StoredFact(*row) for row in self._read(
+            "SELECT subject, relation, object, confidence, statements, document, sentence, rule FROM facts")]
+
+    def steps_of_depth_one(self) -> list[tuple[int, int, str, bool, str]]:
+        """``(source, target, relation, inferred, why)`` of every single step reasoning takes."""
+        return [(s, t, r, bool(i), w) for s, t, r, i, w in self._read(
+            "SELECT source, target, relation, inferred, why FROM steps WHERE depth=1")]
+
+    def mentions(self) -> list[tuple[int, int]]:
+        """Every ``(entity, position)`` mention."""
+        return self._read("SELECT entity, position FROM mentions")
+
+    def mentions_at(self, position: int) -> list[tuple[int, int, str]]:
+        """``(entity, position, surface)`` of every entity the document at ``position`` mentions."""
+        return self._read("SELECT entity, position, surface FROM mentions WHERE position=?", (position,))
+
+    def entity_count(self) -> int:
+        return int(self._read("SELECT COALESCE(MAX(id), 0) FROM entities")[0][0])
 
     def close(self) -> None:
         self._db.close()

@@ -22,6 +22,7 @@ from scientia.common.errors import InvalidArgumentError
 from .base import INFERRED_GRAPH, OWL, RDF, RDFS
 from .explain import Explanation
 from .manchester import manchester, rdf_list_members
+from .provenance import statements
 from .render import local_name
 
 if TYPE_CHECKING:
@@ -101,7 +102,8 @@ def explain_class(dataset: Dataset, iri: str) -> list[Explanation]:
             explanations.append(Explanation(f"{name} is unsatisfiable (⊑ Nothing)", True, _why_unsatisfiable(graph, cls)))
             continue
         inferred = graph.inferred_only((cls, graph.sub_class_of, sup))
-        explanations.append(Explanation(f"{name} ⊑ {graph.name(sup)}", inferred, _why_subsumed(graph, cls, sup) if inferred else []))
+        reasons = _why_subsumed(graph, cls, sup) if inferred else statements(dataset, cls, graph.sub_class_of, sup)
+        explanations.append(Explanation(f"{name} ⊑ {graph.name(sup)}", inferred, reasons))
     for other in sorted({o for o in dataset.objects(cls, graph.equivalent) if isinstance(o, URIRef) and o != cls}, key=graph.name):
         if other == graph.nothing:
             if any("unsatisfiable" in e.fact for e in explanations):

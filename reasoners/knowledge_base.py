@@ -65,6 +65,14 @@ class KnowledgeBase:
     def load(self, ontologies: Iterable[str | Path], search_paths: Iterable[str | Path] = ()) -> list:
         return load_ontologies(self.world, ontologies, list(search_paths))
 
+    def load_written(self, path: Path, iri: str):
+        """Load an N-Triples file scientia wrote itself (the extracted graph): straight into the
+        quadstore, without the syntax check a user's file gets."""
+        ontology = self.world.get_ontology(iri)
+        with Path(path).open("rb") as stream:
+            ontology.load(fileobj=stream, only_local=True, format="ntriples")
+        return ontology
+
     def triple_count(self) -> int:
         objs = self.world.graph.execute("SELECT COUNT(*) FROM objs").fetchone()[0]
         datas = self.world.graph.execute("SELECT COUNT(*) FROM datas").fetchone()[0]

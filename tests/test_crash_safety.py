@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 from scientia.cli.app import app
 from scientia.common.faults import KILL_AT_ENV, KILL_MARKER_ENV, KILL_POINTS
 from scientia.engine import Engine
-from scientia.indexers import build_index
+from scientia.indexers import BuildOptions, build_index
+from scientia.indexers.knowledge_builder import KnowledgeOptions
 from scientia.indexers.layout import IndexLayout
 
 from helpers import SAMPLE_CORPUS, SMALL_CORPUS, write_jsonl
@@ -152,3 +153,23 @@ def test_two_writers_contend_for_the_lock(old_index: Path, tmp_path: Path):
         assert verified.exit_code == 0
     assert (old_index / "manifest.json").read_bytes() == before
     assert runner.invoke(app, ["index", "delete", str(old_index), "--ids", "cats"]).exit_code == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["extracting-knowledge", "writing-extracted-ontology"])
+def test_a_build_extracting_knowledge_killed_at_its_steps_keeps_the_last_committed_index(old_index: Path, tmp_path: Path,
+                                                                                        point: str):
+    killed_at(point, tmp_path, "index", "build", SAMPLE_CORPUS, "-o", old_index, "--extract-knowledge", "-q")
+    assert committed_documents(old_index) == (1, OLD_IDS)
+    assert_next_build_succeeds(old_index, 1)
+
+
+@pytest.mark.slow
+def test_a_delete_from_an_extracted_graph_killed_while_extracting_keeps_the_last_generation(tmp_path: Path):
+    index = tmp_path / "kg"
+    build_index(write_jsonl(tmp_path / "old.jsonl", SMALL_CORPUS), index,
+                BuildOptions(knowledge=KnowledgeOptions(extract=True)))
+    killed_at("extracting-knowledge", tmp_path, "index", "delete", index, "--ids", "cats")
+    assert committed_documents(index) == (1, OLD_IDS)
+    assert runner.invoke(app, ["index", "delete", str(index), "--ids", "cats"]).exit_code == 0
+    assert committed_documents(index) == (2, OLD_IDS - {"cats"})

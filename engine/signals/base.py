@@ -11,6 +11,7 @@ common scale before fusing (``normalization``, a name in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,10 +37,14 @@ class SignalResult:
     signal has one to tell (the knowledge signal does)."""
 
     ranking: Ranking
-    chains: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    chains: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     # The share of the query the signal could read, in [0, 1] (the lexical signal: the IDF mass
     # of the query's terms that occur in the collection); the adaptive fusion weighs by it.
     coverage: float = 1.0
+    # The signal's weight in a fusion where it depends on the index it read (the knowledge
+    # signal's walk over an extracted graph weighs less than its reach over a given ontology);
+    # None: the class's ``weight``.
+    weight: float | None = None
 
 
 @dataclass(frozen=True)

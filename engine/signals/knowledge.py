@@ -54,6 +54,11 @@ class KnowledgeSignal(Signal):
 
     @classmethod
     def open(cls, generation: Generation, options: SignalOptions) -> KnowledgeSignal:
+        section = generation.manifest.section(cls.requires[0])
+        if getattr(section, "extraction", None):  # a graph extracted from the corpus: walk it
+            from .knowledge_walk import KnowledgeWalk
+
+            return KnowledgeWalk.open(generation, options)
         return cls(generation.open_component(cls.requires[0], options.open_context), generation.manifest.documents.count)
 
     def __init__(self, store: KnowledgeStore, documents: int) -> None:

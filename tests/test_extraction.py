@@ -1,0 +1,161 @@
+"""Knowledge extracted from the corpus: the rules on sentences checked by hand, the graph's
+assembly, and an index built with --extract-knowledge (reasoned, queried, explained, changed)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scientia.indexers.documents import Document
+from scientia.indexers.extraction import IS_A, ExtractedEntity, ExtractedFact, assemble
+from scientia.indexers.extraction.entities import entity_key
+from scientia.indexers.extraction.owl_writer import entity_iri
+from scientia.indexers.extraction.pipeline import extract_batch
+
+from helpers import SAMPLE_CORPUS, write_jsonl
+
+
+def facts_of(text: str, title: str = "") -> set[tuple[str, str, str, str]]:
+    (found,) = extract_batch([Document(id="d", title=title, text=text)], "parsed")
+    return {(f.subject, f.relation, f.object, f.rule) for f in found.facts if f.relation != "co-occurs"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Mars is a cold desert planet.", ("mar", IS_A, "cold desert planet", "copula")),
+    ("The mission visited planets such as Mars and Venus.", ("venus", IS_A, "planet", "hearst:such-as")),
+    ("The mission visited planets such as Mars and Venus.", ("mar", IS_A, "planet", "hearst:such-as")),
+    ("It was reviewed by Adweek, Billboard and other periodicals.", ("billboard", IS_A, "periodical", "hearst:and-other")),
+    ("Gram-negative bacteria resist many antibiotics.", ("gram negative bacteria", IS_A, "bacteria", "head-noun")),
+    ("The journal is published by Wiley-Blackwell.", ("wiley blackwell", "publish", "journal", "svo:passive")),
+    ("Olivia Smith founded the Garden Society in 1990.", ("olivia smith", "found", "garden society", "svo")),
+])
+def test_each_rule_reads_its_pattern(sentence: str, expected: tuple[str, str, str, str]):
+    assert expected in facts_of(sentence)
+
+
+@pytest.mark.slow
+def test_negated_and_hedged_verbs_state_nothing():
+    assert not {f for f in facts_of("Aspirin does not cause ulcers.") if f[1] == "cause"}
+    assert not {f for f in facts_of("Aspirin may cause ulcers.") if f[1] == "cause"}
+
+
+@pytest.mark.slow
+def test_an_acronym_in_parentheses_is_an_alias_of_its_long_form():
+    (found,) = extract_batch([Document(id="d", title="", text="We measured long-term potentiation (LTP) in mice.")], "parsed")
+    assert ExtractedEntity("long term potentiation", "LTP", "concept") in found.entities
+
+
+@pytest.mark.slow
+def test_spans_point_into_the_searchable_text():
+    document = Document(id="d", title="Mars", text="Mars is a cold desert planet. It has two moons.")
+    (found,) = extract_batch([document], "parsed")
+    fact = next(f for f in found.facts if f.rule == "copula")
+    assert document.searchable_text()[fact.start:fact.end] == "Mars is a cold desert planet."
+
+
+def test_a_document_the_parser_cannot_read_is_skipped_with_a_warning_naming_it(caplog):
+    from scientia.indexers.extraction import pipeline
+
+    class Broken:
+        def __call__(self, text):
+            raise ValueError("cannot parse")
+
+    saved, pipeline._PIPELINE = pipeline._PIPELINE, Broken()
+    try:
+        with caplog.at_level(logging.WARNING, logger="scientia"):
+            (found,) = extract_batch([Document(id="bad-doc", title="", text="text")], "parsed")
+    finally:
+        pipeline._PIPELINE = saved
+    assert found.method == "failed" and not found.facts
+    assert "bad-doc" in caplog.text
+
+
+def fact(subject: str, target: str, document: str, confidence: float = 0.5) -> tuple[str, ExtractedFact]:
+    return document, ExtractedFact(subject, IS_A, target, "copula", confidence, 0, 1, "s")
+
+
+def test_the_graph_merges_statements_by_noisy_or_and_stays_acyclic():
+    entities = [("d1", ExtractedEntity(k, k, "concept")) for k in ("a", "b", "c")]
+    graph = assemble(entities, [fact("a", "b", "d1", 0.5), fact("a", "b", "d2", 0.5), fact("b", "c", "d1", 0.4),
+                                fact("c", "a", "d3", 0.3)])
+    edges = {(f.subject, f.object): f for f in graph.facts}
+    assert edges[("a", "b")].confidence == pytest.approx(0.75)  # 1 - 0.5 * 0.5
+    assert edges[("a", "b")].statements == 2
+    assert ("c", "a") not in edges and graph.dropped_cycles == 1  # the weakest edge of the cycle goes
+
+
+def scientia(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scientia.cli", *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def extracted_index(tmp_path_factory) -> Path:
+    index = tmp_path_factory.mktemp("extracted") / "index"
+    process = scientia("index", "build", SAMPLE_CORPUS, "-o", index, "--extract-knowledge", "-q")
+    assert process.returncode == 0, process.stderr
+    return index
+
+
+@pytest.mark.slow
+def test_the_sample_corpus_yields_a_reasoned_graph_sparql_explain_and_chains(extracted_index: Path):
+    manifest = json.loads((extracted_index / "manifest.json").read_text())
+    extraction = manifest["knowledge"]["extraction"]
+    assert extraction["model"] == "en_core_web_sm 3.8.0" and extraction["spacy"]
+    assert extraction["entities"] >= 100
+    files = manifest["files"]
+    assert {"extraction.sqlite", "extracted.nt"} <= {Path(name).name for name in files}
+    subclasses = scientia("reason", "sparql", extracted_index, "--format", "srj",
+                          "SELECT ?a ?b WHERE { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b . "
+                          'FILTER(STRSTARTS(STR(?a), "https://w3id.org/scientia/kg#") && '
+                          'STRSTARTS(STR(?b), "https://w3id.org/scientia/kg#") && ?a != ?b) }')
+    assert subclasses.returncode == 0, subclasses.stderr
+    assert len(json.loads(subclasses.stdout)["results"]["bindings"]) >= 10
+    explained = scientia("reason", "explain", extracted_index, "https://w3id.org/scientia/kg#gas_giant")
+    assert explained.returncode == 0, explained.stderr
+    assert 'stated in document astronomy/jupiter' in explained.stdout and "Jupiter is a gas giant" in explained.stdout
+    assert scientia("index", "verify", extracted_index).returncode == 0
+    found = scientia("query", extracted_index, "gas giant storm", "--mode", "hybrid+knowledge", "--json", "-k", "3")
+    assert found.returncode == 0, found.stderr
+    hits = [json.loads(line) for line in found.stdout.splitlines()]
+    assert hits and hits[0]["id"] == "astronomy/jupiter"
+    assert any(hit["signals"].get("knowledge", {}).get("chain") for hit in hits)
+
+
+def fact_rows(index: Path) -> set[tuple[str, str]]:
+    folder = next(p for p in index.glob("gen-*") if (p / "knowledge.sqlite").exists() and p.name == json.loads(
+        (index / "manifest.json").read_text())["data_dir"])
+    with sqlite3.connect(folder / "knowledge.sqlite") as db:
+        return set(db.execute(
+            "SELECT s.iri, o.iri FROM facts JOIN entities s ON s.id = facts.subject JOIN entities o ON o.id = facts.object "
+            "WHERE relation = 'is-a'").fetchall())
+
+
+def is_a(child: str, parent: str) -> tuple[str, str]:
+    return entity_iri(entity_key(child)), entity_iri(entity_key(parent))
+
+
+@pytest.mark.slow
+def test_add_and_delete_change_the_graph_by_the_documents_that_state_each_fact(tmp_path: Path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "a", "text": "Mars is a cold desert planet."},
+        {"id": "b", "text": "Mars is a cold desert planet with two moons."},
+        {"id": "c", "text": "Venus is a hot cloudy planet."},
+    ])
+    index = tmp_path / "index"
+    assert scientia("index", "build", corpus, "-o", index, "--extract-knowledge", "-q").returncode == 0
+    assert {is_a("Mars", "cold desert planet"), is_a("Venus", "hot cloudy planet")} <= fact_rows(index)
+    assert scientia("index", "delete", index, "--ids", "c,a").returncode == 0
+    facts = fact_rows(index)
+    assert is_a("Venus", "hot cloudy planet") not in facts  # stated only by c
+    assert is_a("Mars", "cold desert planet") in facts  # b states it too
+    more = write_jsonl(tmp_path / "more.jsonl", [{"id": "d", "text": "Jupiter is a gas giant."}])
+    assert scientia("index", "add", index, more, "-q").returncode == 0
+    assert is_a("Jupiter", "gas giant") in fact_rows(index)
+    assert scientia("index", "verify", index).returncode == 0
