@@ -108,7 +108,7 @@ def explain(
     individual have its inferred types and property values? As far as the reasoner can tell; a
     reason never rests on the fact it explains."""
     with _open(index) as base:
-        explanations = base.explain(iri)
+        explanations = base.explain(iri, _statements(index))
     for item in explanations:
         if inferred_only and not item.inferred:
             continue
@@ -118,6 +118,25 @@ def explain(
         typer.echo(f"{item.fact}" + ("   [inferred]" if item.inferred else "   [asserted]"))
         for reason in item.reasons:
             typer.echo(f"    because {reason}")
+
+
+def _statements(index: Path):
+    """The sentences stating an extracted fact, as the component providing the graph tells them
+    (none for a given ontology's axioms)."""
+    from scientia.indexers.generation import Generation
+    from scientia.reasoners.provenance import describe_statement, no_statements
+
+    generation = Generation.open(index)
+    provider = generation.provider("graph")
+    store = generation.open_component(provider) if provider else None
+    if store is None or not hasattr(store, "statements"):
+        return no_statements
+
+    def statements(subject: str, relation: str, target: str) -> list[str]:
+        return [describe_statement(f.document, f.start, f.end, f.sentence, f.rule, f.confidence)
+                for f in store.statements(subject, relation, target)]
+
+    return statements
 
 
 @app.command(cls=AnswerCommand)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 # Candidates each signal contributes before fusion; at least Recall@100's cut-off.
 DEFAULT_DEPTH = 100
 MAX_QUERY_CHARS = 10_000
+# Threads that rank a mode's second and later signals, shared by the engine's callers.
+RANKING_THREADS = 8
 
 
 class Engine:
@@ -62,6 +65,7 @@ class Engine:
         self._metadata_fields: list[str] | None = None
         self._graph: Dataset | None = None  # the stored knowledge graph, opened for the first SPARQL query
         self._graph_file: Path | None = None
+        self._ranking_pool: ThreadPoolExecutor | None = None  # the signals of a mode rank at once (see _rank)
         self.learned_fusion = self._checked_learned_fusion()
 
     @classmethod
@@ -174,12 +178,29 @@ class Engine:
         restriction = self._restriction(filters)
         wanted = max(k, reranker.depth) if reranker else k
         searched = max(wanted, depth)
-        per_signal = {name: self.signal(name).rank(queries, searched, restriction) for name in names}
+        per_signal = self._rank(names, queries, searched, restriction)
         fused = [self._hits({name: per_signal[name][i] for name in names}, wanted, fusion, searched)
                  for i in range(len(queries))]
         if reranker is None:
             return fused
         return [reranker.rerank(query, hits)[:k] for query, hits in zip(queries, fused, strict=False)]
+
+    def _rank(self, names: tuple[str, ...], queries: list[str], depth: int, restriction: Restriction) -> dict[str, list[SignalResult]]:
+        """Each signal's results. The mode's other signals rank in pool threads while the first
+        ranks in the calling thread: the encoder, FAISS and the knowledge walk's sparse solve
+        release the GIL, so a mode takes about as long as its slowest signal rather than their
+        sum, and concurrent callers still reach the first signal at once (the dense signal
+        batches them)."""
+        signals = [(name, self.signal(name)) for name in names]
+        if len(signals) == 1:
+            return {name: signal.rank(queries, depth, restriction) for name, signal in signals}
+        if self._ranking_pool is None:
+            with self._loading:
+                if self._ranking_pool is None:
+                    self._ranking_pool = ThreadPoolExecutor(max_workers=RANKING_THREADS, thread_name_prefix="scientia-signal")
+        (first, signal), others = signals[0], signals[1:]
+        started = {name: self._ranking_pool.submit(other.rank, queries, depth, restriction) for name, other in others}
+        return {first: signal.rank(queries, depth, restriction), **{name: future.result() for name, future in started.items()}}
 
     def _restriction(self, filters: Sequence[str]) -> Restriction:
         if not filters:
@@ -287,6 +308,8 @@ class Engine:
         return run_query(self._graph, query)
 
     def close(self) -> None:
+        if self._ranking_pool is not None:
+            self._ranking_pool.shutdown(wait=True)
         self.store.close()
         if self._graph is not None:
             self._graph.store.close()

@@ -55,8 +55,22 @@ def markdown_table(report: dict[str, Any]) -> str:
         f"encoder throughput {report['encoder_docs_per_second']:.1f} documents/s; "
         f"peak memory {report['peak_memory_mib']:.0f} MiB.",
         "",
+        *_extraction_lines(report),
     ]
     return "\n".join(lines)
+
+
+def _extraction_lines(report: dict[str, Any]) -> list[str]:
+    """The extracted graph's size, per 1,000 documents too, where the index has one."""
+    extraction = (report.get("knowledge") or {}).get("extraction")
+    if not extraction:
+        return []
+    per_thousand = 1000 / max(1, report["documents"])
+    counts = ", ".join(f"{extraction[key]:,} {label} ({extraction[key] * per_thousand:,.0f} per 1,000 documents)"
+                       for key, label in (("entities", "entities"), ("is_a", "is-a facts"), ("relations", "relations"),
+                                          ("co_occurrences", "co-occurrences")))
+    return [f"Extracted graph ({extraction['model']}, rules {extraction.get('rules', '?')}): {counts}; "
+            f"extraction {extraction['seconds']:.0f} s.", ""]
 
 
 def _columns(report: dict[str, Any]) -> tuple[tuple[str, str], ...]:

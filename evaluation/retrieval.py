@@ -26,6 +26,7 @@ from scientia.indexers.builder import (
 )
 from scientia.indexers.embedding_cache import default_cache_dir
 from scientia.indexers.encoding import DEFAULT_BACKEND, Backend, Encoder
+from scientia.indexers.extraction.pipeline import RULES_VERSION
 from scientia.indexers.knowledge_builder import KnowledgeOptions, ontology_checksum
 from scientia.indexers.layout import IndexLayout, scientia_version
 from scientia.indexers.manifest import Manifest, section_to_json
@@ -161,7 +162,7 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
             and manifest.section("dense").encoder.backend == config.backend
             and config.faiss_factory in (None, manifest.section("dense").factory)
             and (knowledge.ontology_checksum if knowledge else None) == ontology_checksum(config.ontologies)
-            and bool(knowledge and knowledge.extraction) == config.extract_knowledge
+            and _extracted_by(knowledge) == (RULES_VERSION if config.extract_knowledge else None)
         ):
             logger.info("reusing index %s", index_dir)
             return {"reused": True, "build_seconds": manifest.build.total_seconds, "encode_docs_per_second": None}
@@ -187,6 +188,11 @@ def _build_or_reuse(dataset: Path, index_dir: Path, config: BenchmarkConfig) -> 
         "embeddings_from_cache": encode_seconds is None,
         "encode_docs_per_second": round(len(documents) / encode_seconds, 1) if encode_seconds else None,
     }
+
+
+def _extracted_by(knowledge: Any) -> int | None:
+    """The extraction rules' version an index's graph was extracted by (None: not extracted)."""
+    return knowledge.extraction.get("rules", 0) if knowledge and knowledge.extraction else None
 
 
 def _knowledge_summary(manifest: Manifest) -> dict[str, Any] | None:

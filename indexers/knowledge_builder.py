@@ -66,14 +66,20 @@ def _entities_by_key(records) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _stored_facts(graph: CorpusGraph, iris: dict[str, str], ids: dict[str, int]) -> Iterator[StoredFact]:
+def _stored_facts(graph: CorpusGraph, iris: dict[str, str], ids: dict[str, int],
+                  documents: dict[str, Document]) -> Iterator[StoredFact]:
+    """Each fact with its strongest statement; a sentence extraction did not keep (a
+    co-occurrence's) is read from its document by its span."""
     for fact in graph.facts:
         subject, target = ids.get(iris[fact.subject]), ids.get(iris[fact.object])
         if subject is None or target is None or not fact.supports:
             continue
         support = fact.supports[0]
+        sentence = support.sentence
+        if not sentence and support.document in documents:
+            sentence = documents[support.document].searchable_text()[support.start : support.end]
         yield StoredFact(subject, fact.relation, target, fact.confidence, fact.statements, support.document,
-                         support.sentence, support.rule)
+                         support.start, support.end, sentence, support.rule)
 
 
 def documents_from_entities(records) -> list[Document]:
@@ -125,7 +131,8 @@ def build_knowledge(
             for s in export_steps(base.world)
             if s.source in ids and s.target in ids and s.previous in ids
         )
-        facts = store.add_facts(_stored_facts(extracted, extracted_iris, ids)) if extracted is not None else 0
+        texts = {document.id: document for document in documents}
+        facts = store.add_facts(_stored_facts(extracted, extracted_iris, ids, texts)) if extracted is not None else 0
         with progress("linking entities to documents", total=len(documents), unit="document",
                       enabled=show_progress) as advance:
             mentions = store.add_mentions(link_documents(documents, EntityMatcher(store.labels()), ids, advance=advance,

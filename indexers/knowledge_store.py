@@ -29,8 +29,9 @@ CREATE TABLE steps (
 CREATE TABLE mentions (entity INTEGER NOT NULL, position INTEGER NOT NULL, surface TEXT NOT NULL);
 CREATE TABLE facts (
     subject INTEGER NOT NULL, relation TEXT NOT NULL, object INTEGER NOT NULL, confidence REAL NOT NULL,
-    statements INTEGER NOT NULL, document TEXT NOT NULL, sentence TEXT NOT NULL, rule TEXT NOT NULL
-);  -- facts extracted from the corpus, each with its strongest statement
+    statements INTEGER NOT NULL, document TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    sentence TEXT NOT NULL, rule TEXT NOT NULL
+);  -- facts extracted from the corpus, each with its strongest statement (span: in the document's searchable text)
 """
 _INDEXES = """
 CREATE INDEX steps_by_source ON steps (source, depth);
@@ -39,6 +40,9 @@ CREATE INDEX mentions_by_position ON mentions (position);
 CREATE INDEX facts_by_subject ON facts (subject);
 CREATE INDEX facts_by_object ON facts (object);
 """
+
+
+_FACT_COLUMNS = "subject, relation, object, confidence, statements, document, start, end, sentence, rule"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,8 @@ class StoredFact:
     confidence: float
     statements: int
     document: str
+    start: int
+    end: int
     sentence: str
     rule: str
 
@@ -114,9 +120,9 @@ class KnowledgeStore:
 
     def add_facts(self, facts: Iterable[StoredFact]) -> int:
         before = self._db.total_changes
-        self._db.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             [(f.subject, f.relation, f.object, f.confidence, f.statements, f.document, f.sentence, f.rule)
-                              for f in facts])
+        self._db.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             [(f.subject, f.relation, f.object, f.confidence, f.statements, f.document, f.start, f.end,
+                               f.sentence, f.rule) for f in facts])
         return self._db.total_changes - before
 
     def renumber_mentions(self, new_positions: dict[int, int]) -> None:
@@ -181,8 +187,16 @@ class KnowledgeStore:
         """Every extracted fact (none in an index built before extraction existed)."""
         if not self._read("SELECT name FROM sqlite_master WHERE type='table' AND name='facts'"):
             return []
+        return [StoredFact(*row) for row in self._read(f"SELECT {_FACT_COLUMNS} FROM facts")]
+
+    def statements(self, subject_iri: str, relation: str, object_iri: str) -> list[StoredFact]:
+        """The extracted fact ``subject relation object`` (by IRIs), with its strongest statement."""
+        if not self._read("SELECT name FROM sqlite_master WHERE type='table' AND name='facts'"):
+            return []  # an index built before extraction existed
         return [StoredFact(*row) for row in self._read(
-            "SELECT subject, relation, object, confidence, statements, document, sentence, rule FROM facts")]
+            f"SELECT {', '.join('f.' + c for c in _FACT_COLUMNS.split(', '))} FROM facts f "
+            "JOIN entities s ON s.id = f.subject JOIN entities o ON o.id = f.object "
+            "WHERE s.iri = ? AND f.relation = ? AND o.iri = ?", (subject_iri, relation, object_iri))]
 
     def steps_of_depth_one(self) -> list[tuple[int, int, str, bool, str]]:
         """``(source, target, relation, inferred, why)`` of every single step reasoning takes."""
@@ -196,6 +210,10 @@ class KnowledgeStore:
     def mentions_at(self, position: int) -> list[tuple[int, int, str]]:
         """``(entity, position, surface)`` of every entity the document at ``position`` mentions."""
         return self._read("SELECT entity, position, surface FROM mentions WHERE position=?", (position,))
+
+    def entity_kinds(self) -> dict[int, str]:
+        """Entity id → ``class`` or ``individual``."""
+        return dict(self._read("SELECT id, kind FROM entities"))
 
     def entity_count(self) -> int:
         return int(self._read("SELECT COALESCE(MAX(id), 0) FROM entities")[0][0])

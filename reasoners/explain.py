@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from scientia.common.errors import InvalidArgumentError
 
 from .base import INFERRED_ONTOLOGY
+from .provenance import Statements, no_statements
 from .render import display_name, render_expression
 from .swrl import property_chains
 
@@ -38,8 +39,9 @@ def _is_inferred(world, s: int, p: int, o: int) -> bool:
     return bool(rows) and all(c == _inferred_graph(world) for (c,) in rows)
 
 
-def explain_individual(world, iri: str) -> list[Explanation]:
-    """Every type and object property value of the individual, inferred ones with their reasons."""
+def explain_individual(world, iri: str, statements: Statements = no_statements) -> list[Explanation]:
+    """Every type and object property value of the individual, inferred ones with their reasons,
+    asserted ones with the sentences stating them where ``statements`` knows."""
     import owlready2
 
     individual = world[iri]
@@ -50,11 +52,13 @@ def explain_individual(world, iri: str) -> list[Explanation]:
     for cls in sorted(_types(individual), key=display_name):
         inferred = _is_inferred(world, individual.storid, rdf_type, cls.storid)
         fact = f"{display_name(individual)} is a {display_name(cls)}"
-        explanations.append(Explanation(fact, inferred, why_type(world, individual, cls) if inferred else []))
+        explanations.append(Explanation(fact, inferred, why_type(world, individual, cls) if inferred
+                                        else statements(individual.iri, "is-a", cls.iri)))
     for prop, value in _object_values(world, individual):
         inferred = _is_inferred(world, individual.storid, prop.storid, value.storid)
         fact = f"{display_name(individual)} {display_name(prop)} {display_name(value)}"
-        explanations.append(Explanation(fact, inferred, _why_value(world, individual, prop, value) if inferred else []))
+        explanations.append(Explanation(fact, inferred, _why_value(world, individual, prop, value) if inferred
+                                        else statements(individual.iri, prop.name, value.iri)))
     return explanations
 
 

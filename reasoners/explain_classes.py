@@ -22,7 +22,7 @@ from scientia.common.errors import InvalidArgumentError
 from .base import INFERRED_GRAPH, OWL, RDF, RDFS
 from .explain import Explanation
 from .manchester import manchester, rdf_list_members
-from .provenance import statements
+from .provenance import Statements, no_statements
 from .render import local_name
 
 if TYPE_CHECKING:
@@ -84,9 +84,10 @@ class _ClassGraph:
         return {str(p)[len(OWL):]: o for p, o in self.dataset.predicate_objects(node) if str(p).startswith(OWL)}
 
 
-def explain_class(dataset: Dataset, iri: str) -> list[Explanation]:
-    """Each named superclass and equivalent class of ``iri``, inferred ones with their reasons;
-    and, where the class is unsatisfiable, why."""
+def explain_class(dataset: Dataset, iri: str, statements: Statements = no_statements) -> list[Explanation]:
+    """Each named superclass and equivalent class of ``iri``, inferred ones with their reasons,
+    asserted ones with the sentences stating them where ``statements`` knows; and, where the class
+    is unsatisfiable, why."""
     from rdflib import URIRef
 
     graph = _ClassGraph(dataset)
@@ -102,7 +103,7 @@ def explain_class(dataset: Dataset, iri: str) -> list[Explanation]:
             explanations.append(Explanation(f"{name} is unsatisfiable (⊑ Nothing)", True, _why_unsatisfiable(graph, cls)))
             continue
         inferred = graph.inferred_only((cls, graph.sub_class_of, sup))
-        reasons = _why_subsumed(graph, cls, sup) if inferred else statements(dataset, cls, graph.sub_class_of, sup)
+        reasons = _why_subsumed(graph, cls, sup) if inferred else statements(str(cls), "is-a", str(sup))
         explanations.append(Explanation(f"{name} ⊑ {graph.name(sup)}", inferred, reasons))
     for other in sorted({o for o in dataset.objects(cls, graph.equivalent) if isinstance(o, URIRef) and o != cls}, key=graph.name):
         if other == graph.nothing:

@@ -20,6 +20,7 @@ from .description_logic import HermitReasoner, PelletReasoner
 from .explain import Explanation, explain_individual
 from .loading import load_ontologies
 from .owl_rl import OwlRlReasoner, check_consistency
+from .provenance import Statements, no_statements
 from .sparql import SparqlAnswer, run_query
 
 __all__ = ["KnowledgeBase", "REASONERS", "REASONER_HELP", "REASONER_NAMES", "ReasonerName", "AUTO_DL_LIMIT"]
@@ -122,7 +123,7 @@ class KnowledgeBase:
         """Answer a SPARQL 1.1 query over the stored graph (what :meth:`reason` saved)."""
         return run_query(self.dataset(), query)
 
-    def explain(self, iri: str) -> list[Explanation]:
+    def explain(self, iri: str, statements: Statements = no_statements) -> list[Explanation]:
         """Why a class has its inferred superclasses (or is unsatisfiable), or why an individual
         has its inferred types and property values. ``iri`` may be a prefixed name as query tables
         print it (``pizza:PolloAdAstra``)."""
@@ -132,8 +133,8 @@ class KnowledgeBase:
         dataset = self.dataset()
         iri = expand_name(iri, {prefix: str(namespace) for prefix, namespace in dataset.store.namespaces()})
         if is_class(dataset, iri):
-            return explain_class(dataset, iri)
-        return explain_individual(self.world, iri)
+            return explain_class(dataset, iri, statements)
+        return explain_individual(self.world, iri, statements)
 
     def dataset(self):
         """The stored graph as a read-only rdflib Dataset (opened once)."""

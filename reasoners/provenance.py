@@ -1,32 +1,23 @@
-"""Where an asserted fact comes from, when its graph says: OWL axiom annotations
-(``owl:Axiom`` with ``owl:annotatedSource/Property/Target``) carrying scientia's provenance
-properties, as the graph extracted from a corpus writes them for every fact
-(:mod:`scientia.indexers.extraction.owl_writer`)."""
+"""Where an asserted fact comes from, when the index knows: the sentence a fact extracted from
+the corpus was read from (:mod:`scientia.indexers.extraction`), kept in the knowledge tables
+beside the graph. The explanations ask through a :data:`Statements` lookup, so they need not
+know where the index keeps it."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-__all__ = ["statements", "VOCABULARY"]
+__all__ = ["Statements", "no_statements", "describe_statement"]
 
-VOCABULARY = "https://w3id.org/scientia/vocab#"  # the extraction's provenance properties
-_OWL = "http://www.w3.org/2002/07/owl#"
+# (subject IRI, relation, object IRI) → lines saying which sentences state it; relation is
+# "is-a" for rdfs:subClassOf and rdf:type, else the extracted relation's name
+Statements = Callable[[str, str, str], list[str]]
 
 
-def statements(dataset: Any, subject: Any, predicate: Any, target: Any) -> list[str]:
-    """One line per sentence stating ``subject predicate target``: the document, the sentence,
-    the rule that read it and the fact's confidence. Empty for a fact with no provenance."""
-    from rdflib import URIRef
+def no_statements(subject: str, relation: str, target: str) -> list[str]:
+    return []
 
-    source, prop, annotated = (URIRef(_OWL + name) for name in ("annotatedSource", "annotatedProperty", "annotatedTarget"))
-    lines = []
-    for axiom in set(dataset.subjects(source, subject)):
-        if (axiom, prop, predicate) not in dataset or (axiom, annotated, target) not in dataset:
-            continue
-        values = {str(p)[len(VOCABULARY):]: str(o) for p, o in dataset.predicate_objects(axiom) if str(p).startswith(VOCABULARY)}
-        if "sourceSentence" not in values:
-            continue
-        lines.append(f'stated in document {values.get("sourceDocument", "?")} (characters {values.get("sourceStart", "?")}–'
-                     f'{values.get("sourceEnd", "?")}): "{values["sourceSentence"].strip()}" '
-                     f'[{values.get("extractionRule", "?")}, confidence {values.get("confidence", "?")}]')
-    return sorted(lines)
+
+def describe_statement(document: str, start: int, end: int, sentence: str, rule: str, confidence: float) -> str:
+    return (f'stated in document {document} (characters {start}–{end}): "{sentence.strip()}" '
+            f"[{rule}, confidence {confidence:.2f}]")

@@ -33,6 +33,14 @@ _VAGUE_HEADS = frozenset(
     "year day level percent % result effect study".split()
 )
 MAX_WORDS = 6
+# Section headings of structured abstracts, which a parser folds into the next noun phrase
+# ("RESULTS NSCLC", "CONCLUSION Treatment")
+_HEADINGS = frozenset(
+    "abstract background introduction objective objectives aim aims purpose context design setting settings "
+    "participants patients interventions intervention methods method materials results result findings conclusion "
+    "conclusions interpretation discussion main outcome outcomes measures measure data collection analysis summary "
+    "significance importance evidence acquisition synthesis sources study selection extraction".split()
+)
 
 
 def entity_key(label: str) -> str:
@@ -58,8 +66,13 @@ def _clean(span) -> tuple[int, int] | None:
     for index, token in enumerate(tokens):
         if token.tag_ == "POS" and index < len(tokens) - 1:  # "Saturn's rings": the possessor goes
             first = index + 1
+    root_index = span.root.i - span.start
+    for index in range(first, root_index):  # "mozzarella and tomato sauce", "crisp, airy crust": the last conjunct
+        if tokens[index].pos_ == "CCONJ" or tokens[index].text == ",":
+            first = index + 1
     while first < len(tokens) - 1 and (
-        tokens[first].pos_ in _DROPPED_LEADING_POS
+        tokens[first].text.isupper() and tokens[first].lower_ in _HEADINGS
+        or tokens[first].pos_ in _DROPPED_LEADING_POS
         or tokens[first].lower_ in _VAGUE_MODIFIERS
         or tokens[first].tag_ in ("JJS", "JJR", "RBS", "RBR", "PRP$")
     ):
@@ -73,8 +86,14 @@ def _clean(span) -> tuple[int, int] | None:
         return None
     if len(kept) > MAX_WORDS or not kept or kept[0].i > root.i or kept[-1].i < root.i:
         return None
-    if len(kept) == 1 and (root.lemma_.lower() in _VAGUE_HEADS or len(root.text) < 2 or root.is_stop):
+    if len(kept) == 1 and (root.lemma_.lower() in _VAGUE_HEADS or len(root.text) < 2 or root.is_stop
+                           or root.text.isupper() and root.lower_ in _HEADINGS):
         return None
+    doc = span.doc
+    after, before = kept[-1].i + 1, kept[0].i - 1
+    if after < len(doc) and doc[after].text == "-" and not kept[-1].whitespace_ \
+            or before >= 0 and doc[before].text == "-" and not doc[before].whitespace_:
+        return None  # a piece of a hyphenated word ("cross" of "cross-talk")
     return kept[0].i, kept[-1].i
 
 
@@ -82,9 +101,15 @@ def _span_entity(doc, first: int, last: int, root, kind: EntityKind) -> SpanEnti
     start, end = doc[first].idx, doc[last].idx + len(doc[last].text)
     label = doc.text[start:end].strip()
     key = entity_key(label)
-    if not key or not any(ch.isalpha() for ch in key):
+    if not key or not any(ch.isalpha() for ch in key) or not _well_formed(label):
         return None
     return SpanEntity(ExtractedEntity(key, label, kind), first, last, root.i, start, end)
+
+
+def _well_formed(label: str) -> bool:
+    """A label a person would write: it starts with a letter or digit and its brackets pair up
+    (a chunk cut inside "(Eed)-deficient ES cells" or "PSC-CTRs" is not)."""
+    return label[:1].isalnum() and label.count("(") == label.count(")") and label.count("[") == label.count("]")
 
 
 def sentence_entities(sentence) -> list[SpanEntity]:

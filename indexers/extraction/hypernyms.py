@@ -130,8 +130,8 @@ def head_noun_facts(sentence, entities: list[SpanEntity]) -> tuple[list[Extracte
     classes: list[ExtractedEntity] = []
     facts: list[ExtractedFact] = []
     for span in entities:
-        if span.entity.kind != "concept" or span.first == span.last:
-            continue
+        if span.entity.kind != "concept" or span.first == span.last or doc[span.root].pos_ != "NOUN":
+            continue  # a proper noun's head is a name, not a class ("Pizza marinara")
         if doc[span.first].lower_ in _NON_INTERSECTIVE or doc[span.first].lower_.split("-")[0] in _NON_INTERSECTIVE:
             continue
         root = doc[span.root]

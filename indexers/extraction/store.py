@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..sqlite_files import open_read_only
-from .facts import DocumentExtraction, ExtractedEntity, ExtractedFact
+from .facts import CO_OCCURS, DocumentExtraction, ExtractedEntity, ExtractedFact
 
 __all__ = ["ExtractionStore", "EXTRACTION_FILE"]
 
@@ -54,8 +54,9 @@ class ExtractionStore:
                                  [(document, e.key, e.label, e.kind) for e in extraction.entities])
             self._db.executemany(
                 "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(document, f.subject, f.relation, f.object, f.rule, f.confidence, f.start, f.end, f.sentence)
-                 for f in extraction.facts],
+                # a co-occurrence's sentence is not kept: they are most facts, and the span finds it
+                [(document, f.subject, f.relation, f.object, f.rule, f.confidence, f.start, f.end,
+                  "" if f.relation == CO_OCCURS else f.sentence) for f in extraction.facts],
             )
 
     def delete(self, documents: Iterable[str]) -> int:
