@@ -55,7 +55,7 @@ def sparql(
     from scientia.reasoners.sparql_results import serialize
 
     graph = _graph_file(index)
-    with SparqlPool(1) as pool:  # a worker process, stopped at the deadline
+    with SparqlPool(1, replace=False) as pool:  # a worker process, stopped at the deadline
         answer = pool.run(graph, query, QueryBudget(timeout, max_rows))
     chosen = "json" if as_json else result_format
     if chosen is None:

@@ -119,10 +119,13 @@ class SparqlPool:
     Python to import rdflib. Thread-safe: a server's request threads share one pool.
     """
 
-    def __init__(self, processes: int = 2) -> None:
+    def __init__(self, processes: int = 2, replace: bool = True) -> None:
+        """``replace``: start a worker in the place of one stopped at its query's deadline (a
+        server goes on answering; a command that asks one query does not need another)."""
         if processes < 1:
             raise ValueError("a SPARQL pool needs at least one process")
         self.processes = processes
+        self._replace = replace
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._starting = 0
@@ -225,7 +228,7 @@ class SparqlPool:
         worker.kill()
         with self._changed:
             self._busy.discard(worker)
-            replace = not self._closed
+            replace = self._replace and not self._closed
         if replace:
             self._start_one()
 

@@ -193,8 +193,8 @@ def test_a_sparql_query_past_its_budget_is_stopped_from_the_cli(demo_index: Path
     elapsed = time.monotonic() - started
     assert result.exit_code == 2 and "stopped at its time budget of 2 s" in result.stderr, result.output
     assert elapsed < 8
-    # The worker that ran it is killed at the deadline; the replacement the pool starts then is
-    # stopped when the command closes the pool, once it has started (a second on a loaded machine).
+    # The worker that ran it is killed at the deadline (and the command, which asks no more, starts
+    # none in its place); on a loaded machine it may take a moment to be gone.
     gone_by = time.monotonic() + 3.0
     while not sparql_workers() <= before and time.monotonic() < gone_by:
         time.sleep(0.1)
