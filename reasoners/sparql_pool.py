@@ -91,10 +91,13 @@ class _Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([self._replies], [], [], remaining)
-            if not ready:
+            try:
+                ready, _, _ = select.select([self._replies], [], [], remaining)
+                chunk = os.read(self._replies, min(missing, 1 << 20)) if ready else None
+            except (OSError, ValueError):  # the pool closed the pipe meanwhile (it is stopping)
+                raise _WorkerGone from None
+            if chunk is None:
                 raise TimeoutError
-            chunk = os.read(self._replies, min(missing, 1 << 20))
             if not chunk:
                 raise _WorkerGone
             chunks.append(chunk)
