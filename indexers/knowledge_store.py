@@ -185,14 +185,18 @@ class KnowledgeStore:
 
     def facts(self) -> list[StoredFact]:
         """Every extracted fact (none in an index built before extraction existed)."""
-        if not self._read("SELECT name FROM sqlite_master WHERE type='table' AND name='facts'"):
+        if not self._has_facts():
             return []
         return [StoredFact(*row) for row in self._read(f"SELECT {_FACT_COLUMNS} FROM facts")]
 
+    def _has_facts(self) -> bool:
+        """False for an index built before extraction existed (its tables have no facts)."""
+        return bool(self._read("SELECT name FROM sqlite_master WHERE type='table' AND name='facts'"))
+
     def statements(self, subject_iri: str, relation: str, object_iri: str) -> list[StoredFact]:
         """The extracted fact ``subject relation object`` (by IRIs), with its strongest statement."""
-        if not self._read("SELECT name FROM sqlite_master WHERE type='table' AND name='facts'"):
-            return []  # an index built before extraction existed
+        if not self._has_facts():
+            return []
         return [StoredFact(*row) for row in self._read(
             f"SELECT {', '.join('f.' + c for c in _FACT_COLUMNS.split(', '))} FROM facts f "
             "JOIN entities s ON s.id = f.subject JOIN entities o ON o.id = f.object "

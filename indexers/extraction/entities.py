@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..linking import normalize_words
 from .facts import EntityKind, ExtractedEntity
 
-__all__ = ["SpanEntity", "entity_key", "sentence_entities", "acronym_aliases", "NUMERIC_ENTITY_TYPES"]
+__all__ = ["SpanEntity", "entity_key", "sentence_entities", "acronym_aliases", "with_conjuncts", "NUMERIC_ENTITY_TYPES"]
 
 # Named-entity types that are values, not things (OntoNotes labels)
 NUMERIC_ENTITY_TYPES = frozenset({"CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY", "DATE", "TIME"})
@@ -104,6 +104,15 @@ def _span_entity(doc, first: int, last: int, root, kind: EntityKind) -> SpanEnti
     if not key or not any(ch.isalpha() for ch in key) or not _well_formed(label):
         return None
     return SpanEntity(ExtractedEntity(key, label, kind), first, last, root.i, start, end)
+
+
+def with_conjuncts(tokens) -> list:
+    """Each token followed by the tokens coordinated after it ("Mars and Venus": Mars, Venus)."""
+    found = []
+    for token in tokens:
+        found.append(token)
+        found += [t for t in token.conjuncts if t.i > token.i]
+    return found
 
 
 def _well_formed(label: str) -> bool:

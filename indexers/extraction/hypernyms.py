@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .entities import SpanEntity, entity_key
+from .entities import SpanEntity, entity_key, with_conjuncts
 from .facts import IS_A, ExtractedEntity, ExtractedFact
 
 __all__ = ["is_a_facts", "head_noun_facts", "RULE_CONFIDENCE"]
@@ -39,10 +39,6 @@ _NON_INTERSECTIVE = frozenset(
     "former alleged fake false pseudo potential putative possible probable apparent so-called would-be mock ex "
     "non anti candidate proposed presumed suspected hypothetical virtual artificial".split()
 )
-
-
-def _conjuncts(token) -> list:
-    return [token, *[t for t in token.conjuncts if t.i > token.i]]
 
 
 class _Sentence:
@@ -64,13 +60,12 @@ class _Sentence:
         parent = self.entity(parent_token)
         if parent is None:
             return
-        for head in children:
-            for token in _conjuncts(head):
-                child = self.entity(token)
-                if child is not None and child is not parent:
-                    fact = self.fact(child, parent, rule)
-                    if fact is not None:
-                        yield fact
+        for token in with_conjuncts(children):
+            child = self.entity(token)
+            if child is not None and child is not parent:
+                fact = self.fact(child, parent, rule)
+                if fact is not None:
+                    yield fact
 
 
 def is_a_facts(sentence, entities: list[SpanEntity]) -> list[ExtractedFact]:

@@ -48,7 +48,6 @@ class _Writer:
     def __init__(self, out) -> None:
         self.out = out
         self.blank = 0
-        self.triples = 0
 
     def node(self) -> str:
         self.blank += 1
@@ -56,7 +55,6 @@ class _Writer:
 
     def triple(self, s: str, p: str, o: str) -> None:
         self.out.write(f"{s} <{p}> {o} .\n")
-        self.triples += 1
 
 
 def write_ntriples(graph: CorpusGraph, path: Path, given: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from multiprocessing import get_context
 from typing import Any
 
@@ -121,13 +122,9 @@ def extract_documents(documents: list[Document], method: ExtractionMethod = "par
         return results
     # spawn, not fork: the parent may hold torch's and FAISS's threads
     with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as pool:
-        for batch, found in zip(_batches(documents), pool.map(extract_batch, _batches(documents), _repeat(method)), strict=True):
+        for batch, found in zip(_batches(documents), pool.map(extract_batch, _batches(documents), repeat(method)), strict=True):
             results += found
             if advance is not None:
                 advance(len(batch))
     return results
 
-
-def _repeat(value: Any) -> Iterable[Any]:
-    while True:
-        yield value

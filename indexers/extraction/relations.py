@@ -14,7 +14,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from .entities import SpanEntity
+from .entities import SpanEntity, with_conjuncts
 from .facts import CO_OCCURS, ExtractedFact
 
 __all__ = ["verb_facts", "co_occurrence_facts", "RELATION_CONFIDENCE", "CO_OCCURRENCE_CONFIDENCE", "MAX_CO_OCCURRING"]
@@ -34,14 +34,6 @@ _HEDGES = frozenset({"may", "might", "could", "would", "should"})
 _RELATIVE = frozenset({"that", "which", "who", "whom", "whose"})
 
 
-def _expand(tokens) -> list:
-    found = []
-    for token in tokens:
-        found.append(token)
-        found += [t for t in token.conjuncts if t.i > token.i]
-    return found
-
-
 def _subjects(verb) -> tuple[list, str]:
     children = list(verb.children)
     if verb.dep_ not in _VERBAL_ROLES:
@@ -54,9 +46,9 @@ def _subjects(verb) -> tuple[list, str]:
     if active:
         if active[0].lower_ in _RELATIVE and verb.dep_ == "relcl":
             return [verb.head], "svo:clause"
-        return _expand(active), "svo"
+        return with_conjuncts(active), "svo"
     if agents:
-        return _expand(agents), "svo:passive"
+        return with_conjuncts(agents), "svo:passive"
     if verb.dep_ == "acl" and verb.tag_ == "VBG":  # "the energy reaching Earth"
         return [verb.head], "svo:clause"
     if verb.dep_ == "relcl" and not passive and verb.tag_ != "VBN":  # a VBN clause with no agent is a passive
@@ -71,10 +63,10 @@ def _objects(verb, rule: str) -> list[tuple[Any, str, str]]:
     children = list(verb.children)
     found: list[tuple[Any, str, str]] = []
     if rule == "svo:passive":
-        found += [(t, "", rule) for t in _expand([c for c in children if c.dep_ == "nsubjpass"])]
+        found += [(t, "", rule) for t in with_conjuncts([c for c in children if c.dep_ == "nsubjpass"])]
     if verb.dep_ == "acl" and verb.tag_ == "VBN":  # "a journal published by AIP": the journal is the object
         found += [(verb.head, "", rule)]
-    direct = [(t, "", rule) for t in _expand([c for c in children if c.dep_ in ("dobj", "obj")])]
+    direct = [(t, "", rule) for t in with_conjuncts([c for c in children if c.dep_ in ("dobj", "obj")])]
     found += direct
     if rule == "svo:passive" or direct:
         # A passive's prepositions, and those of a verb that has its object, say how, when or
@@ -83,7 +75,7 @@ def _objects(verb, rule: str) -> list[tuple[Any, str, str]]:
         # 5 of those 6 beside a direct object or in a passive.
         return found
     for preposition in (c for c in children if c.dep_ == "prep" and c.lower_ not in _ADJUNCT_PREPOSITIONS):
-        for target in _expand([c for c in preposition.children if c.dep_ == "pobj"]):
+        for target in with_conjuncts([c for c in preposition.children if c.dep_ == "pobj"]):
             found.append((target, f"_{preposition.lower_}", "svo:preposition" if rule == "svo" else rule))
     return found
 
@@ -103,7 +95,7 @@ def verb_facts(sentence, entities: list[SpanEntity]) -> list[ExtractedFact]:
             continue  # handled below as a passive with its agent
         agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
         if verb.dep_ == "acl" and verb.tag_ == "VBN" and agents:
-            subject_tokens, rule = _expand(agents), "svo:passive"
+            subject_tokens, rule = with_conjuncts(agents), "svo:passive"
         lemma = verb.lemma_.lower()
         for subject_token in subject_tokens:
             subject = by_token.get(subject_token.i)
