@@ -168,6 +168,8 @@ bench-extracted: setup
 	done
 	$(SCIENTIA) index build samples/corpus.jsonl -o bench-out/samples-kg --extract-knowledge -q
 	$(PY) -m scientia.benchmarks.graph_quality pizza bench-out/samples-kg samples/pizza.ttl benchmarks/results/graph-quality > /dev/null
+	$(PY) -m scientia.benchmarks.walk_sweep benchmarks/results/multihop \
+	  bench-out/musique-train100-kg=$(SHARED)/musique-train100 bench-out/hotpotqa-train100-kg=$(SHARED)/hotpotqa-train100
 
 clean:
 	rm -rf demo-index demo-extracted bench-out .pytest_cache

@@ -178,12 +178,25 @@ class Engine:
         restriction = self._restriction(filters)
         wanted = max(k, reranker.depth) if reranker else k
         searched = max(wanted, depth)
-        per_signal = self._rank(names, queries, searched, restriction)
-        fused = [self._hits({name: per_signal[name][i] for name in names}, wanted, fusion, searched)
-                 for i in range(len(queries))]
+        refiners = self._refiners(names, fusion)
+        per_signal = self._rank(tuple(name for name in names if name not in refiners), queries, searched, restriction)
+        rankings = [self._fused({name: found[i] for name, found in per_signal.items()}, fusion, searched)
+                    for i in range(len(queries))]
+        for name in refiners:
+            per_signal[name] = self.signal(name).refine(queries, rankings, searched, restriction)
+            rankings = [_led_by(result.ranking, ranking) for result, ranking in zip(per_signal[name], rankings, strict=True)]
+        fused = [self._hits({name: per_signal[name][i] for name in names}, rankings[i], wanted) for i in range(len(queries))]
         if reranker is None:
             return fused
         return [reranker.rerank(query, hits)[:k] for query, hits in zip(queries, fused, strict=False)]
+
+    def _refiners(self, names: tuple[str, ...], fusion: str) -> list[str]:
+        """The mode's signals that re-rank the others' fused ranking (:attr:`Signal.refines_fusion`).
+        Alone in a mode, such a signal ranks as any other; so it does under a learned fusion,
+        which was fitted on every signal's run side by side."""
+        if len(names) == 1 or fusion == "learned":
+            return []
+        return [name for name in names if self.signal(name).refines_fusion]
 
     def _rank(self, names: tuple[str, ...], queries: list[str], depth: int, restriction: Restriction) -> dict[str, list[SignalResult]]:
         """Each signal's results. The mode's other signals rank in pool threads while the first
@@ -245,7 +258,11 @@ class Engine:
         relative weight, floor) and how much of the query each could read (``coverage``, default
         1). ``depth``: how many documents each signal was asked for; a ranking that long was cut
         there (unknown depth: every ranking counts as cut). ``weights``: a signal's weight where
-        its result gave one (:attr:`SignalResult.weight`). One signal's ranking stands as is."""
+        its result gave one (:attr:`SignalResult.weight`); a signal weighing nothing is left out (its
+        evidence is still told). One signal's ranking stands as is."""
+        weights = weights or {}
+        rankings = {name: ranking for name, ranking in rankings.items()
+                    if _weight(weights.get(name), SIGNALS[name].weight) > 0} or rankings
         if len(rankings) == 1:
             return list(next(iter(rankings.values())))
         return cast(Ranking, fuse(fusion, Engine.signal_runs(rankings, coverage, depth, weights)))  # positions in, positions out
@@ -262,11 +279,13 @@ class Engine:
             for name, ranking in rankings.items()
         }
 
-    def _hits(self, results: dict[str, SignalResult], k: int, fusion: str, depth: int) -> list[Hit]:
-        fused = self.fuse_rankings({name: result.ranking for name, result in results.items()}, self.fusion(fusion),
-                                   {name: result.coverage for name, result in results.items()}, depth,
-                                   {name: result.weight for name, result in results.items()})
-        top = fused[:k]
+    def _fused(self, results: Mapping[str, SignalResult], fusion: str, depth: int) -> Ranking:
+        return self.fuse_rankings({name: result.ranking for name, result in results.items()}, self.fusion(fusion),
+                                  {name: result.coverage for name, result in results.items()}, depth,
+                                  {name: result.weight for name, result in results.items()})
+
+    def _hits(self, results: dict[str, SignalResult], ranking: Ranking, k: int) -> list[Hit]:
+        top = ranking[:k]
         shown = {position for position, _ in top}  # a chain is told only for a hit (the walk's are made on demand)
         evidence = {
             name: {
@@ -330,6 +349,15 @@ def _check_arguments(queries: list[str], k: int, fusion: str) -> None:
             raise InvalidArgumentError("empty query")
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidArgumentError(f"query of {len(query):,} characters exceeds the limit of {MAX_QUERY_CHARS:,}")
+
+
+def _led_by(leading: Ranking, fused: Ranking) -> Ranking:
+    """``leading`` (a refining signal's ranking), then the documents of ``fused`` it left out, in
+    their fused order, scored 0: the refining signal did not reach them."""
+    if not leading:
+        return fused
+    ranked = {position for position, _ in leading}
+    return list(leading) + [(position, 0.0) for position, _ in fused if position not in ranked]
 
 
 def _weight(given: float | None, declared: float) -> float:

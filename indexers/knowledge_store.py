@@ -215,6 +215,11 @@ class KnowledgeStore:
         """``(entity, position, surface)`` of every entity the document at ``position`` mentions."""
         return self._read("SELECT entity, position, surface FROM mentions WHERE position=?", (position,))
 
+    def surface(self, entity: int, position: int) -> str:
+        """The words by which the document at ``position`` mentions ``entity`` ("" if it does not)."""
+        rows = self._read("SELECT surface FROM mentions WHERE position=? AND entity=? LIMIT 1", (position, entity))
+        return rows[0][0] if rows else ""
+
     def entity_kinds(self) -> dict[int, str]:
         """Entity id → ``class`` or ``individual``."""
         return dict(self._read("SELECT id, kind FROM entities"))

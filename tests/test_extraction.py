@@ -213,3 +213,62 @@ def test_the_walk_ranks_as_the_exact_personalized_pagerank(extracted_index: Path
             assert found[0][0] == int(expected[0])
             transition = np.eye(len(exact) + walk.entities) - walk.system.toarray()  # αPᵀ: columns sum to α or 0
             assert set(np.round(transition.sum(axis=0), 6)) <= {0.0, DAMPING}  # float32
+
+
+# Pages about films, their directors and the directors' spouses, as in HotpotQA: a question about
+# "the director of Nightfall Express" is answered by a page that never names the film.
+FILM_PAGES = [
+    ("Nightfall Express", "Marta Oyelaran directed Nightfall Express, a 1987 thriller film shot in Lisbon."),
+    ("Marta Oyelaran", "Marta Oyelaran is a Nigerian film director. She is married to the composer Tobias Wrenfield."),
+    ("Tobias Wrenfield", "Tobias Wrenfield is an English composer of film scores and chamber music."),
+    ("Silver Harbour", "Silver Harbour is a 1992 drama film directed by Ingrid Solberg. It follows a fishing family."),
+    ("Ingrid Solberg", "Ingrid Solberg is a Norwegian film director. She is married to the painter Anders Holmlund."),
+    ("Anders Holmlund", "Anders Holmlund is a Swedish painter known for his seascapes."),
+    ("Copper Valley", "Copper Valley is a 2001 western film directed by Ramon Castellanos. It was filmed in Sonora."),
+    ("Ramon Castellanos", "Ramon Castellanos is a Mexican film director. He is married to the actress Lucia Ferrante."),
+    ("Lucia Ferrante", "Lucia Ferrante is an Italian actress of stage and screen."),
+    ("Registry office", "A registry office records marriages. Its director records who is the spouse of whom."),
+    ("Film director", "A film director controls a film's artistic aspects. Many a director's spouse also works in film."),
+    ("Thriller film", "A thriller film keeps its audience in suspense. Directors of thrillers often work with a composer."),
+]
+
+
+@pytest.mark.slow
+def test_over_pages_the_walk_reranks_the_fused_ranking_and_reaches_the_second_hop(tmp_path: Path):
+    import numpy as np
+
+    from scientia.engine import Engine
+    from scientia.engine.signals.knowledge_walk import DAMPING, PASSAGE_SEEDS, PASSAGE_SHARE
+
+    corpus = write_jsonl(tmp_path / "films.jsonl", [{"id": title.lower().replace(" ", "-"), "title": title, "text": text}
+                                                     for title, text in FILM_PAGES])
+    index = tmp_path / "index"
+    process = scientia("index", "build", corpus, "-o", index, "--extract-knowledge", "-q")
+    assert process.returncode == 0, process.stderr
+    query = "Who is the spouse of the director of Nightfall Express?"
+    with Engine.open(index) as engine:
+        walk = engine.signal("knowledge")
+        assert walk.linked_pages >= 0.25 and walk.refines_fusion  # each director's page is named by a film's
+        hits = engine.search(query, k=len(FILM_PAGES))
+        assert {hit.id for hit in hits[:2]} == {"nightfall-express", "marta-oyelaran"}
+        chain = next(hit for hit in hits if hit.id == "marta-oyelaran").signals["knowledge"].chain
+        assert chain[0] == 'query names "Nightfall Express" → Nightfall Express'
+        assert chain[1].startswith("Marta Oyelaran direct Nightfall Express (svo") and "shot in Lisbon" in chain[1]
+        assert chain[2] == 'document mentions "Marta Oyelaran"'
+
+        # the mode's ranking is the walk restarted from the query's entities and from the fused
+        # ranking's head, each passage by its fused score
+        fused = engine.search(query, k=len(FILM_PAGES), mode="hybrid")
+        assert "marta-oyelaran" not in {hit.id for hit in fused[:3]}  # what the text signals alone miss
+        position_of = {document.id: position for position, document in engine.store.live_documents()}
+        passages = [(position_of[hit.id], hit.score) for hit in fused]
+        restart = walk.restart(walk.link(query), passages)
+        head = np.zeros_like(restart)
+        for position, score in passages[:PASSAGE_SEEDS]:
+            head[walk.entities + position] = score
+        assert restart == pytest.approx((1 - PASSAGE_SHARE) * walk.restart(walk.link(query)) + PASSAGE_SHARE * head / head.sum())
+        exact = np.linalg.solve(walk.system.toarray().astype(np.float64), (1 - DAMPING) * restart)[walk.entities:]
+        reached = [hit for hit in hits if hit.score > 0]
+        assert len(reached) >= 3 and [hit.score for hit in reached] == pytest.approx(
+            [float(exact[position_of[hit.id]]) for hit in reached], abs=3e-3 * float(np.linalg.norm(exact)) + 1e-9)
+        assert [hit.id for hit in engine.search(query, k=2, fusion="rrf")] == [hit.id for hit in hits[:2]]

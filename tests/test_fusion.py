@@ -224,6 +224,26 @@ def test_engine_fuses_adaptively_by_default_with_each_signals_floor_and_coverage
     assert cut[3] == pytest.approx(2 / 11 * 0.0 + 1 / 11 * 2 / 6 + 8 / 11 * 1.0)
 
 
+
+def test_a_signal_weighing_nothing_is_left_out_of_the_fusion():
+    from scientia.engine import Engine
+
+    rankings = {"dense": [(1, 0.9), (2, 0.5), (3, 0.1)], "lexical": [(2, 6.0), (4, 2.0)], "knowledge": [(5, 0.5)]}
+    without = {name: ranking for name, ranking in rankings.items() if name != "knowledge"}
+    for fusion in ("adaptive", "wsum", "rrf"):
+        fused = Engine.fuse_rankings(rankings, fusion, depth=100, weights={"knowledge": 0.0})
+        assert fused == Engine.fuse_rankings(without, fusion, depth=100)  # document 5 is not brought in
+    assert Engine.fuse_rankings({"dense": rankings["dense"]}, weights={"dense": 0.0}) == rankings["dense"]
+
+
+def test_a_refining_signals_ranking_leads_and_the_fused_documents_it_left_out_follow():
+    from scientia.engine.engine import _led_by
+
+    fused = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6)]
+    assert _led_by([(3, 0.5), (7, 0.2), (1, 0.1)], fused) == [(3, 0.5), (7, 0.2), (1, 0.1), (2, 0.0), (4, 0.0)]
+    assert _led_by([], fused) == fused  # it ranked nothing: the fused ranking stands
+
+
 # -- learned fusion ----------------------------------------------------------------------------
 
 def _example(relevant: str, lexical_first: str, dense_first: str):

@@ -6,6 +6,11 @@ common scale before fusing (``normalization``, a name in
 :data:`scientia.engine.fusion.NORMALIZATIONS`) and the least score it can give
 (``score_floor``, for the adaptive fusion). The engine asks the registered signals
 (:data:`SIGNALS`) and knows none of them by name.
+
+A signal may instead re-rank what the others found (``refines_fusion``): the engine fuses the
+mode's other signals first and hands each query's fused ranking to :meth:`Signal.refine`, whose
+ranking then leads the mode's (the knowledge walk over an extracted graph restarts from the fused
+ranking's best passages as well as from the query's entities, as HippoRAG 2 does).
 """
 
 from __future__ import annotations
@@ -89,6 +94,9 @@ class Signal(ABC):
     score_floor: ClassVar[float | None] = None
     # Open it when a server starts, not at its first request (a model that takes seconds to load).
     preload: ClassVar[bool] = False
+    # Whether the signal re-ranks the fused ranking of the mode's other signals (see refine); an
+    # instance may say so where the class does not (the knowledge signal, over an extracted graph).
+    refines_fusion: bool = False
 
     @classmethod
     @abstractmethod
@@ -98,6 +106,13 @@ class Signal(ABC):
     @abstractmethod
     def rank(self, queries: list[str], depth: int, restriction: Restriction | None = None) -> list[SignalResult]:
         """The top ``depth`` documents of each query that ``restriction`` permits, best first."""
+
+    def refine(self, queries: list[str], fused: list[Ranking], depth: int,
+               restriction: Restriction | None = None) -> list[SignalResult]:
+        """For a signal that ``refines_fusion``: each query's ranking from the mode's other signals'
+        ``fused`` one. The engine ranks first what the result ranks, then the fused documents it
+        left out, in their fused order."""
+        raise NotImplementedError(f"the {self.name} signal does not refine a fused ranking")
 
     def models(self) -> tuple[Any, ...]:
         """The loaded models this signal holds, for a newer generation's signal to reuse

@@ -12,6 +12,23 @@ NeurIPS 2024, arXiv 2405.14831, with damping 0.5 as there). Moving along a link,
 specific entities over generic ones (each link weighed by its target's specificity), so a hub
 such as "patients" does not drain it.
 
+In a mode with the text signals (``hybrid+knowledge``), the walk re-ranks their fused ranking
+(:meth:`KnowledgeWalk.refine`): it restarts from the fused ranking's best passages as well as
+from the query's entities (HippoRAG 2, Gutiérrez et al., ICML 2025, arXiv 2502.14802, seeds the
+walk with the dense retriever's passages beside the query's entities), and its ranking is the
+mode's. A question's first passage is then one the text found, and the walk reaches the second
+through the entity the first names ("the director of Film X" → the director's page). How much of
+the restart the query's entities get depends on what the corpus is made of: where its documents
+are pages that other documents mention (encyclopedias, wikis: MuSiQue 12% of them, HotpotQA
+17%), the entities a query names are what it asks about, and get most of it. Where they are not
+(SciFact 0.3%, Cranfield and MS MARCO none), a name such as "clpC" is a detail of several
+abstracts: the walk from it ranked them evenly above the one the text rightly ranked first
+(SciFact nDCG@10 0.7198 → 0.6550), the walk from the passages alone moved nDCG@10 by less than
+0.005 either way at twice the latency, and fused beside the text signals the walk from the
+entities lost 0.011 on MS MARCO. There the walk does not refine the ranking and weighs nothing
+in the fusion: it still tells the chains of the hits it reaches, and ranks alone in the
+``knowledge`` mode.
+
 The stationary vector solves (I − αPᵀ)x = (1 − α)s, which SciPy's BiCGSTAB solves in a few
 sparse products (α = 0.5 keeps the system well conditioned). Each hit's chain is the path: query
 entity → fact (with the sentence stating it) → entity → mentioned in this document.
@@ -30,13 +47,14 @@ from scientia.indexers.extraction.owl_writer import ENTITY_NAMESPACE
 from scientia.indexers.knowledge_store import KnowledgeStore, StoredFact
 from scientia.indexers.linking import normalize_words
 
-from .base import Restriction, SignalResult
+from .base import Ranking, Restriction, SignalResult
 from .knowledge import KnowledgeSignal, entity_idf
 
 if TYPE_CHECKING:
     from scientia.indexers.generation import Generation
 
-__all__ = ["KnowledgeWalk", "DAMPING", "REASONING_STEP_CONFIDENCE", "TITLE_WEIGHT", "WALK_WEIGHT", "HUB_SHARE", "HUB_MINIMUM"]
+__all__ = ["KnowledgeWalk", "DAMPING", "REASONING_STEP_CONFIDENCE", "TITLE_WEIGHT", "WALK_WEIGHT", "HUB_SHARE", "HUB_MINIMUM",
+           "PASSAGE_SEEDS", "PASSAGE_SHARE", "LINKED_PAGES"]
 
 DAMPING = 0.5  # the probability of following a link rather than restarting (HippoRAG's 0.5)
 REASONING_STEP_CONFIDENCE = 1.0  # a step the reasoner takes is as sure as the graph it reasons over
@@ -51,7 +69,8 @@ ACRONYM_LENGTH = 6  # an all-capitals name this short is an acronym, named only 
 # Hubs: entities mentioned by more than this share of the documents (and more than HUB_MINIMUM)
 HUB_SHARE = 0.02
 HUB_MINIMUM = 50
-# The walk's weight: as much as the two text signals together, times the share of the query its
+# The walk's weight where it is fused beside the text signals rather than refining their ranking
+# (a learned fusion): as much as the two text signals together, times the share of the query its
 # names cover. Its scores spread over every document near the query's entities, where the reach
 # signal's steps are entailments; at the reach's 4 it outvoted dense and lexical (MuSiQue
 # train100 R@5 0.6458 at 4 against 0.6725 at 2, with coverage by every linked word).
@@ -59,6 +78,17 @@ WALK_WEIGHT = 2.0
 # How much more a passage is tied to the entity its title names than to one it mentions: the walk
 # reaching "Wiley-Blackwell" should land on Wiley-Blackwell's page, not on every page naming it.
 TITLE_WEIGHT = 4.0
+# Re-ranking a fused ranking: the walk restarts from its first PASSAGE_SEEDS documents (each by its
+# fused score) with PASSAGE_SHARE of the restart, the query's entities the rest. On MuSiQue and
+# HotpotQA train100 (benchmarks/results/multihop/walk-sweep.md) each of 5 to 50 seeds and shares
+# of 0.1 to 0.5 gains in Recall@2 and @5 on both, and 6 of the 16 by 0.05 in all four, 20 and 0.2
+# among them; they were chosen on those same queries, the only multi-hop ones shared.
+PASSAGE_SEEDS = 20
+PASSAGE_SHARE = 0.2
+# The share of documents that are pages other documents mention (a document whose whole title
+# names an entity that another document mentions), from which a corpus is one of pages about
+# entities and the query's entities lead the walk (see the module's docstring).
+LINKED_PAGES = 0.05
 
 
 class _Chains(Mapping[int, tuple[str, ...]]):
@@ -125,8 +155,11 @@ class KnowledgeWalk(KnowledgeSignal):
                 pairs.append((source, target, REASONING_STEP_CONFIDENCE))
         links = np.array(pairs, dtype=np.float64).reshape(-1, 3)
         first, second, confidence = links[:, 0].astype(np.int64), links[:, 1].astype(np.int64), links[:, 2]
-        titled = self._title_entities(titles or {})
+        self.titles = titles or {}
+        titled = self._title_entities(self.titles)
         self.title_entities = set(titled.values())
+        self.linked_pages = sum(1 for entity in titled.values() if frequency[entity] >= 2) / max(1, documents)
+        self.refines_fusion = self.linked_pages >= LINKED_PAGES  # see the module's docstring
         # An entity one document mentions and no fact links is a leaf: the walk would only go there
         # and back. Leaves keep no edges (the solve costs by edges), and a query naming one starts
         # the walk from its document instead.
@@ -138,6 +171,12 @@ class KnowledgeWalk(KnowledgeSignal):
         # documents hold 36% of the mentions): such hubs keep no edges to documents.
         hub = frequency > max(HUB_MINIMUM, HUB_SHARE * documents)
         self.walked = self._walked_entities(store)
+        # what each document mentions of the walked entities, for the chains: in memory, since a
+        # ranking of 100 hits asks for 100 documents' mentions (SciFact: 6 ms a query from SQLite)
+        told = self.walked[entity_of]
+        by_position = np.argsort(position_of[told], kind="stable")
+        self._mentioned = entity_of[told][by_position]
+        self._mentioned_from = np.searchsorted(position_of[told][by_position], np.arange(positions + 1))
         kept = ~leaf[entity_of] & ~hub[entity_of] & self.walked[entity_of]
         crossed = self.walked[first] & self.walked[second]
         first, second, confidence = first[crossed], second[crossed], confidence[crossed]
@@ -166,11 +205,18 @@ class KnowledgeWalk(KnowledgeSignal):
                     break
         return found
 
-    def _rank_one(self, query: str, depth: int, restriction: Restriction) -> SignalResult:
+    def refine(self, queries: list[str], fused: list[Ranking], depth: int,
+               restriction: Restriction | None = None) -> list[SignalResult]:
+        """The walk from each query's entities and its fused ranking's first passages (see the
+        module's docstring). A query naming no entity is left to the fused ranking."""
+        return [self._rank_one(query, depth, restriction or Restriction(), passages)
+                for query, passages in zip(queries, fused, strict=True)]
+
+    def _rank_one(self, query: str, depth: int, restriction: Restriction, passages: Ranking | None = None) -> SignalResult:
         linked = self.link(query)
         if not linked:
             return SignalResult([], coverage=0.0)
-        scores = self.walk(self.restart(linked))
+        scores = self.walk(self.restart(linked, passages))
         documents = scores[self.entities :]
         ranked: list[tuple[int, float]] = []
         for position in np.argsort(-documents, kind="stable"):
@@ -183,8 +229,10 @@ class KnowledgeWalk(KnowledgeSignal):
         # The walk speaks for what the query names; its weight follows the share of the query those
         # names cover (none for a query of common nouns: the text signals rank it alone).
         covered = sum(len(normalize_words(surface)) for surface in linked.values())
-        chains = _Chains({position for position, _ in ranked}, lambda position: self._walk_chain(linked, position, scores))
-        return SignalResult(ranked, chains, coverage=min(1.0, covered / max(1, len(content))), weight=WALK_WEIGHT)
+        starts = [position for position, score in (passages or [])[:PASSAGE_SEEDS] if score > 0]
+        chains = _Chains({position for position, _ in ranked}, lambda position: self._walk_chain(linked, position, scores, starts))
+        return SignalResult(ranked, chains, coverage=min(1.0, covered / max(1, len(content))),
+                            weight=WALK_WEIGHT if self.refines_fusion else 0.0)
 
     def link(self, query: str) -> dict[int, str]:
         """The entities ``query`` names (entity → the words naming it), function words aside."""
@@ -212,13 +260,23 @@ class KnowledgeWalk(KnowledgeSignal):
             walked[entity] = not extracted_class or entity in self.title_entities
         return walked
 
-    def restart(self, linked: dict[int, str]) -> np.ndarray:
-        """The walk's restart distribution: each named entity by its IDF (a leaf's at its document)."""
+    def restart(self, linked: dict[int, str], passages: Ranking | None = None) -> np.ndarray:
+        """The walk's restart distribution: each named entity by its IDF (a leaf's at its
+        document); with ``passages`` (a fused ranking), its first :data:`PASSAGE_SEEDS` documents
+        by their scores, which get :data:`PASSAGE_SHARE` of it."""
         seeds = np.zeros(self._system.shape[0])
         for entity in linked:
             start = self.entities + self.leaf_document[entity] if entity in self.leaf_document else entity
             seeds[start] += self.idf[entity]
-        return seeds / seeds.sum()
+        seeds /= seeds.sum()
+        head = [(position, score) for position, score in (passages or [])[:PASSAGE_SEEDS] if score > 0]
+        if not head:
+            return seeds
+        passage_seeds = np.zeros_like(seeds)
+        for position, score in head:
+            passage_seeds[self.entities + position] += score
+        passage_seeds /= passage_seeds.sum()
+        return (1.0 - PASSAGE_SHARE) * seeds + PASSAGE_SHARE * passage_seeds
 
     def walk(self, restart: np.ndarray) -> np.ndarray:
         """Personalized PageRank of every node (entities, then documents): (I − αPᵀ)x = (1 − α)s."""
@@ -232,15 +290,19 @@ class KnowledgeWalk(KnowledgeSignal):
         """The sparse matrix I − αPᵀ the walk solves."""
         return self._system
 
-    def _walk_chain(self, linked: dict[int, str], position: int, scores: np.ndarray) -> tuple[str, ...]:
-        """The strongest path from a query entity to an entity this document mentions."""
-        mentioned = {entity: surface for entity, _, surface in self.store.mentions_at(position)
-                     if entity < self.entities and self.walked[entity]}
+    def _mentioned_at(self, position: int) -> set[int]:
+        return set(self._mentioned[self._mentioned_from[position] : self._mentioned_from[position + 1]].tolist())
+
+    def _walk_chain(self, linked: dict[int, str], position: int, scores: np.ndarray, starts: list[int]) -> tuple[str, ...]:
+        """The strongest path from a query entity, or from a passage the walk started from
+        (``starts``, best first), to an entity this document mentions."""
+        mentioned = self._mentioned_at(position)
         if not mentioned:
             return ()
         reached = max(mentioned, key=lambda e: (e in linked, scores[e]))
         if reached in linked:
-            return (f'query names "{linked[reached]}" → {self._name(reached)}', f'document mentions "{mentioned[reached]}"')
+            return (f'query names "{linked[reached]}" → {self._name(reached)}',
+                    f'document mentions "{self.store.surface(reached, position)}"')
         best: tuple[float, int, Any] | None = None
         for source in linked:
             for fact in self.facts.get(source, ()):
@@ -251,11 +313,13 @@ class KnowledgeWalk(KnowledgeSignal):
                 other = b if a == source else a
                 if other in mentioned and best is None:
                     best = (REASONING_STEP_CONFIDENCE, source, ((a, b), tuple(step)))
+        if best is None and starts:
+            return self._passage_chain(position, mentioned, scores, starts)
         if best is None:  # joined through another document that mentions both
             source = max(linked, key=lambda e: self.idf[e])
             return (f'query names "{linked[source]}" → {self._name(source)}',
                     f"{self._name(source)} and {self._name(reached)} are mentioned by the same documents",
-                    f'document mentions "{mentioned[reached]}"')
+                    f'document mentions "{self.store.surface(reached, position)}"')
         _, source, link = best
         if isinstance(link, StoredFact):
             other = link.object if link.subject == source else link.subject
@@ -266,7 +330,22 @@ class KnowledgeWalk(KnowledgeSignal):
             (a, b), (relation, inferred, why) = link
             other = b if a == source else a
             said = self._describe_step(a, b, relation, inferred, why)
-        return (f'query names "{linked[source]}" → {self._name(source)}', said, f'document mentions "{mentioned[other]}"')
+        return (f'query names "{linked[source]}" → {self._name(source)}', said,
+                f'document mentions "{self.store.surface(other, position)}"')
+
+    def _passage_chain(self, position: int, mentioned: set[int], scores: np.ndarray, starts: list[int]) -> tuple[str, ...]:
+        """How the walk reached a document from the passages the text signals ranked first: the
+        passage itself, or the best-ranked one naming an entity this document mentions."""
+        for rank, start in enumerate(starts, start=1):
+            if start == position:
+                return (f"the text signals rank it {rank}; the walk starts from it",)
+            shared = mentioned & self._mentioned_at(start)
+            if shared:
+                entity = max(shared, key=lambda e: scores[e])
+                passage = f'"{self.titles[start]}"' if start in self.titles else "the passage"
+                return (f"the text signals rank {passage} {rank}; it mentions {self._name(entity)}",
+                        f'document mentions "{self.store.surface(entity, position)}"')
+        return ()
 
     def _name(self, entity: int) -> str:
         return self.names.get(entity) or super()._name(entity)
