@@ -2,7 +2,8 @@
 against the sentence it was extracted from.
 
     python -m scientia.benchmarks.graph_quality sample INDEX benchmarks/results/graph-quality
-        # sample.jsonl: 50 is-a facts and 50 verb relations (seed 23) from INDEX's extracted graph
+        # sample.jsonl: 50 is-a facts and 50 verb relations (seed 23, or --seed N) from INDEX's
+        # extracted graph
     python -m scientia.benchmarks.graph_quality score benchmarks/results/graph-quality
         # reads judgements.jsonl ({"id", "correct", "why"} per sampled fact, written by a person)
         # and writes report.md and report.json: precision per kind, with a Wilson 95% interval
@@ -48,9 +49,9 @@ def _facts(index: Path) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def sample(index: Path, out: Path) -> list[dict]:
+def sample(index: Path, out: Path, seed: int = SEED) -> list[dict]:
     facts = _facts(index)
-    chooser = random.Random(SEED)
+    chooser = random.Random(seed)
     is_a = [f for f in facts if f["relation"] == "is-a"]
     relations = [f for f in facts if f["relation"] != "is-a"]
     chosen = [{"kind": "is-a", **f} for f in chooser.sample(is_a, PER_KIND)] + \
@@ -58,7 +59,7 @@ def sample(index: Path, out: Path) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     with (out / "sample.jsonl").open("w", encoding="utf-8") as stream:
         for number, fact in enumerate(chosen, start=1):
-            stream.write(json.dumps({"id": number, **fact}, ensure_ascii=False) + "\n")
+            stream.write(json.dumps({"id": number, "seed": seed, **fact}, ensure_ascii=False) + "\n")
     return chosen
 
 
@@ -78,7 +79,8 @@ def score(folder: Path) -> dict:
     missing = sorted(set(facts) - set(judged))
     if missing:
         raise SystemExit(f"{folder / 'judgements.jsonl'}: no judgement for sampled facts {missing[:10]}")
-    report: dict = {"seed": SEED, "per_kind": PER_KIND, "kinds": {}}
+    seed = next(iter(facts.values())).get("seed", SEED)
+    report: dict = {"seed": seed, "per_kind": PER_KIND, "kinds": {}}
     for kind in ("is-a", "relation"):
         ids = [i for i, f in facts.items() if f["kind"] == kind]
         correct = sum(bool(judged[i]["correct"]) for i in ids)
@@ -90,7 +92,7 @@ def score(folder: Path) -> dict:
         report["kinds"][kind] = {"judged": len(ids), "correct": correct, "precision": round(correct / len(ids), 3),
                                  "wilson_95": _wilson(correct, len(ids)), "by_rule": by_rule}
     lines = ["## Extracted facts judged against their sentences", "",
-             f"{PER_KIND} is-a facts and {PER_KIND} verb relations sampled with seed {SEED} (sample.jsonl); "
+             f"{PER_KIND} is-a facts and {PER_KIND} verb relations sampled with seed {seed} (sample.jsonl); "
              "each judged by reading its sentence (judgements.jsonl).", "",
              "| kind | judged | correct | precision | Wilson 95% | by rule (correct/judged) |", "|---|---:|---:|---:|---|---|"]
     for kind, found in report["kinds"].items():
@@ -129,6 +131,7 @@ def main() -> None:
     sampled = commands.add_parser("sample")
     sampled.add_argument("index", type=Path)
     sampled.add_argument("out", type=Path)
+    sampled.add_argument("--seed", type=int, default=SEED)
     scored = commands.add_parser("score")
     scored.add_argument("folder", type=Path)
     side = commands.add_parser("pizza")
@@ -137,7 +140,7 @@ def main() -> None:
     side.add_argument("out", type=Path)
     arguments = parser.parse_args()
     if arguments.command == "sample":
-        sample(arguments.index, arguments.out)
+        sample(arguments.index, arguments.out, arguments.seed)
     elif arguments.command == "score":
         print(json.dumps(score(arguments.folder), indent=2))
     else:

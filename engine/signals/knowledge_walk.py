@@ -81,7 +81,7 @@ TITLE_WEIGHT = 4.0
 # Re-ranking a fused ranking: the walk restarts from its first PASSAGE_SEEDS documents (each by its
 # fused score) with PASSAGE_SHARE of the restart, the query's entities the rest. On MuSiQue and
 # HotpotQA train100 (benchmarks/results/multihop/walk-sweep.md) each of 5 to 50 seeds and shares
-# of 0.1 to 0.5 gains in Recall@2 and @5 on both, and 6 of the 16 by 0.05 in all four, 20 and 0.2
+# of 0.1 to 0.5 gains in Recall@2 and @5 on both, and 5 of the 16 by 0.05 in all four, 20 and 0.2
 # among them; they were chosen on those same queries, the only multi-hop ones shared.
 PASSAGE_SEEDS = 20
 PASSAGE_SHARE = 0.2

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..linking import normalize_words
 from .facts import EntityKind, ExtractedEntity
 
-__all__ = ["SpanEntity", "entity_key", "sentence_entities", "acronym_aliases", "with_conjuncts", "NUMERIC_ENTITY_TYPES"]
+__all__ = ["SpanEntity", "entity_key", "sentence_entities", "acronym_aliases", "with_conjuncts", "NUMERIC_ENTITY_TYPES", "HEADINGS"]
 
 # Named-entity types that are values, not things (OntoNotes labels)
 NUMERIC_ENTITY_TYPES = frozenset({"CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY", "DATE", "TIME"})
@@ -35,7 +35,7 @@ _VAGUE_HEADS = frozenset(
 MAX_WORDS = 6
 # Section headings of structured abstracts, which a parser folds into the next noun phrase
 # ("RESULTS NSCLC", "CONCLUSION Treatment")
-_HEADINGS = frozenset(
+HEADINGS = frozenset(
     "abstract background introduction objective objectives aim aims purpose context design setting settings "
     "participants patients interventions intervention methods method materials results result findings conclusion "
     "conclusions interpretation discussion main outcome outcomes measures measure data collection analysis summary "
@@ -71,7 +71,7 @@ def _clean(span) -> tuple[int, int] | None:
         if tokens[index].pos_ == "CCONJ" or tokens[index].text == ",":
             first = index + 1
     while first < len(tokens) - 1 and (
-        tokens[first].text.isupper() and tokens[first].lower_ in _HEADINGS
+        tokens[first].text.isupper() and tokens[first].lower_ in HEADINGS
         or tokens[first].pos_ in _DROPPED_LEADING_POS
         or tokens[first].lower_ in _VAGUE_MODIFIERS
         or tokens[first].tag_ in ("JJS", "JJR", "RBS", "RBR", "PRP$")
@@ -87,7 +87,7 @@ def _clean(span) -> tuple[int, int] | None:
     if len(kept) > MAX_WORDS or not kept or kept[0].i > root.i or kept[-1].i < root.i:
         return None
     if len(kept) == 1 and (root.lemma_.lower() in _VAGUE_HEADS or len(root.text) < 2 or root.is_stop
-                           or root.text.isupper() and root.lower_ in _HEADINGS):
+                           or root.text.isupper() and root.lower_ in HEADINGS):
         return None
     doc = span.doc
     after, before = kept[-1].i + 1, kept[0].i - 1
