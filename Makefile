@@ -170,6 +170,8 @@ bench-extracted: setup
 	$(PY) -m scientia.benchmarks.graph_quality pizza bench-out/samples-kg samples/pizza.ttl benchmarks/results/graph-quality > /dev/null
 	$(PY) -m scientia.benchmarks.walk_sweep benchmarks/results/multihop \
 	  bench-out/musique-train100-kg=$(SHARED)/musique-train100 bench-out/hotpotqa-train100-kg=$(SHARED)/hotpotqa-train100
+	$(PY) -m scientia.benchmarks.walk_sweep --ungated benchmarks/results/extracted-knowledge \
+	  bench-out/scifact-kg=$(SHARED)/scifact bench-out/cranfield-kg=$(SHARED)/cranfield bench-out/msmarco-subset-kg=$(SHARED)/msmarco-subset
 
 clean:
 	rm -rf demo-index demo-extracted bench-out .pytest_cache

@@ -17,17 +17,17 @@ In a mode with the text signals (``hybrid+knowledge``), the walk re-ranks their 
 from the query's entities (HippoRAG 2, Gutiérrez et al., ICML 2025, arXiv 2502.14802, seeds the
 walk with the dense retriever's passages beside the query's entities), and its ranking is the
 mode's. A question's first passage is then one the text found, and the walk reaches the second
-through the entity the first names ("the director of Film X" → the director's page). How much of
-the restart the query's entities get depends on what the corpus is made of: where its documents
-are pages that other documents mention (encyclopedias, wikis: MuSiQue 12% of them, HotpotQA
-17%), the entities a query names are what it asks about, and get most of it. Where they are not
-(SciFact 0.3%, Cranfield and MS MARCO none), a name such as "clpC" is a detail of several
-abstracts: the walk from it ranked them evenly above the one the text rightly ranked first
-(SciFact nDCG@10 0.7198 → 0.6550), the walk from the passages alone moved nDCG@10 by less than
-0.005 either way at twice the latency, and fused beside the text signals the walk from the
-entities lost 0.011 on MS MARCO. There the walk does not refine the ranking and weighs nothing
-in the fusion: it still tells the chains of the hits it reaches, and ranks alone in the
-``knowledge`` mode.
+through the entity the first names ("the director of Film X" → the director's page). Whether it
+re-ranks depends on what the corpus is made of: where its documents are pages that other
+documents mention (encyclopedias, wikis: MuSiQue 12% of them, HotpotQA 17%), the entities a
+query names are what it asks about. Where they are not (SciFact 0.3%, Cranfield and MS MARCO
+none), a name such as "clpC" is a detail of several abstracts, and the walk from it ranks them
+evenly above the one the text rightly ranked first: re-ranking there, nDCG@10 fell on all three
+(SciFact 0.7198 → 0.6552, Cranfield 0.4187 → 0.4064, MS MARCO 0.7971 → 0.7778:
+benchmarks/results/extracted-knowledge/walk-ungated.md), and fused beside the text signals the
+walk had lost 0.011 on MS MARCO. There the walk does not re-rank and weighs nothing in the
+fusion: it still tells the chains of the hits it reaches, and ranks alone in the ``knowledge``
+mode.
 
 The stationary vector solves (I − αPᵀ)x = (1 − α)s, which SciPy's BiCGSTAB solves in a few
 sparse products (α = 0.5 keeps the system well conditioned). Each hit's chain is the path: query
