@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
 from pathlib import Path
 
 from scientia.engine import Engine
 from scientia.engine.signals import knowledge_walk
 from scientia.evaluation.metrics import evaluate
 from scientia.evaluation.retrieval import RUN_DEPTH
+from scientia.indexers.readers.beir import read_qrels, read_queries
 
 __all__ = ["sweep", "SEEDS", "SHARES"]
 
@@ -34,13 +34,10 @@ SHARES = (0.1, 0.2, 0.3, 0.5)
 
 
 def _judged(collection: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, int]]]:
-    qrels: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in (collection / "qrels" / "test.tsv").read_text().splitlines()[1:]:
-        query, document, grade = line.split("\t")
-        if int(grade) > 0:
-            qrels[query][document] = int(grade)
-    queries = [json.loads(line) for line in (collection / "queries.jsonl").read_text().splitlines() if line.strip()]
-    return [(q["_id"], q["text"]) for q in queries if q["_id"] in qrels], qrels
+    """The test split's judged queries, as ``scientia bench`` reads them."""
+    queries, qrels = read_queries(collection), read_qrels(collection, "test")
+    judged = [qid for qid, grades in qrels.items() if qid in queries and any(g > 0 for g in grades.values())]
+    return [(qid, queries[qid]) for qid in judged], {qid: qrels[qid] for qid in judged}
 
 
 def _run(engine: Engine, queries: list[tuple[str, str]], qrels, mode: str) -> dict[str, float]:

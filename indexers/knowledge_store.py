@@ -211,10 +211,6 @@ class KnowledgeStore:
         """Every ``(entity, position)`` mention."""
         return self._read("SELECT entity, position FROM mentions")
 
-    def mentions_at(self, position: int) -> list[tuple[int, int, str]]:
-        """``(entity, position, surface)`` of every entity the document at ``position`` mentions."""
-        return self._read("SELECT entity, position, surface FROM mentions WHERE position=?", (position,))
-
     def surface(self, entity: int, position: int) -> str:
         """The words by which the document at ``position`` mentions ``entity`` ("" if it does not)."""
         rows = self._read("SELECT surface FROM mentions WHERE position=? AND entity=? LIMIT 1", (position, entity))

@@ -23,7 +23,7 @@ documents mention (encyclopedias, wikis: MuSiQue 12% of them, HotpotQA 17%), the
 query names are what it asks about. Where they are not (SciFact 0.3%, Cranfield and MS MARCO
 none), a name such as "clpC" is a detail of several abstracts, and the walk from it ranks them
 evenly above the one the text rightly ranked first: re-ranking there, nDCG@10 fell on all three
-(SciFact 0.7198 → 0.6552, Cranfield 0.4187 → 0.4064, MS MARCO 0.7971 → 0.7778:
+(SciFact 0.7198 → 0.6552, Cranfield 0.4187 → 0.4064, MS MARCO 0.7979 → 0.7785:
 benchmarks/results/extracted-knowledge/walk-ungated.md), and fused beside the text signals the
 walk had lost 0.011 on MS MARCO. There the walk does not re-rank and weighs nothing in the
 fusion: it still tells the chains of the hits it reaches, and ranks alone in the ``knowledge``
@@ -89,6 +89,11 @@ PASSAGE_SHARE = 0.2
 # names an entity that another document mentions), from which a corpus is one of pages about
 # entities and the query's entities lead the walk (see the module's docstring).
 LINKED_PAGES = 0.05
+
+
+def _passage_head(passages: Ranking | None) -> Ranking:
+    """The documents of a fused ranking the walk restarts from: its first PASSAGE_SEEDS that scored."""
+    return [(position, score) for position, score in (passages or [])[:PASSAGE_SEEDS] if score > 0]
 
 
 class _Chains(Mapping[int, tuple[str, ...]]):
@@ -229,8 +234,9 @@ class KnowledgeWalk(KnowledgeSignal):
         # The walk speaks for what the query names; its weight follows the share of the query those
         # names cover (none for a query of common nouns: the text signals rank it alone).
         covered = sum(len(normalize_words(surface)) for surface in linked.values())
-        starts = [position for position, score in (passages or [])[:PASSAGE_SEEDS] if score > 0]
-        chains = _Chains({position for position, _ in ranked}, lambda position: self._walk_chain(linked, position, scores, starts))
+        started_from = [position for position, _ in _passage_head(passages)]
+        chains = _Chains({position for position, _ in ranked},
+                         lambda position: self._walk_chain(linked, position, scores, started_from))
         return SignalResult(ranked, chains, coverage=min(1.0, covered / max(1, len(content))),
                             weight=WALK_WEIGHT if self.refines_fusion else 0.0)
 
@@ -269,7 +275,7 @@ class KnowledgeWalk(KnowledgeSignal):
             start = self.entities + self.leaf_document[entity] if entity in self.leaf_document else entity
             seeds[start] += self.idf[entity]
         seeds /= seeds.sum()
-        head = [(position, score) for position, score in (passages or [])[:PASSAGE_SEEDS] if score > 0]
+        head = _passage_head(passages)
         if not head:
             return seeds
         passage_seeds = np.zeros_like(seeds)

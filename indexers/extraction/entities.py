@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from ..linking import normalize_words
 from .facts import EntityKind, ExtractedEntity
 
-__all__ = ["SpanEntity", "entity_key", "sentence_entities", "acronym_aliases", "with_conjuncts", "NUMERIC_ENTITY_TYPES", "HEADINGS"]
+__all__ = ["SpanEntity", "entity_key", "sentence_entities", "acronym_aliases", "with_conjuncts", "NUMERIC_ENTITY_TYPES", "HEADINGS",
+           "capital_heading"]
 
 # Named-entity types that are values, not things (OntoNotes labels)
 NUMERIC_ENTITY_TYPES = frozenset({"CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY", "DATE", "TIME"})
@@ -41,6 +42,11 @@ HEADINGS = frozenset(
     "conclusions interpretation discussion main outcome outcomes measures measure data collection analysis summary "
     "significance importance evidence acquisition synthesis sources study selection extraction".split()
 )
+
+
+def capital_heading(token) -> bool:
+    """A structured abstract's section heading in capitals ("RESULTS", "CONCLUSION")."""
+    return token.text.isupper() and token.lower_ in HEADINGS
 
 
 def entity_key(label: str) -> str:
@@ -71,7 +77,7 @@ def _clean(span) -> tuple[int, int] | None:
         if tokens[index].pos_ == "CCONJ" or tokens[index].text == ",":
             first = index + 1
     while first < len(tokens) - 1 and (
-        tokens[first].text.isupper() and tokens[first].lower_ in HEADINGS
+        capital_heading(tokens[first])
         or tokens[first].pos_ in _DROPPED_LEADING_POS
         or tokens[first].lower_ in _VAGUE_MODIFIERS
         or tokens[first].tag_ in ("JJS", "JJR", "RBS", "RBR", "PRP$")
@@ -87,7 +93,7 @@ def _clean(span) -> tuple[int, int] | None:
     if len(kept) > MAX_WORDS or not kept or kept[0].i > root.i or kept[-1].i < root.i:
         return None
     if len(kept) == 1 and (root.lemma_.lower() in _VAGUE_HEADS or len(root.text) < 2 or root.is_stop
-                           or root.text.isupper() and root.lower_ in HEADINGS):
+                           or capital_heading(root)):
         return None
     doc = span.doc
     after, before = kept[-1].i + 1, kept[0].i - 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from .entities import HEADINGS, NUMERIC_ENTITY_TYPES, SpanEntity, with_conjuncts
+from .entities import HEADINGS, NUMERIC_ENTITY_TYPES, SpanEntity, capital_heading, with_conjuncts
 from .facts import CO_OCCURS, ExtractedFact
 
 __all__ = ["verb_facts", "co_occurrence_facts", "RELATION_CONFIDENCE", "CO_OCCURRENCE_CONFIDENCE", "MAX_CO_OCCURRING"]
@@ -49,7 +49,7 @@ def _in_heading(token) -> bool:
     """Whether ``token`` is a section heading of a structured abstract, which the parser reads as
     the sentence's subject: in capitals ("RESULTS"), or in the title-case run a sentence opens
     with ("Design, Setting, and Participants Retrospective cohort analysis of ...")."""
-    if token.text.isupper() and token.lower_ in HEADINGS:
+    if capital_heading(token):
         return True
     run: list[int] = []
     for word in token.sent:
@@ -58,6 +58,11 @@ def _in_heading(token) -> bool:
         elif word.text not in (",", "and", "&"):
             break
     return len(run) >= 2 and token.i in run
+
+
+def _denied(token) -> bool:
+    """Whether a quantifier denies ``token`` ("no antidiabetic regimen", "showed less distress")."""
+    return any(c.lower_ in _NEGATING_QUANTIFIERS for c in token.children)
 
 
 def _intended(verb) -> bool:
@@ -138,7 +143,7 @@ def verb_facts(sentence, entities: list[SpanEntity]) -> list[ExtractedFact]:
     by_token = {i: entity for entity in entities for i in range(entity.first, entity.last + 1)}
     facts: list[ExtractedFact] = []
     for verb in sentence:
-        if verb.pos_ != "VERB" or verb.lemma_ == "be" or verb.text.isupper() and verb.lower_ in HEADINGS:
+        if verb.pos_ != "VERB" or verb.lemma_ == "be" or capital_heading(verb):
             continue  # "METHODS AND RESULTS A total of 23 patients": a heading, not a verb
         if any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in _HEDGES) for c in verb.children) or _intended(verb):
             continue
@@ -154,10 +159,10 @@ def verb_facts(sentence, entities: list[SpanEntity]) -> list[ExtractedFact]:
         for subject_token in subject_tokens:
             subject = by_token.get(subject_token.i)
             if subject is None or _amount(subject_token) or _in_heading(subject_token) \
-                    or any(c.lower_ in _NEGATING_QUANTIFIERS for c in subject_token.children):
+                    or _denied(subject_token):
                 continue  # "No antidiabetic regimen has demonstrated the ability": denied
             for object_token, suffix, object_rule in _objects(verb, rule):
-                if any(c.lower_ in _NEGATING_QUANTIFIERS for c in object_token.children) or _amount(object_token):
+                if _denied(object_token) or _amount(object_token):
                     continue  # "showed less distress" does not say it showed distress
                 target = by_token.get(object_token.i)
                 if target is None or target.entity.key == subject.entity.key:
