@@ -20,7 +20,7 @@ export TRANSFORMERS_OFFLINE := 1
 # mypy reads the folders as scientia.* through a tree of links: setuptools' package-dir mapping is invisible to it.
 LINTED := common engine indexers reasoners cli training evaluation benchmarks tests setup.py
 
-.PHONY: setup lint browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale bench-languages bench-extracted clean
+.PHONY: setup lint browser demo test test-fast screenshot bench bench-finetune bench-speed bench-scale bench-reasoning-scale bench-languages bench-extracted clean
 
 setup: $(STAMP)
 
@@ -147,6 +147,13 @@ bench-scale: setup
 	@if [ ! -d "$(SHARED)/cranfield" ]; then echo "skipping bench-scale: $(SHARED) is absent" >&2; exit 0; fi; \
 	$(PY) -m scientia.benchmarks.shard_equality "$(SHARED)/cranfield" --shards 3 --out benchmarks/results/shards-cranfield && \
 	$(PY) -m scientia.benchmarks.scale_out "$(SHARED)" --documents 100000 --shards 4 --out benchmarks/results/scale-out
+
+# Reasoning scaled out: OWL 2 RL over LUBM(10), LUBM(20) in one process and on a local Ray cluster,
+# LUBM(100) on Ray only (one process would need about 20 GiB), the two closures compared at LUBM(5).
+bench-reasoning-scale: setup
+	@if [ ! -d "$(ONTOLOGIES)/lubm" ]; then echo "skipping bench-reasoning-scale: $(ONTOLOGIES)/lubm is absent" >&2; exit 0; fi; \
+	$(PY) -m scientia.benchmarks.scale_out --reasoning 10,20,100 --compare 5 --lubm-dir "$(ONTOLOGIES)/lubm" \
+	  --out benchmarks/results/scale-out
 
 # Which language identifier tells titles, labels and queries apart best (the one --language auto
 # uses was chosen here); the other candidates come with the language-benchmark extra.

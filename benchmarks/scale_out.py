@@ -11,6 +11,10 @@ One run, three parts:
 3. A capacity table for 10M and 100M documents projected from the measured per-shard figures
    (memory per document, search time per document): labelled as a projection.
 
+With ``--reasoning N,N,...`` it measures reasoning instead (:mod:`.reasoning_scale`): OWL 2 RL
+over LUBM(N) in one process and in parts on Ray, their equality, and a projection for 100M
+documents; the report goes to ``OUT/reasoning.md``.
+
     python -m scientia.benchmarks.scale_out ../shared/datasets --documents 100000 --shards 4 \\
         --out benchmarks/results/scale-out
 """
@@ -127,7 +131,12 @@ def project(per_doc: dict[str, float], shard_cost: dict[str, float], hop_ms: flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("datasets", type=Path, help="the folder holding scifact/, cranfield/, msmarco-subset/")
+    parser.add_argument("datasets", type=Path, nargs="?", help="the folder holding scifact/, cranfield/, msmarco-subset/")
+    parser.add_argument("--reasoning", help="measure reasoning instead, at these LUBM sizes (10,20,100)")
+    parser.add_argument("--lubm-dir", type=Path, default=Path("../shared/ontologies/lubm"))
+    parser.add_argument("--one-process-up-to", type=int, default=20,
+                        help="universities; above it one process would need more memory than this machine has")
+    parser.add_argument("--compare", type=int, default=5, help="the LUBM size whose two closures are compared")
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--backend", default="onnx-int8", help="encoder of the large index (the cache keeps its vectors)")
@@ -141,6 +150,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("bench-out/scale-out"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/scale-out"))
     args = parser.parse_args()
+    if args.reasoning:
+        from .reasoning_scale import run_reasoning
+
+        run_reasoning(args.lubm_dir, [int(n) for n in args.reasoning.split(",")], args.one_process_up_to,
+                               args.compare, args.work / "reasoning", args.out)
+        print((args.out / "reasoning.md").read_text())
+        return
+    if args.datasets is None:
+        parser.error("give the datasets folder, or --reasoning")
     from scientia.common.ray_cluster import connect
     from scientia.engine.shard_actors import RayShardHost
     from scientia.indexers.embedding_cache import default_cache_dir

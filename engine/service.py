@@ -230,6 +230,7 @@ def create_app(index: str | Path, threads: int | None = None, ray: str | None = 
         from .shard_actors import RayShardHost
 
         shard_host = RayShardHost(ray)
+        shard_host.check_nodes(Path(index))
     live = LiveEngine(index, shard_host, sparql_budget)
     app = FastAPI(
         title="scientia",

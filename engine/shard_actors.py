@@ -7,6 +7,10 @@ knowledge graph, sends each query to every shard actor, and merges their top ``k
 die (``max_restarts=-1``); a call that meets an actor restarting waits for it, one that meets
 it dead is sent once more; a shard that still does not answer is a :class:`~scientia.common.errors.ShardUnavailableError`
 naming it (HTTP 503), never a result missing that shard's documents.
+
+Shard ``i`` is placed on the ``i``-th of the cluster's nodes, round the nodes, softly: an actor
+whose node is lost is restarted on another. Every node must see the index's files (a shared
+filesystem, or the same path on each): :meth:`RayShardHost.check_nodes` asks each node at start.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scientia.common.errors import ShardUnavailableError
+from scientia.common.errors import IndexNotFoundError, ShardUnavailableError
 from scientia.common.ray_cluster import connect
 from scientia.indexers.sharding import shard_folder
 
@@ -56,6 +60,24 @@ class ShardActor:
 
         return os.getpid()
 
+    def node(self) -> str:
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
+
+
+def alive_nodes() -> list[tuple[str, str]]:
+    """(node id, address) of the cluster's live nodes, in a stable order."""
+    import ray
+
+    return sorted((node["NodeID"], node["NodeManagerAddress"]) for node in ray.nodes() if node["Alive"])
+
+
+def _can_read(path: str) -> bool:
+    import os
+
+    return os.access(path, os.R_OK)
+
 
 class RemoteShard:
     """A searcher of one shard that lives in a Ray actor: what the component says a shard must
@@ -89,6 +111,25 @@ class RayShardHost:
         self._remote = ray.remote(max_restarts=-1, max_task_retries=0, num_cpus=0)(ShardActor)
         self._actors: dict[tuple[Path, int], Any] = {}
         self._lock = threading.Lock()
+        self._nodes = alive_nodes()
+
+    def check_nodes(self, folder: Path) -> None:
+        """Raise, naming each node that cannot read ``folder``'s manifest: a shard placed there
+        would fail on its first query instead of now."""
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        from scientia.indexers.layout import MANIFEST
+
+        manifest = str(Path(folder).resolve() / MANIFEST)
+        sees = ray.remote(num_cpus=0, max_retries=0)(_can_read)
+        answers = ray.get([sees.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False))
+                          .remote(manifest) for node, _ in self._nodes], timeout=CALL_TIMEOUT_SECONDS)
+        blind = [f"{address} (node {node[:12]})" for (node, address), seen in zip(self._nodes, answers, strict=True)
+                 if not seen]
+        if blind:
+            raise IndexNotFoundError(f"{', '.join(blind)} of the Ray cluster cannot read {manifest}: every node must "
+                                     "see the index at the same path (a shared filesystem, or a copy on each)")
 
     def shards(self, component: str, folder: Path, section: Any) -> list[Any]:
         """Searchers of every shard of ``folder``'s ``component``, each in its own actor."""
@@ -103,7 +144,11 @@ class RayShardHost:
         key = (Path(folder), shard)
         with self._lock:
             if key not in self._actors:
-                self._actors[key] = self._remote.remote(str(folder), shard)
+                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+                node, _ = self._nodes[shard % len(self._nodes)]
+                placed = NodeAffinitySchedulingStrategy(node, soft=True)  # soft: restarted elsewhere if it goes
+                self._actors[key] = self._remote.options(scheduling_strategy=placed).remote(str(folder), shard)
             return self._actors[key]
 
     def call(self, folder: Path, shard: int, method: str, *args):

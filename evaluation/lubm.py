@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .machine import describe_machine, peak_memory_mib
+from .machine import MachineMemory, describe_machine, peak_memory_mib
 
 __all__ = ["make_lubm", "run_lubm", "expected_answers"]
 
@@ -56,11 +56,22 @@ def expected_answers(source: Path, number: int, universities: int) -> set[tuple[
     return {tuple(_UNIVERSITY_ZERO.sub(f"University{k}.", value) for value in row) for k in range(universities) for row in published}
 
 
-def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str, work: Path) -> dict[str, Any]:
+def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str, work: Path,
+                      on_ray: bool = False) -> dict[str, Any]:
+    """Load, infer and query LUBM(universities) in this process; ``on_ray``: the OWL 2 RL closure
+    in parts on a local Ray cluster of this machine's cores (the workers' and the machine's peaks
+    are reported beside this process's)."""
     from scientia.reasoners import KnowledgeBase
 
-    store = work / f"lubm{universities}-{reasoner}.sqlite3"
+    store = work / f"lubm{universities}-{reasoner}{'-ray' if on_ray else ''}.sqlite3"
     store.unlink(missing_ok=True)
+    distribution = None
+    if on_ray:
+        from scientia.common.ray_cluster import connect
+        from scientia.reasoners.partitioned_rl import RayDistribution
+
+        connect("local")
+        distribution = RayDistribution()
     phases: dict[str, float] = {}
     started = time.perf_counter()
     base = KnowledgeBase.create(store)
@@ -68,7 +79,8 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
     phases["load"] = time.perf_counter() - started
     triples = base.triple_count()
     started = time.perf_counter()
-    report = base.reason(reasoner)
+    with MachineMemory() as machine:
+        report = base.reason(reasoner, distribution=distribution)
     phases["infer"] = time.perf_counter() - started
     queries: dict[str, dict[str, Any]] = {}
     for number in QUERIES:
@@ -88,7 +100,33 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
         "universities": universities, "reasoner": reasoner, "asserted_triples": triples,
         "inferred_triples": report.inferred_triples, "seconds": {k: round(v, 3) for k, v in phases.items()},
         "queries": queries, "matched": sum(q["equal"] for q in queries.values()), "peak_memory_mib": peak_memory_mib(),
+        "infer_machine_peak_mib": machine.peak_mib,
+        **({"ray": distribution.runs[-1]} if distribution is not None else {}),
     }
+
+
+def compare_closures(lubm: Path, universities: int, work: Path, parts: int | None = None) -> dict[str, Any]:
+    """The OWL 2 RL closure of LUBM(universities) in one process and in parts on a local Ray
+    cluster, compared triple for triple (as IRIs and stored literals)."""
+    from scientia.common.ray_cluster import connect
+    from scientia.reasoners import KnowledgeBase
+    from scientia.reasoners.partitioned_rl import RayDistribution
+
+    connect("local")
+    closures = {}
+    for name, distribution in (("one_process", None), ("ray", RayDistribution(parts=parts))):
+        store = work / f"lubm{universities}-compare-{name}.sqlite3"
+        store.unlink(missing_ok=True)
+        base = KnowledgeBase.create(store)
+        base.load([lubm / "data"], [lubm])
+        base.reason("rl", distribution=distribution)
+        rows = base.inferred_facts()
+        base.close()
+        store.unlink()
+        closures[name] = (rows, distribution.runs[-1] if distribution else None)
+    (one, _), (parted, run) = closures["one_process"], closures["ray"]
+    return {"universities": universities, "one_process_inferred": len(one), "ray_inferred": len(parted),
+            "only_one_process": len(one - parted), "only_ray": len(parted - one), "equal": one == parted, "ray": run}
 
 
 def _measure_hermit(lubm: Path) -> dict[str, Any]:
@@ -193,13 +231,16 @@ def _plot(report: dict[str, Any], path: Path) -> None:
 
 def main() -> None:
     kind, *arguments = sys.argv[1:]
-    if kind == "measure":
+    if kind in ("measure", "measure-ray"):
         lubm, source, universities, reasoner, work = arguments
-        result = _measure_scientia(Path(lubm), Path(source), int(universities), reasoner, Path(work))
+        result = _measure_scientia(Path(lubm), Path(source), int(universities), reasoner, Path(work),
+                                   on_ray=kind == "measure-ray")
+    elif kind == "compare":
+        result = compare_closures(Path(arguments[0]), int(arguments[1]), Path(arguments[2]))
     elif kind == "hermit":
         result = _measure_hermit(Path(arguments[0]))
     else:
-        raise SystemExit(f"unknown measurement {kind!r} (allowed: measure, hermit)")
+        raise SystemExit(f"unknown measurement {kind!r} (allowed: measure, measure-ray, compare, hermit)")
     print(json.dumps(result))
 
 

@@ -6,7 +6,7 @@ import os
 import platform
 from pathlib import Path
 
-__all__ = ["describe_machine", "peak_memory_mib"]
+__all__ = ["describe_machine", "peak_memory_mib", "MachineMemory"]
 
 
 def describe_machine() -> dict[str, object]:
@@ -37,3 +37,41 @@ def peak_memory_mib() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class MachineMemory:
+    """The machine's peak memory in use (MemTotal - MemAvailable) while the block runs, above what
+    was in use when it started: every process counted (Ray's workers, raylets and object store
+    too), the page cache not. Sampled every ``interval`` seconds by a thread."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peak_mib = 0.0
+        self._baseline = 0.0
+
+    @staticmethod
+    def in_use_mib() -> float:
+        fields = {}
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            name, _, value = line.partition(":")
+            fields[name] = float(value.split()[0])
+        return (fields["MemTotal"] - fields["MemAvailable"]) / 1024
+
+    def __enter__(self) -> MachineMemory:
+        import threading
+
+        self._baseline = self.in_use_mib()
+        self._stop = threading.Event()
+
+        def sample() -> None:
+            while not self._stop.wait(self.interval):
+                self.peak_mib = max(self.peak_mib, self.in_use_mib() - self._baseline)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mib = round(max(self.peak_mib, self.in_use_mib() - self._baseline), 1)

@@ -40,6 +40,8 @@ class KnowledgeOptions:
     java: Path | None = None
     # Extract a knowledge graph from the documents themselves (scientia.indexers.extraction)
     extract: bool = False
+    # Materialize OWL 2 RL in parts on this Ray cluster (--ray local|auto|ADDRESS); None: here
+    ray: str | None = None
 
 
 def ontology_checksum(paths) -> str | None:
@@ -120,7 +122,7 @@ def build_knowledge(
                 base.load_written(staging / EXTRACTED_ONTOLOGY_FILE, EXTRACTED_ONTOLOGY_IRI)
         loaded_seconds = time.perf_counter() - started
         with progress("reasoning over the ontology", enabled=show_progress):
-            report = base.reason(options.reasoner, options.java)
+            report = base.reason(options.reasoner, options.java, _distribution(options.ray, show_progress))
         records = export_entities(base.world)
         if documents is None:
             documents = documents_from_entities(records)
@@ -153,6 +155,17 @@ def build_knowledge(
     }
     logger.info("knowledge: %d entities, %d reasoning steps, %d mentions", len(records), steps, mentions)
     return documents, section
+
+
+def _distribution(address: str | None, show_progress: bool):
+    """Where OWL 2 RL runs: ``None`` for this process, else on the Ray cluster at ``address``."""
+    if address is None:
+        return None
+    from scientia.common.ray_cluster import connect
+    from scientia.reasoners.partitioned_rl import RayDistribution
+
+    connect(address, show_progress)
+    return RayDistribution()
 
 
 def link_documents(documents: list[Document], matcher: EntityMatcher, ids: dict[str, int], first_position: int = 0,

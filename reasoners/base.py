@@ -31,6 +31,9 @@ class ReasoningReport:
     unsatisfiable_classes: list[str] = field(default_factory=list)
     rules: int = 0
     rules_skipped: list[str] = field(default_factory=list)
+    # How the OWL 2 RL closure was computed: {} in one process, else on Ray, in parts and rounds
+    # (scientia.reasoners.partitioned_rl.RayDistribution.summary)
+    computed: dict[str, int | str] = field(default_factory=dict)
 
 
 class Reasoner(ABC):

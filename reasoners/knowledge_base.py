@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from scientia.common.errors import InvalidArgumentError, JavaNotFoundError
 
@@ -22,6 +22,9 @@ from .loading import load_ontologies
 from .owl_rl import OwlRlReasoner, check_consistency
 from .provenance import Statements, no_statements
 from .sparql import SparqlAnswer, run_query
+
+if TYPE_CHECKING:
+    from .partitioned_rl import RayDistribution
 
 __all__ = ["KnowledgeBase", "REASONERS", "REASONER_HELP", "REASONER_NAMES", "ReasonerName", "AUTO_DL_LIMIT"]
 
@@ -79,28 +82,32 @@ class KnowledgeBase:
         datas = self.world.graph.execute("SELECT COUNT(*) FROM datas").fetchone()[0]
         return objs + datas
 
-    def choose_reasoner(self, name: ReasonerName | str = "auto", java: str | Path | None = None) -> Reasoner:
+    def choose_reasoner(self, name: ReasonerName | str = "auto", java: str | Path | None = None,
+                        distribution: RayDistribution | None = None) -> Reasoner:
         if name == "auto":
             if self.triple_count() > AUTO_DL_LIMIT:
-                return OwlRlReasoner()
+                return OwlRlReasoner(distribution)
             try:
                 return HermitReasoner(java)
             except JavaNotFoundError as error:
                 logger.warning("%s; reasoning with OWL 2 RL instead", error)
-                return OwlRlReasoner()
+                return OwlRlReasoner(distribution)
         if name not in REASONERS:
             raise InvalidArgumentError(f"unknown reasoner {name!r} (allowed: {', '.join(REASONER_NAMES)})")
         reasoner = REASONERS[name]
-        # the Java reasoners take the Java executable; the others take nothing
-        return cast(Any, reasoner)(java) if reasoner.needs_java else reasoner()
+        # the Java reasoners take the Java executable; OWL 2 RL where (one process, or Ray) to run
+        return cast(Any, reasoner)(java) if reasoner.needs_java else cast(Any, reasoner)(distribution)
 
-    def reason(self, name: ReasonerName | str = "auto", java: str | Path | None = None) -> ReasoningReport:
+    def reason(self, name: ReasonerName | str = "auto", java: str | Path | None = None,
+               distribution: RayDistribution | None = None) -> ReasoningReport:
         """Infer and store everything the chosen reasoner entails, then close it under OWL 2 RL.
 
         The RL pass after a DL reasoner stores what owlready2 leaves implicit (every superclass
         of an inferred type, super-properties, inverses), so SPARQL sees the full entailed graph.
+        With ``distribution`` the OWL 2 RL closure is computed in parts on the Ray cluster this
+        process has joined (:mod:`.partitioned_rl`); a DL reasoner still classifies here.
         """
-        reasoner = self.choose_reasoner(name, java)
+        reasoner = self.choose_reasoner(name, java, distribution)
         report = ReasoningReport(reasoner.name)
         inferred = self.world.get_ontology(INFERRED_ONTOLOGY)
         started = time.perf_counter()
@@ -108,7 +115,7 @@ class KnowledgeBase:
         report.seconds[reasoner.name] = round(time.perf_counter() - started, 3)
         if not isinstance(reasoner, OwlRlReasoner):
             started = time.perf_counter()
-            OwlRlReasoner().infer(self.world, inferred, report)
+            OwlRlReasoner(distribution).infer(self.world, inferred, report)
             report.seconds["rl-closure"] = round(time.perf_counter() - started, 3)
         check_consistency(self.world)
         report.inferred_triples = sum(
@@ -118,6 +125,18 @@ class KnowledgeBase:
         self.world.save()
         logger.info("%s inferred %d facts in %.1f s", reasoner.name, report.inferred_triples, sum(report.seconds.values()))
         return report
+
+    def inferred_facts(self) -> set[tuple]:
+        """Every stored inferred fact: ``(s, p, o)`` IRIs, or ``(s, p, value, datatype)`` for a
+        literal value as owlready2 stores it. Two closures compare equal as these sets."""
+        graph, c = self.world.graph, self.world.get_ontology(INFERRED_ONTOLOGY).graph.c
+        facts: set[tuple] = set(graph.execute(
+            "SELECT s.iri, p.iri, o.iri FROM objs q JOIN resources s ON s.storid = q.s "
+            "JOIN resources p ON p.storid = q.p JOIN resources o ON o.storid = q.o WHERE q.c = ?", (c,)))
+        facts |= set(graph.execute(
+            "SELECT s.iri, p.iri, q.o, q.d FROM datas q JOIN resources s ON s.storid = q.s "
+            "JOIN resources p ON p.storid = q.p WHERE q.c = ?", (c,)))
+        return facts
 
     def sparql(self, query: str) -> SparqlAnswer:
         """Answer a SPARQL 1.1 query over the stored graph (what :meth:`reason` saved)."""

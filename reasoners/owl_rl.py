@@ -13,27 +13,22 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
-from scientia.common.errors import InconsistentOntologyError, OntologyError
+from scientia.common.errors import InconsistentOntologyError
 
-from .base import OWL, RDF, RDFS, XSD, Reasoner, ReasoningReport
+from .base import OWL, Reasoner, ReasoningReport
+from .rl_triples import closure_rows, encode_world, materialize, rename_new
 from .swrl import apply_rules, chain_rules, rules_of
+
+if TYPE_CHECKING:
+    from .partitioned_rl import RayDistribution
 
 __all__ = ["OwlRlReasoner", "rl_closure", "check_consistency"]
 
 logger = logging.getLogger(__name__)
 
-# Reflexive axioms every RL engine adds (C ⊑ C, x sameAs x): true, useless, and numerous.
-_REFLEXIVE = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf", f"{OWL}equivalentClass", f"{OWL}equivalentProperty", f"{OWL}sameAs"}
-_HIERARCHY = {f"{RDFS}subClassOf", f"{RDFS}subPropertyOf"}
-_TRIVIAL_OBJECTS = {f"{OWL}Thing", f"{RDFS}Resource"}
 MAX_ROUNDS = 50
-# The stand-ins while reasonable runs (see rl_closure): for a literal, and for a stored IRI.
-LITERAL_TOKEN = "urn:scientia:literal:"
-IRI_TOKEN = "urn:scientia:iri:"
-# IRIs the OWL 2 RL rules read (rdf:type, owl:sameAs, ...) travel as themselves; every other one
-# is opaque to the rules and travels as a token.
-_VOCABULARY = (f"{RDF}", f"{RDFS}", f"{OWL}", f"{XSD}")
 
 
 class OwlRlReasoner(Reasoner):
@@ -44,120 +39,63 @@ class OwlRlReasoner(Reasoner):
         "faster than HermiT, no Java; does not classify defined classes."
     )
 
+    def __init__(self, distribution: RayDistribution | None = None) -> None:
+        # None: one process; else the instance data is materialized in parts on Ray
+        self.distribution = distribution
+
     def infer(self, world, inferred, report: ReasoningReport) -> None:
         rules, report.rules_skipped = rules_of(world)
         report.rules = len(rules)
         rules += chain_rules(world)
-        for round_number in range(1, MAX_ROUNDS + 1):
-            added = rl_closure(world, inferred)
-            from_rules = apply_rules(world, inferred, rules) if rules else 0
-            logger.debug("RL round %d: %d facts from RL rules, %d from SWRL", round_number, added, from_rules)
-            if from_rules == 0:
-                return
-        logger.warning("SWRL rules still adding facts after %d rounds; stopped", MAX_ROUNDS)
+        try:
+            for round_number in range(1, MAX_ROUNDS + 1):
+                added = rl_closure(world, inferred, self.distribution)
+                from_rules = apply_rules(world, inferred, rules) if rules else 0
+                logger.debug("RL round %d: %d facts from RL rules, %d from SWRL", round_number, added, from_rules)
+                if from_rules == 0:
+                    return
+            logger.warning("SWRL rules still adding facts after %d rounds; stopped", MAX_ROUNDS)
+        finally:
+            if self.distribution is not None:
+                report.computed = self.distribution.summary()
 
 
-def rl_closure(world, inferred) -> int:
+def rl_closure(world, inferred, distribution: RayDistribution | None = None) -> int:
     """Add every OWL 2 RL consequence of the world's triples to ``inferred``; return how many.
 
-    The triples go to reasonable straight from owlready2's tables and the consequences come back
-    in bulk: the triple-at-a-time route (owlready2's rdflib adapter in, an id lookup, a
-    membership test and an INSERT per fact out, with owlready2 re-analyzing the tables every
-    1,000 inserts) took 5 of LUBM(1)'s 7 seconds of inference. Each distinct literal travels as
-    an opaque IRI (:data:`LITERAL_TOKEN`) and comes back as the stored value it stands for: the
-    RL rules only compare literals for identity (domains, ranges, hasValue, keys), and making an
-    rdflib Literal for each of LUBM(1)'s 66,000 literal results took another second. Lost: the
-    datatype rules (dt-type2, dt-not-type), which reasonable does not implement either.
+    The triples go to reasonable straight from owlready2's tables as integer ids
+    (:mod:`.rl_triples`) and the consequences come back in bulk: the triple-at-a-time route
+    (owlready2's rdflib adapter in, an id lookup, a membership test and an INSERT per fact out,
+    with owlready2 re-analyzing the tables every 1,000 inserts) took 5 of LUBM(1)'s 7 seconds of
+    inference. Each distinct literal travels as an opaque token: the RL rules only compare
+    literals for identity (domains, ranges, hasValue, keys). Lost: the datatype rules (dt-type2,
+    dt-not-type), which reasonable does not implement either. Every stored IRI outside the RDF,
+    RDFS, OWL and XSD vocabularies travels as a token too: reasonable's strict IRI parser panics
+    on ones that older ontologies do contain (an ``xml:base`` ending in ``#`` makes
+    ``…/test.owl##Name``).
 
-    Every stored IRI outside the RDF, RDFS, OWL and XSD vocabularies travels as a token too
-    (:data:`IRI_TOKEN` and its store id): the rules only compare such IRIs for identity, and
-    reasonable's strict IRI parser panics on ones that older ontologies do contain (an
-    ``xml:base`` ending in ``#`` makes ``…/test.owl##Name``).
+    With ``distribution``, the instance data is materialized in parts on Ray
+    (:mod:`.partitioned_rl`); the closure is the same, triple for triple.
     """
-    import rdflib
-    import reasonable
-
-    from .quadstore import stored_value
-
     started = time.perf_counter()
-    graph = world.graph
-    iri_of: dict[int, str] = dict(graph.execute("SELECT storid, iri FROM resources"))
-    literals: dict[tuple, str] = {}  # (stored value, d) → token
-    engine = reasonable.PyReasoner()
-    try:
-        engine.from_graph(list(_stored_triples(graph, iri_of, literals)))
-        closure = engine.reason()
-    except BaseException as error:  # a Rust panic arrives as pyo3's PanicException, a BaseException
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
-            raise
-        raise OntologyError(f"the OWL 2 RL reasoner failed on this ontology ({str(error).splitlines()[0][:200]}); "
-                            "try --reasoner hermit") from None
-    stored_literal = {token: value for value, token in literals.items()}
-    logger.debug("reasonable: %d triples in %.2f s", len(closure), time.perf_counter() - started)
-    # C ⊑ D and D ⊑ C is stored as C ≡ D only: owlready2 warns on (and ignores) subclass cycles.
-    hierarchy = {(s, p, o) for s, p, o in closure if str(p) in _HIERARCHY and s != o}
-    mutual = {(str(s), str(p), str(o)) for s, p, o in hierarchy if (o, p, s) in hierarchy}
-    storid = {iri: number for number, iri in iri_of.items()}
+    encoded = encode_world(world)
 
-    def abbreviate(iri: str) -> int:
-        if iri.startswith(IRI_TOKEN):
-            return int(iri[len(IRI_TOKEN):])
-        if iri not in storid:
-            storid[iri] = world._abbreviate(iri)  # a name the store has not seen (owl:Thing's kin)
-        return storid[iri]
+    def id_for(iri: str) -> int:  # a name the store has not seen (owl:Thing's kin)
+        return world._abbreviate(iri)
 
-    existing_objs = set(graph.execute("SELECT s, p, o FROM objs"))
-    existing_datas = set(graph.execute("SELECT s, p, o, d FROM datas"))
-    new_objs: set[tuple[int, int, int]] = set()
-    new_datas: set[tuple[int, int, object, object]] = set()
-    for s, p, o in closure:
-        if isinstance(s, rdflib.BNode) or isinstance(o, rdflib.BNode):
-            continue
-        s_iri, p_iri, o_iri = str(s), str(p), str(o)
-        if (s_iri, p_iri, o_iri) in mutual or s_iri.startswith(LITERAL_TOKEN):
-            continue  # a fact about a literal (its datatype class): RL's, not the data's
-        if o_iri.startswith(LITERAL_TOKEN) or isinstance(o, rdflib.Literal):
-            value, datatype = stored_literal[o_iri] if o_iri in stored_literal else (stored_value(o), _datatype(o, abbreviate))
-            row = (abbreviate(s_iri), abbreviate(p_iri), value, datatype)
-            if row not in existing_datas:
-                new_datas.add(row)
-            continue
-        if (p_iri in _REFLEXIVE and s_iri == o_iri) or o_iri in _TRIVIAL_OBJECTS:
-            continue
-        link = (abbreviate(s_iri), abbreviate(p_iri), abbreviate(o_iri))
-        if link not in existing_objs:
-            new_objs.add(link)
+    if distribution is None:
+        closure, new_names = materialize(encoded.triples, encoded.vocabulary)
+        closure = rename_new(closure, new_names, id_for)
+    else:
+        from .partitioned_rl import partitioned_closure
+
+        closure = partitioned_closure(encoded, distribution, id_for)
+    logger.debug("OWL 2 RL closure: %d triples in %.2f s", len(closure), time.perf_counter() - started)
+    new_objs, new_datas = closure_rows(closure, encoded)
     c = inferred.graph.c
-    graph.db.executemany("INSERT OR IGNORE INTO objs VALUES (?, ?, ?, ?)", [(c, *row) for row in sorted(new_objs)])
-    graph.db.executemany("INSERT OR IGNORE INTO datas VALUES (?, ?, ?, ?, ?)", [(c, *row) for row in new_datas])
+    world.graph.db.executemany("INSERT OR IGNORE INTO objs VALUES (?, ?, ?, ?)", [(c, *row) for row in new_objs])
+    world.graph.db.executemany("INSERT OR IGNORE INTO datas VALUES (?, ?, ?, ?, ?)", [(c, *row) for row in new_datas])
     return len(new_objs) + len(new_datas)
-
-
-def _stored_triples(graph, iri_of: dict[int, str], literals: dict[tuple, str]):
-    """Every stored triple as reasonable reads it: IRIs as strings, blank nodes as rdflib terms,
-    each distinct literal as its token (recorded in ``literals``)."""
-    import rdflib
-
-    def node(number: int):
-        if number < 0:
-            return rdflib.BNode(f"b{-number}")
-        iri = iri_of[number]
-        return iri if iri.startswith(_VOCABULARY) else f"{IRI_TOKEN}{number}"
-
-    for s, p, o in graph.execute("SELECT s, p, o FROM objs"):
-        yield node(s), node(p), node(o)
-    for s, p, o, d in graph.execute("SELECT s, p, o, d FROM datas"):
-        key = (o, d)
-        if key not in literals:
-            literals[key] = f"{LITERAL_TOKEN}{len(literals)}"
-        yield node(s), node(p), literals[key]
-
-
-def _datatype(literal, abbreviate) -> object:
-    """owlready2's ``d`` column for a literal: ``@lang``, a datatype's id, or 0 for a plain one."""
-    if literal.language:
-        return f"@{literal.language}"
-    return abbreviate(str(literal.datatype)) if literal.datatype else 0
 
 
 def check_consistency(world) -> None:

@@ -46,10 +46,20 @@ def sample_documents():
 
 @pytest.fixture(scope="session")
 def ray_cluster():
-    """One real local Ray cluster for the whole session (starting one costs seconds)."""
+    """One real Ray cluster of two nodes on this machine for the whole session (starting one costs
+    seconds): a head and a worker node, each a raylet with its own CPU, so that placement on
+    different nodes, objects moving between them and a node's loss happen as on several machines.
+    Every test that joins ``local`` joins this one; the session ends it, leaving no Ray process."""
     ray = pytest.importorskip("ray", reason="Ray is not installed: make setup installs it")
-    from scientia.common.ray_cluster import connect
+    from ray.cluster_utils import Cluster
 
-    connect("local")
-    yield ray
+    from scientia.common.ray_cluster import LOCAL_NODE_ADDRESS, connect
+
+    node = {"num_cpus": 1, "node_ip_address": LOCAL_NODE_ADDRESS}
+    cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
+    cluster.add_node(**node)
+    cluster.wait_for_nodes()
+    connect(cluster.address)
+    yield cluster
     ray.shutdown()
+    cluster.shutdown()

@@ -1,6 +1,7 @@
 """Sharded indexes: built in pieces (in process or encoded on Ray), searched as one, exactly.
 
-The Ray tests run on a real local cluster, one for the whole session (conftest's ``ray_cluster``).
+The Ray tests run on a real cluster of two nodes on this machine, one for the whole session
+(conftest's ``ray_cluster``).
 """
 
 from __future__ import annotations
@@ -282,6 +283,49 @@ def test_shard_actors_answer_restart_when_killed_and_a_dead_shard_is_a_503(on_ra
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.mark.slow
+def test_shards_spread_over_the_nodes_and_a_lost_nodes_shards_restart_on_another(ray_cluster, on_ray, one_and_three):
+    import ray
+
+    from scientia.common.ray_cluster import LOCAL_NODE_ADDRESS
+    from scientia.engine import Engine
+    from scientia.engine.service import LiveEngine
+    from scientia.engine.shard_actors import RayShardHost
+
+    one_path, _ = one_and_three
+    with Engine.open(one_path) as one:
+        expected = {query: one.search(query, k=10, mode="hybrid") for query in QUERIES}
+    host = RayShardHost("local")
+    host.check_nodes(on_ray)  # both nodes see the index
+    live = LiveEngine(on_ray, host)
+    for query in QUERIES:
+        assert_same_top_k(expected[query], live.engine.search(query, k=10, mode="hybrid"))
+    actors = host.actors_of(live.engine.generation.folder)
+    placed = [ray.get(actor.node.remote()) for actor in actors]
+    head = ray.get_runtime_context().get_node_id()
+    assert len(actors) == 3 and len(set(placed)) == 2  # on both nodes
+
+    worker = next(iter(ray_cluster.worker_nodes))
+    ray_cluster.remove_node(worker)
+    try:
+        for query in QUERIES:  # the lost node's shard comes back on the head node, and answers as before
+            assert_same_top_k(expected[query], live.engine.search(query, k=10, mode="hybrid"))
+        assert {ray.get(actor.node.remote()) for actor in actors} == {head}
+    finally:  # the session's cluster has two nodes again for the tests after this one
+        ray_cluster.add_node(num_cpus=1, node_ip_address=LOCAL_NODE_ADDRESS)
+        ray_cluster.wait_for_nodes()
+
+
+def test_a_node_that_cannot_see_the_index_is_named(ray_cluster, tmp_path: Path):
+    from scientia.common.errors import IndexNotFoundError
+    from scientia.engine.shard_actors import RayShardHost
+
+    with pytest.raises(IndexNotFoundError) as raised:
+        RayShardHost("local").check_nodes(tmp_path / "nowhere")
+    message = str(raised.value)
+    assert message.count("(node ") == 2 and str(tmp_path / "nowhere" / "manifest.json") in message
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ fact goes with the last document that states it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,14 @@ class KnowledgeSection:
     extraction: dict[str, Any] | None = None
 
 
+def _computed(computed: dict[str, Any] | None) -> str:
+    """How the OWL 2 RL closure was computed, for ``index info``."""
+    if not computed:
+        return "in one process"
+    return (f"on Ray in {computed['parts']} parts on {computed['nodes']} node(s), {computed['rounds']} round(s), "
+            f"{computed['exchanged']:,} facts exchanged")
+
+
 class KnowledgeComponent(Component):
     name = "knowledge"
     Section = KnowledgeSection
@@ -69,7 +77,7 @@ class KnowledgeComponent(Component):
             extraction = {**extract_into(folder, build.documents, language, options.ray, options.show_progress),
                           "language": language}
             graph = corpus_graph(folder)
-        build.documents, section = build_knowledge(folder, build.documents, options.knowledge,
+        build.documents, section = build_knowledge(folder, build.documents, replace(options.knowledge, ray=options.ray),
                                                    show_progress=options.show_progress, extracted=graph)
         if extraction is not None:
             section["extraction"] = {**extraction, **section["extraction"]}
@@ -88,7 +96,7 @@ class KnowledgeComponent(Component):
         return [
             ("ontologies", ", ".join(section.ontologies)),
             ("reasoner", f"{reasoning['reasoner']}: {reasoning['inferred_triples']:,} inferred facts, "
-                         f"{sum(reasoning['seconds'].values()):.1f} s"),
+                         f"{sum(reasoning['seconds'].values()):.1f} s, {_computed(reasoning.get('computed'))}"),
             ("entities", f"{section.entities:,} ({section.mentions:,} mentions in documents)"),
             *([("unsatisfiable", ", ".join(c.rsplit("#", 1)[-1] for c in unsatisfiable))] if unsatisfiable else []),
         ]
