@@ -24,20 +24,18 @@ __all__ = ["run_reasoning", "reasoning_markdown", "project_reasoning"]
 
 
 def run_reasoning(source: Path, sizes: list[int], one_process_up_to: int, compare: int, work: Path,
-                  out: Path, timeout: int = 3600) -> dict[str, Any]:
+                  out: Path, query_seconds: float = 600, timeout: int = 7200) -> dict[str, Any]:
+    """Measure every cell (a size, one process or Ray) not measured before: each cell's figures are
+    kept in ``work/cells`` as it ends, so a run that stopped goes on where it stopped."""
     work.mkdir(parents=True, exist_ok=True)
     rows = []
     for universities in sizes:
         lubm = make_lubm(source, universities, work / f"lubm{universities}")
-        arguments = [str(lubm), str(source), str(universities), "rl", str(work)]
-        one = (_in_fresh_process(["measure", *arguments], timeout) if universities <= one_process_up_to
+        arguments = [str(lubm), str(source), str(universities), "rl", str(work), str(query_seconds)]
+        one = (_cell(work, "measure", universities, arguments, timeout) if universities <= one_process_up_to
                else {"skipped": f"above --one-process-up-to {one_process_up_to}"})
-        print(json.dumps({"universities": universities, "one_process": one}), flush=True)
-        ray = _in_fresh_process(["measure-ray", *arguments], timeout)
-        print(json.dumps({"universities": universities, "ray": ray}), flush=True)
+        ray = _cell(work, "measure-ray", universities, arguments, timeout)
         rows.append({"universities": universities, "one_process": one, "ray": ray})
-        for name in ("measure", "measure-ray"):  # the stores are large; the figures are kept
-            (work / f"lubm{universities}-rl{'-ray' if name == 'measure-ray' else ''}.sqlite3").unlink(missing_ok=True)
     lubm = make_lubm(source, compare, work / f"lubm{compare}")
     equality = _in_fresh_process(["compare", str(lubm), str(compare), str(work)], timeout)
     report = {"benchmark": "reasoning-scale-out", "machine": describe_machine(), "rows": rows, "equality": equality}
@@ -46,6 +44,25 @@ def run_reasoning(source: Path, sizes: list[int], one_process_up_to: int, compar
     (out / "reasoning.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (out / "reasoning.md").write_text(reasoning_markdown(report), encoding="utf-8")
     return report
+
+
+def _cell(work: Path, kind: str, universities: int, arguments: list[str], timeout: int) -> dict[str, Any]:
+    """One measurement in a fresh process, or its kept figures. A process that failed after
+    reasoning (a query past the time limit) still gives what reasoning cost."""
+    kept = work / "cells" / f"{kind}-{universities}.json"
+    if kept.is_file():
+        return json.loads(kept.read_text())
+    result = _in_fresh_process([kind, *arguments], timeout)
+    store = work / f"lubm{universities}-rl{'-ray' if kind == 'measure-ray' else ''}.sqlite3"
+    reasoned = store.with_name(f"{store.stem}-reasoned.json")
+    if "error" in result and reasoned.is_file():
+        result = {**json.loads(reasoned.read_text()), "queries_error": result["error"]}
+    store.unlink(missing_ok=True)  # large; the figures are kept
+    print(json.dumps({"universities": universities, kind: result}), flush=True)
+    if "seconds" in result:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(result) + "\n")
+    return result
 
 
 def project_reasoning(report: dict[str, Any], documents: int = 100_000_000, triples_per_document: float = 87.0,
@@ -81,6 +98,13 @@ def project_reasoning(report: dict[str, Any], documents: int = 100_000_000, trip
     }
 
 
+def _matched(run: dict[str, Any]) -> str:
+    if "queries_error" in run:
+        return f"not run: {run['queries_error']}"
+    timed_out = [name for name, query in run["queries"].items() if query.get("timed_out")]
+    return f"{run['matched']}/14" + (f" ({', '.join(timed_out)} past the time limit)" if timed_out else "")
+
+
 def reasoning_markdown(report: dict[str, Any]) -> str:
     machine = report["machine"]
     lines = [f"## Reasoning scaled out: OWL 2 RL over LUBM(N) on {machine['cpu']}, {machine['cores']} cores, "
@@ -106,7 +130,7 @@ def reasoning_markdown(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['universities']} | {run['asserted_triples']:,} | {label} | {run['seconds']['load']:.1f} | "
                 f"{run['seconds']['infer']:.1f} | {run['inferred_triples']:,} | {run['peak_memory_mib']:,.0f} | "
-                f"{worker} | {run['infer_machine_peak_mib']:,.0f} | {exchange} | {run['matched']}/14 |")
+                f"{worker} | {run['infer_machine_peak_mib']:,.0f} | {exchange} | {_matched(run)} |")
     equality = report["equality"]
     if "equal" in equality:
         lines += ["", f"**Equality** at LUBM({equality['universities']}): one process inferred "

@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--one-process-up-to", type=int, default=20,
                         help="universities; above it one process would need more memory than this machine has")
     parser.add_argument("--compare", type=int, default=5, help="the LUBM size whose two closures are compared")
+    parser.add_argument("--query-seconds", type=float, default=600, help="the time limit of each LUBM query")
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--backend", default="onnx-int8", help="encoder of the large index (the cache keeps its vectors)")
@@ -154,7 +155,7 @@ def main() -> None:
         from .reasoning_scale import run_reasoning
 
         run_reasoning(args.lubm_dir, [int(n) for n in args.reasoning.split(",")], args.one_process_up_to,
-                               args.compare, args.work / "reasoning", args.out)
+                      args.compare, args.work / "reasoning", args.out, args.query_seconds)
         print((args.out / "reasoning.md").read_text())
         return
     if args.datasets is None:

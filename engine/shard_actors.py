@@ -8,9 +8,12 @@ die (``max_restarts=-1``); a call that meets an actor restarting waits for it, o
 it dead is sent once more; a shard that still does not answer is a :class:`~scientia.common.errors.ShardUnavailableError`
 naming it (HTTP 503), never a result missing that shard's documents.
 
-Shard ``i`` is placed on the ``i``-th of the cluster's nodes, round the nodes, softly: an actor
-whose node is lost is restarted on another. Every node must see the index's files (a shared
-filesystem, or the same path on each): :meth:`RayShardHost.check_nodes` asks each node at start.
+Shard ``i`` is placed on the ``i``-th of the cluster's live nodes, round the nodes, and held
+there (Ray's soft affinity lets a busy node's raylet turn the actor away to another node, which
+under load put every shard on one). An actor that dies is restarted by Ray on its node; one whose
+node has left the cluster is placed again on a live node by :meth:`RayShardHost.call`. Every
+node must see the index's files (a shared filesystem, or the same path on each):
+:meth:`RayShardHost.check_nodes` asks each node at start.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class RayShardHost:
         # no CPU reserved: a shard actor mostly waits, and a 2-core machine must hold many of them
         self._remote = ray.remote(max_restarts=-1, max_task_retries=0, num_cpus=0)(ShardActor)
         self._actors: dict[tuple[Path, int], Any] = {}
+        self._placed: dict[tuple[Path, int], str] = {}  # each actor's node
         self._lock = threading.Lock()
         self._nodes = alive_nodes()
 
@@ -144,33 +148,56 @@ class RayShardHost:
         key = (Path(folder), shard)
         with self._lock:
             if key not in self._actors:
-                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-                node, _ = self._nodes[shard % len(self._nodes)]
-                placed = NodeAffinitySchedulingStrategy(node, soft=True)  # soft: restarted elsewhere if it goes
-                self._actors[key] = self._remote.options(scheduling_strategy=placed).remote(str(folder), shard)
+                self._place(key)
             return self._actors[key]
+
+    def _place(self, key: tuple[Path, int]) -> None:
+        """Start ``key``'s actor on its node among the live ones (the caller holds the lock)."""
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        folder, shard = key
+        node, _ = self._nodes[shard % len(self._nodes)]
+        placed = NodeAffinitySchedulingStrategy(node, soft=False)
+        self._actors[key] = self._remote.options(scheduling_strategy=placed).remote(str(folder), shard)
+        self._placed[key] = node
+
+    def _placed_again(self, folder: Path, shard: int) -> bool:
+        """If the shard's node has left the cluster, place the shard on a live node: True."""
+        live = alive_nodes()
+        key = (Path(folder), shard)
+        with self._lock:
+            if not live or self._placed.get(key) in {node for node, _ in live}:
+                return False
+            self._nodes = live
+            self._place(key)
+        logger.warning("shard %d of %s: its node left the cluster; placed on another", shard, folder)
+        return True
 
     def call(self, folder: Path, shard: int, method: str, *args):
         """``method`` of the shard's actor. A call that meets the actor restarting waits for it (up
-        to :data:`RESTART_WAIT_SECONDS`); one that meets it dead or too slow is sent once more."""
+        to :data:`RESTART_WAIT_SECONDS`); one that meets it dead or too slow is sent once more; one
+        whose actor's node has left the cluster places the shard on a live node and asks there."""
         import ray
-        from ray.exceptions import ActorUnavailableError, GetTimeoutError, RayActorError
+        from ray.exceptions import ActorUnavailableError, ActorUnschedulableError, GetTimeoutError, RayActorError
 
-        actor = self.actor(folder, shard)
         deadline = time.monotonic() + RESTART_WAIT_SECONDS
         pause, resent = 0.05, False
         while True:
+            actor = self.actor(folder, shard)
             try:
                 return ray.get(getattr(actor, method).remote(*args), timeout=CALL_TIMEOUT_SECONDS)
             except ActorUnavailableError as error:  # restarting (Ray brings it back): wait, then ask again
                 failure: Exception = error
+                if time.monotonic() < deadline and self._placed_again(folder, shard):
+                    continue
                 if time.monotonic() + pause > deadline:
                     break
                 time.sleep(pause)
                 pause = min(2 * pause, 1.0)
-            except (RayActorError, GetTimeoutError) as error:  # died during the call, or too slow
+            except (RayActorError, ActorUnschedulableError, GetTimeoutError) as error:  # died, or too slow
                 failure = error
+                if self._placed_again(folder, shard):
+                    continue
                 if resent:
                     break
                 resent = True
@@ -192,6 +219,8 @@ class RayShardHost:
             with self._lock:
                 retired = [key for key in self._actors if key[0] == Path(folder)]
                 actors = [self._actors.pop(key) for key in retired]
+                for key in retired:
+                    self._placed.pop(key, None)
             for actor in actors:
                 ray.kill(actor, no_restart=True)
 

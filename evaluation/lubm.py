@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from scientia.common.errors import QueryCancelledError
+
 from .machine import MachineMemory, describe_machine, peak_memory_mib
 
 __all__ = ["make_lubm", "run_lubm", "expected_answers"]
@@ -57,10 +59,11 @@ def expected_answers(source: Path, number: int, universities: int) -> set[tuple[
 
 
 def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str, work: Path,
-                      on_ray: bool = False) -> dict[str, Any]:
+                      on_ray: bool = False, query_seconds: float | None = None) -> dict[str, Any]:
     """Load, infer and query LUBM(universities) in this process; ``on_ray``: the OWL 2 RL closure
     in parts on a local Ray cluster of this machine's cores (the workers' and the machine's peaks
-    are reported beside this process's)."""
+    are reported beside this process's). ``query_seconds``: each query runs in a SPARQL worker
+    process stopped at that time (a timed-out query is reported as such), else here, unbounded."""
     from scientia.reasoners import KnowledgeBase
 
     store = work / f"lubm{universities}-{reasoner}{'-ray' if on_ray else ''}.sqlite3"
@@ -82,20 +85,41 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
     with MachineMemory() as machine:
         report = base.reason(reasoner, distribution=distribution)
     phases["infer"] = time.perf_counter() - started
+    figures = {"universities": universities, "reasoner": reasoner, "asserted_triples": triples,
+               "inferred_triples": report.inferred_triples, "seconds": {k: round(v, 3) for k, v in phases.items()},
+               "peak_memory_mib": peak_memory_mib(), "infer_machine_peak_mib": machine.peak_mib,
+               **({"ray": distribution.runs[-1]} if distribution is not None else {})}
+    # what reasoning cost, kept even if a query later runs past the process's time limit
+    (work / f"{store.stem}-reasoned.json").write_text(json.dumps(figures) + "\n")
     queries: dict[str, dict[str, Any]] = {}
+    budget = None
+    if query_seconds is not None:
+        from scientia.reasoners.sparql_pool import QueryBudget, SparqlPool
+
+        base.close()  # its lock is exclusive: the worker reads the saved file
+        pool = SparqlPool(processes=1)
+        budget = QueryBudget(query_seconds, 100_000_000)
     for number in QUERIES:
+        text = (source / "queries" / f"q{number}.rq").read_text()
         started = time.perf_counter()
-        answer = base.sparql((source / "queries" / f"q{number}.rq").read_text())
+        try:
+            answer = pool.run(store, text, budget) if budget is not None else base.sparql(text)
+        except QueryCancelledError:
+            queries[f"Q{number}"] = {"timed_out": True, "equal": False, "seconds": round(time.perf_counter() - started, 4)}
+            continue
         seconds = time.perf_counter() - started
         answers = {tuple(str(row[v]) for v in answer.variables) for row in answer.rows}
         expected = expected_answers(source, number, universities)
-        exact = universities == 1 or "University0" in (source / "queries" / f"q{number}.rq").read_text()
+        exact = universities == 1 or "University0" in text
         queries[f"Q{number}"] = {
             "answers": len(answers), "expected": len(expected), "check": "equal" if exact else "contains",
             "equal": answers == expected if exact else expected <= answers, "seconds": round(seconds, 4),
         }
+    if budget is not None:
+        pool.close("the queries are done")
+    else:
+        base.close()
     phases["queries"] = sum(q["seconds"] for q in queries.values())
-    base.close()
     return {
         "universities": universities, "reasoner": reasoner, "asserted_triples": triples,
         "inferred_triples": report.inferred_triples, "seconds": {k: round(v, 3) for k, v in phases.items()},
@@ -232,9 +256,9 @@ def _plot(report: dict[str, Any], path: Path) -> None:
 def main() -> None:
     kind, *arguments = sys.argv[1:]
     if kind in ("measure", "measure-ray"):
-        lubm, source, universities, reasoner, work = arguments
+        lubm, source, universities, reasoner, work, *bound = arguments
         result = _measure_scientia(Path(lubm), Path(source), int(universities), reasoner, Path(work),
-                                   on_ray=kind == "measure-ray")
+                                   on_ray=kind == "measure-ray", query_seconds=float(bound[0]) if bound else None)
     elif kind == "compare":
         result = compare_closures(Path(arguments[0]), int(arguments[1]), Path(arguments[2]))
     elif kind == "hermit":

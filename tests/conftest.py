@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -61,5 +62,14 @@ def ray_cluster():
     cluster.wait_for_nodes()
     connect(cluster.address)
     yield cluster
+    from processes import alive, command_line, descendants
+
+    # the nodes' raylets, GCS, agents and workers
+    started = [pid for pid in descendants(os.getpid()) if "ray" in command_line(pid)]
     ray.shutdown()
     cluster.shutdown()
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in started if alive(pid)]
+    assert not left, f"Ray processes left after the session: {left}"

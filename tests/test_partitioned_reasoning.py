@@ -122,10 +122,10 @@ def test_index_build_with_ray_reasons_in_parts_and_index_info_says_so(ray_cluste
                                 "--ray", ray_cluster.address, "-q"])
     assert built.exit_code == 0, built.output
     info = runner.invoke(app, ["index", "info", str(index)])
-    assert info.exit_code == 0 and "on Ray in" in info.output and "on 2 node(s)" in info.output, info.output
+    assert info.exit_code == 0 and "on Ray in" in info.output, info.output
     computed = json.loads(runner.invoke(app, ["index", "info", str(index), "--json"]).output)
     reasoning = computed["knowledge"]["reasoning"]
-    assert reasoning["computed"]["where"] == "ray" and reasoning["computed"]["rounds"] >= 1
+    assert reasoning["computed"]["where"] == "ray" and reasoning["computed"]["nodes"] == 2
     query = runner.invoke(app, ["reason", "sparql", str(index),
                                 f"SELECT ?x WHERE {{ ?x a <{X}European> }}"])
     assert query.exit_code == 0 and "alice" in query.output, query.output

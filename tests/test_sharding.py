@@ -312,6 +312,7 @@ def test_shards_spread_over_the_nodes_and_a_lost_nodes_shards_restart_on_another
     try:
         for query in QUERIES:  # the lost node's shard comes back on the head node, and answers as before
             assert_same_top_k(expected[query], live.engine.search(query, k=10, mode="hybrid"))
+        actors = host.actors_of(live.engine.generation.folder)
         assert {ray.get(actor.node.remote()) for actor in actors} == {head}
     finally:  # the session's cluster has two nodes again for the tests after this one
         ray_cluster.add_node(num_cpus=1, node_ip_address=LOCAL_NODE_ADDRESS)
