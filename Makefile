@@ -153,7 +153,7 @@ bench-scale: setup
 bench-reasoning-scale: setup
 	@if [ ! -d "$(ONTOLOGIES)/lubm" ]; then echo "skipping bench-reasoning-scale: $(ONTOLOGIES)/lubm is absent" >&2; exit 0; fi; \
 	$(PY) -m scientia.benchmarks.scale_out --reasoning 10,20,100 --compare 5 --lubm-dir "$(ONTOLOGIES)/lubm" \
-	  --out benchmarks/results/scale-out
+	  --out benchmarks/results/reasoning-scale-out
 
 # Which language identifier tells titles, labels and queries apart best (the one --language auto
 # uses was chosen here); the other candidates come with the language-benchmark extra.

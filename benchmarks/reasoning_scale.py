@@ -1,7 +1,7 @@
 """Reasoning scaled out: OWL 2 RL over LUBM(N) in one process against in parts on Ray, and a
 projection for a graph beside 100M documents. ``scale_out --reasoning`` runs it:
 
-    python -m scientia.benchmarks.scale_out --reasoning 10,20,100 --lubm-dir ../shared/ontologies/lubm
+    python -m scientia.benchmarks.scale_out --reasoning 10,20,100 --compare 5 --out benchmarks/results/reasoning-scale-out
 
 Each size runs in a fresh process (true peaks): load the ontology and data, infer, run LUBM's 14
 queries against the published answers (exact where a query is confined to one university, else
@@ -41,8 +41,8 @@ def run_reasoning(source: Path, sizes: list[int], one_process_up_to: int, compar
     report = {"benchmark": "reasoning-scale-out", "machine": describe_machine(), "rows": rows, "equality": equality}
     report["projection"] = project_reasoning(report)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "reasoning.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (out / "reasoning.md").write_text(reasoning_markdown(report), encoding="utf-8")
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(reasoning_markdown(report), encoding="utf-8")
     return report
 
 

@@ -13,7 +13,7 @@ One run, three parts:
 
 With ``--reasoning N,N,...`` it measures reasoning instead (:mod:`.reasoning_scale`): OWL 2 RL
 over LUBM(N) in one process and in parts on Ray, their equality, and a projection for 100M
-documents; the report goes to ``OUT/reasoning.md``.
+documents; the report goes to ``OUT/report.md`` (``--out benchmarks/results/reasoning-scale-out``).
 
     python -m scientia.benchmarks.scale_out ../shared/datasets --documents 100000 --shards 4 \\
         --out benchmarks/results/scale-out
@@ -156,7 +156,7 @@ def main() -> None:
 
         run_reasoning(args.lubm_dir, [int(n) for n in args.reasoning.split(",")], args.one_process_up_to,
                       args.compare, args.work / "reasoning", args.out, args.query_seconds)
-        print((args.out / "reasoning.md").read_text())
+        print((args.out / "report.md").read_text())
         return
     if args.datasets is None:
         parser.error("give the datasets folder, or --reasoning")

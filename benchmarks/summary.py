@@ -43,6 +43,8 @@ COMMANDS = {
     "faiss-threads": "python -m scientia.benchmarks.faiss_threads --vectors 100000",
     "shards-cranfield": "python -m scientia.benchmarks.shard_equality ../shared/datasets/cranfield --shards 3",
     "scale-out": "python -m scientia.benchmarks.scale_out ../shared/datasets --documents 100000 --shards 4",
+    "reasoning-scale-out": ("python -m scientia.benchmarks.scale_out --reasoning 10,20,100 --compare 5 "
+                            "--out benchmarks/results/reasoning-scale-out (make bench-reasoning-scale)"),
     "gpu": "benchmarks/gpu_check.sh (on a machine with a GPU)",
 }
 
