@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from scientia.evaluation.lubm import _in_fresh_process, make_lubm
+from scientia.evaluation.lubm import _in_fresh_process, make_lubm, store_path
 from scientia.evaluation.machine import describe_machine
 
 __all__ = ["run_reasoning", "reasoning_markdown", "project_reasoning"]
@@ -53,7 +53,7 @@ def _cell(work: Path, kind: str, universities: int, arguments: list[str], timeou
     if kept.is_file():
         return json.loads(kept.read_text())
     result = _in_fresh_process([kind, *arguments], timeout)
-    store = work / f"lubm{universities}-rl{'-ray' if kind == 'measure-ray' else ''}.sqlite3"
+    store = store_path(work, universities, "rl", on_ray=kind == "measure-ray")
     reasoned = store.with_name(f"{store.stem}-reasoned.json")
     if "error" in result and reasoned.is_file():
         result = {**json.loads(reasoned.read_text()), "queries_error": result["error"]}
@@ -75,7 +75,7 @@ def project_reasoning(report: dict[str, Any], documents: int = 100_000_000, trip
     largest = max(runs, key=lambda row: row["universities"])["ray"]
     triples = documents * triples_per_document
     per_million = 1e6 / largest["asserted_triples"]
-    core_seconds = largest["seconds"]["infer"] * describe_machine()["cores"] * per_million * triples / 1e6
+    core_seconds = largest["seconds"]["infer"] * report["machine"]["cores"] * per_million * triples / 1e6
     driver_gib = largest["peak_memory_mib"] * per_million * triples / 1e6 / 1024
     worker_gib = largest["ray"]["worker_peak_mib"] / 1024
     nodes_for_time = math.ceil(core_seconds / 3600 / node_cores)  # for one hour

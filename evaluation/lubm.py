@@ -27,7 +27,7 @@ from scientia.common.errors import QueryCancelledError
 
 from .machine import MachineMemory, describe_machine, peak_memory_mib
 
-__all__ = ["make_lubm", "run_lubm", "expected_answers"]
+__all__ = ["make_lubm", "run_lubm", "expected_answers", "store_path"]
 
 _UNIVERSITY_ZERO = re.compile(r"\bUniversity0\.")
 QUERIES = range(1, 15)
@@ -58,6 +58,11 @@ def expected_answers(source: Path, number: int, universities: int) -> set[tuple[
     return {tuple(_UNIVERSITY_ZERO.sub(f"University{k}.", value) for value in row) for k in range(universities) for row in published}
 
 
+def store_path(work: Path, universities: int, reasoner: str, on_ray: bool) -> Path:
+    """Where a measurement keeps its quadstore (and, beside it, what reasoning cost)."""
+    return work / f"lubm{universities}-{reasoner}{'-ray' if on_ray else ''}.sqlite3"
+
+
 def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str, work: Path,
                       on_ray: bool = False, query_seconds: float | None = None) -> dict[str, Any]:
     """Load, infer and query LUBM(universities) in this process; ``on_ray``: the OWL 2 RL closure
@@ -66,7 +71,7 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
     process stopped at that time (a timed-out query is reported as such), else here, unbounded."""
     from scientia.reasoners import KnowledgeBase
 
-    store = work / f"lubm{universities}-{reasoner}{'-ray' if on_ray else ''}.sqlite3"
+    store = store_path(work, universities, reasoner, on_ray)
     store.unlink(missing_ok=True)
     distribution = None
     if on_ray:
@@ -120,13 +125,8 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
     else:
         base.close()
     phases["queries"] = sum(q["seconds"] for q in queries.values())
-    return {
-        "universities": universities, "reasoner": reasoner, "asserted_triples": triples,
-        "inferred_triples": report.inferred_triples, "seconds": {k: round(v, 3) for k, v in phases.items()},
-        "queries": queries, "matched": sum(q["equal"] for q in queries.values()), "peak_memory_mib": peak_memory_mib(),
-        "infer_machine_peak_mib": machine.peak_mib,
-        **({"ray": distribution.runs[-1]} if distribution is not None else {}),
-    }
+    return {**figures, "seconds": {k: round(v, 3) for k, v in phases.items()}, "queries": queries,
+            "matched": sum(q["equal"] for q in queries.values()), "peak_memory_mib": peak_memory_mib()}
 
 
 def compare_closures(lubm: Path, universities: int, work: Path, parts: int | None = None) -> dict[str, Any]:

@@ -94,20 +94,18 @@ def split_schema(encoded: EncodedGraph) -> tuple[np.ndarray, np.ndarray, np.ndar
     triples = encoded.triples
     s, p, o = triples[:, 0], triples[:, 1], triples[:, 2]
     vocabulary = np.fromiter(encoded.vocabulary, dtype=np.int64)
-    ids = encoded.id_of
-    rdf_type = ids(f"{RDF}type")
+    rdf_type = encoded.id_of(f"{RDF}type")
     by_vocabulary = np.isin(p, vocabulary)
     typed = p == rdf_type
-    individual_types = [n for n in map(ids, _INDIVIDUAL_TYPES) if n is not None]
     schema = np.concatenate([
         o[typed],  # classes
-        s[typed & np.isin(o, vocabulary) & ~np.isin(o, individual_types)],  # declared classes, properties, ...
+        s[typed & np.isin(o, vocabulary) & ~np.isin(o, encoded.ids_of(_INDIVIDUAL_TYPES))],  # declared classes, ...
         np.unique(p),  # properties
-        s[by_vocabulary & ~np.isin(p, [n for n in map(ids, _INDIVIDUAL_PREDICATES) if n is not None])],
-        o[np.isin(p, [n for n in map(ids, _SCHEMA_OBJECTS) if n is not None])],
+        s[by_vocabulary & ~np.isin(p, encoded.ids_of(_INDIVIDUAL_PREDICATES))],
+        o[np.isin(p, encoded.ids_of(_SCHEMA_OBJECTS))],
         vocabulary,
     ])
-    linked = ~by_vocabulary | np.isin(p, [n for n in map(ids, (f"{OWL}sameAs", f"{OWL}differentFrom")) if n is not None])
+    linked = ~by_vocabulary | np.isin(p, encoded.ids_of((f"{OWL}sameAs", f"{OWL}differentFrom")))
     candidates = np.unique(np.concatenate([s, o[linked]]))
     candidates = candidates[(candidates >= 0) & (candidates < LITERAL_BASE)]
     individuals = candidates[~np.isin(candidates, schema)]
@@ -191,10 +189,9 @@ class _Router:
 
 def _joining_properties(schema: np.ndarray, encoded: EncodedGraph) -> np.ndarray:
     """Properties whose literal values join rules: inverse-functional, functional, restricted."""
-    ids = encoded.id_of
-    kinds = [n for n in map(ids, (f"{OWL}InverseFunctionalProperty", f"{OWL}FunctionalProperty")) if n is not None]
-    typed = schema[(schema[:, 1] == ids(f"{RDF}type")) & np.isin(schema[:, 2], kinds), 0]
-    restricted = schema[schema[:, 1] == ids(f"{OWL}onProperty"), 2]
+    kinds = encoded.ids_of((f"{OWL}InverseFunctionalProperty", f"{OWL}FunctionalProperty"))
+    typed = schema[(schema[:, 1] == encoded.id_of(f"{RDF}type")) & np.isin(schema[:, 2], kinds), 0]
+    restricted = schema[schema[:, 1] == encoded.id_of(f"{OWL}onProperty"), 2]
     return np.unique(np.concatenate([typed, restricted]))
 
 
@@ -231,9 +228,7 @@ def partitioned_closure(encoded: EncodedGraph, distribution: RayDistribution, id
     started = time.perf_counter()
     for iri in _RULE_VOCABULARY:
         if encoded.id_of(iri) is None:
-            number = id_for(iri)
-            encoded.vocabulary[number] = iri
-            encoded.ids[iri] = number
+            encoded.add_name(iri, id_for(iri))
     schema_rows, instance, individuals = split_schema(encoded)
     schema, names = materialize(schema_rows, encoded.vocabulary)
     schema = rename_new(schema, names, id_for)

@@ -18,8 +18,8 @@ import numpy as np
 
 from .base import OWL, RDF, RDFS, XSD
 
-__all__ = ["EncodedGraph", "encode_world", "materialize", "closure_rows", "difference", "unique_rows",
-           "IRI_TOKEN", "LITERAL_TOKEN", "LITERAL_BASE", "VOCABULARY"]
+__all__ = ["EncodedGraph", "encode_world", "materialize", "rename_new", "closure_rows", "difference", "unique_rows",
+           "concatenate", "IRI_TOKEN", "LITERAL_TOKEN", "LITERAL_BASE", "NEW_NAME_BASE", "VOCABULARY"]
 
 # The stand-ins reasonable reads: for a literal, and for a stored IRI outside the vocabulary.
 LITERAL_TOKEN = "urn:scientia:literal:"
@@ -45,6 +45,15 @@ class EncodedGraph:
 
     def id_of(self, iri: str) -> int | None:
         return self.ids.get(iri)
+
+    def ids_of(self, iris) -> list[int]:
+        """The ids of those of ``iris`` the store has."""
+        return [number for number in map(self.ids.get, iris) if number is not None]
+
+    def add_name(self, iri: str, number: int) -> None:
+        """A vocabulary IRI given an id after encoding (one the rules may write)."""
+        self.vocabulary[number] = iri
+        self.ids[iri] = number
 
 
 def encode_world(world) -> EncodedGraph:
@@ -167,11 +176,9 @@ def closure_rows(closure: np.ndarray, encoded: EncodedGraph) -> tuple[list[tuple
     holds (stored as C ≡ D only: owlready2 warns on, and ignores, subclass cycles)."""
     new = difference(closure, encoded.triples)
     new = new[(new[:, 0] >= 0) & (new[:, 2] >= 0) & (new[:, 0] < LITERAL_BASE)]
-    reflexive = [n for n in map(encoded.id_of, _REFLEXIVE) if n is not None]
-    trivial = [n for n in map(encoded.id_of, _TRIVIAL_OBJECTS) if n is not None]
+    reflexive, trivial = encoded.ids_of(_REFLEXIVE), encoded.ids_of(_TRIVIAL_OBJECTS)
     new = new[~((np.isin(new[:, 1], reflexive) & (new[:, 0] == new[:, 2])) | np.isin(new[:, 2], trivial))]
-    hierarchy_ids = [n for n in map(encoded.id_of, _HIERARCHY) if n is not None]
-    hierarchy = closure[np.isin(closure[:, 1], hierarchy_ids)]  # the closure holds its input
+    hierarchy = closure[np.isin(closure[:, 1], encoded.ids_of(_HIERARCHY))]  # the closure holds its input
     pairs = {(s, p, o) for s, p, o in hierarchy.tolist() if s != o}
     objs: list[tuple[int, int, int]] = []
     datas: list[tuple] = []
