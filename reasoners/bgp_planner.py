@@ -42,7 +42,38 @@ def evaluate_bgp(ctx: QueryContext, part):
 
     patterns = tuple(part.triples)
     bound = frozenset(t for pattern in patterns for t in pattern if isinstance(t, Variable) and ctx[t] is not None)
-    return _ordered(ctx, patterns, bound, store, {}, {})
+    estimates: dict = {}
+    if ctx.graph is ctx.dataset and patterns:  # the default graph: the whole BGP as one SQL join
+        from .bgp_sql import compile_bgp
+
+        statement = compile_bgp(join_order(patterns, bound, store, estimates), ctx.__getitem__, store)
+        if statement is not None:
+            return _solutions(ctx, statement, store)
+    return _ordered(ctx, patterns, bound, store, estimates, {})
+
+
+def join_order(patterns: tuple, bound: frozenset, store, estimates: dict) -> list[tuple]:
+    """The patterns in the order :func:`_ordered` would match them: greedily, the one expected to
+    yield fewest solutions given the variables bound before it."""
+    from rdflib.term import Variable
+
+    remaining, order = list(patterns), []
+    while remaining:
+        chosen = min(remaining, key=lambda pattern: _estimate(pattern, bound, store, estimates))
+        remaining.remove(chosen)
+        order.append(chosen)
+        bound = bound | {t for t in chosen if isinstance(t, Variable)}
+    return order
+
+
+def _solutions(ctx, statement, store):
+    if not statement.sql:  # NO_SOLUTION
+        return
+    for values in statement.solutions(store):
+        c = ctx.push()
+        for variable, value in values.items():
+            c[variable] = value
+        yield c.solution()
 
 
 def _ordered(ctx, patterns: tuple, bound: frozenset, store, estimates: dict, choices: dict):

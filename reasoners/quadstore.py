@@ -57,6 +57,7 @@ class QuadstoreView(Store):
             ontologies = self._sql("SELECT c, iri FROM ontologies").fetchall()
         except sqlite3.DatabaseError as error:
             raise IndexFormatError(f"{self.path}: unreadable knowledge graph ({error})") from None
+        self._every_context = frozenset(c for c, _ in ontologies)
         self._bases = {c: iri for c, iri in ontologies if iri not in _HIDDEN_ONTOLOGIES}
         self._graph_ids = {c: iri.rstrip("#/") for c, iri in self._bases.items()}
         self._default = self._ids_of(default)
@@ -96,7 +97,7 @@ class QuadstoreView(Store):
 
     # -- terms ---------------------------------------------------------------------------------
 
-    def _node(self, storid: int) -> URIRef | BNode:
+    def node(self, storid: int) -> URIRef | BNode:
         if storid < 0:
             return BNode(f"{_BLANK_PREFIX}{-storid}")
         node = self._nodes.get(storid)
@@ -105,15 +106,15 @@ class QuadstoreView(Store):
             node = self._nodes[storid] = URIRef(row[0] if row else f"urn:owlready2:storid:{storid}")
         return node
 
-    def _literal(self, value: Any, datatype: Any) -> Literal:
+    def literal(self, value: Any, datatype: Any) -> Literal:
         if isinstance(datatype, str) and datatype.startswith("@"):
             return Literal(value, lang=datatype[1:])
         if not datatype:
             return Literal(value)
         lexical = value if isinstance(value, str) else ("true" if value is True else "false" if value is False else str(value))
-        return Literal(lexical, datatype=self._node(int(datatype)))
+        return Literal(lexical, datatype=self.node(int(datatype)))
 
-    def _storid(self, term: Any) -> int | None:
+    def storid(self, term: Any) -> int | None:
         """The id of an IRI or blank node; None where the store has never seen it."""
         if isinstance(term, BNode):
             label = str(term)
@@ -157,10 +158,33 @@ class QuadstoreView(Store):
             rows = self._sql(f"SELECT {distinct}{columns} FROM {table} WHERE {' AND '.join([in_graphs, *where])}{limit}",
                              (*graphs, *parameters))
             for s, p, o, d in rows:
-                value = self._node(o) if table == "objs" else self._literal(o, d)
+                value = self.node(o) if table == "objs" else self.literal(o, d)
                 if table == "datas" and obj is not None and value != obj:
                     continue  # the same stored value under another datatype or language
-                yield (self._node(s), self._node(p), value), self._contexts_of(s, p, o, d, graphs)
+                yield (self.node(s), self.node(p), value), self._contexts_of(s, p, o, d, graphs)
+
+    # -- what bgp_planner and bgp_sql read -------------------------------------------------------
+
+    @property
+    def default_is_everything(self) -> bool:
+        """Whether the default graph holds every triple in the file: no ``FROM`` narrowed it and no
+        hidden ontology (owlready2's ``http://anonymous/``) holds any."""
+        return set(self._default) == self._every_context
+
+    @property
+    def default_graphs(self) -> tuple[int, ...]:
+        """The ontology ids whose union is the default graph."""
+        return self._default
+
+    def tables_of(self, predicate: int) -> tuple[str, ...]:
+        """The tables that hold triples with this predicate id: ``objs`` (IRIs and blank nodes as
+        objects), ``datas`` (literals as objects), both, or neither."""
+        return tuple(table for table in ("objs", "datas")
+                     if self._sql(f"SELECT 1 FROM {table} WHERE p=? LIMIT 1", (predicate,)).fetchone())
+
+    def select(self, statement: str, parameters: tuple) -> sqlite3.Cursor:
+        """Rows of a read-only statement over ``objs``, ``datas`` and ``resources``."""
+        return self._sql(statement, parameters)
 
     # -- statistics for the join order (bgp_planner) -------------------------------------------
 
@@ -184,7 +208,7 @@ class QuadstoreView(Store):
         for column, term in zip("sp", pattern[:2], strict=False):
             if term is None:
                 continue
-            storid = None if isinstance(term, Literal) else self._storid(term)
+            storid = None if isinstance(term, Literal) else self.storid(term)
             if storid is None:
                 return []
             where.append(f"{column}=?")
@@ -194,7 +218,7 @@ class QuadstoreView(Store):
             return [("objs", where, parameters), ("datas", where, parameters)]
         if isinstance(obj, Literal):
             return [("datas", [*where, "o=?"], [*parameters, stored_value(obj)])]
-        storid = self._storid(obj)
+        storid = self.storid(obj)
         return [] if storid is None else [("objs", [*where, "o=?"], [*parameters, storid])]
 
     def _contexts_of(self, s: int, p: int, o: Any, d: Any, graphs: tuple[int, ...]) -> Iterator[Graph]:

@@ -38,7 +38,8 @@ QUERIES = {
     "MINUS": "SELECT ?x WHERE { ?x rdfs:subClassOf pizza:Pizza MINUS { ?x rdfs:subClassOf pizza:SpicyPizza } }",
     "OPTIONAL unbound": "SELECT ?p ?label WHERE { ?p a family:Person OPTIONAL { ?p family:hasBrother ?label } }",
     "FILTER NOT EXISTS": "SELECT ?p WHERE { ?p a owl:NamedIndividual FILTER NOT EXISTS { ?p family:hasParent ?q } }",
-    "aggregates": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) (SAMPLE(?s) AS ?one) WHERE { ?s rdfs:subClassOf ?c } "
+    "aggregates": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) (SAMPLE(?c) AS ?same) (MIN(STR(?s)) AS ?first) "
+                  "WHERE { ?s rdfs:subClassOf ?c } "
                   "GROUP BY ?c HAVING (COUNT(?s) > 1) ORDER BY DESC(?n) ?c",
     "COUNT over nothing": "SELECT (COUNT(*) AS ?n) WHERE { ?x a pizza:NoSuchClass }",
     "subquery": "SELECT ?x ?n WHERE { ?x rdfs:subClassOf pizza:Pizza { SELECT ?x (COUNT(?r) AS ?n) WHERE { ?x rdfs:subClassOf ?r } GROUP BY ?x } }",
@@ -47,6 +48,13 @@ QUERIES = {
     "literals": "SELECT ?x ?l WHERE { ?x rdfs:label ?l FILTER(LANG(?l) = 'en' && STRSTARTS(STR(?l), 'A')) }",
     "ASK true": "ASK { pizza:JalapenoTopping rdfs:subClassOf+ pizza:Topping }",
     "ASK false": "ASK { pizza:Topping rdfs:subClassOf pizza:Pizza }",
+    # BGPs compiled to one SQL join (reasoners/bgp_sql.py)
+    "triangle": "SELECT ?x ?y ?z WHERE { ?x family:hasParent ?y . ?y family:hasBrother ?z . ?x family:hasUncle ?z }",
+    "join on a literal": "SELECT ?a ?b WHERE { ?a rdfs:label ?l . ?b rdfs:label ?l }",
+    "blank node as a variable": "SELECT ?c WHERE { ?c rdfs:subClassOf _:r . _:r owl:onProperty pizza:hasTopping . "
+                                "_:r owl:someValuesFrom pizza:TabascoTopping }",
+    "every term given": "ASK { family:alice family:hasUncle family:dave . family:bob family:hasBrother family:dave }",
+    "a node never stored": "SELECT ?x WHERE { ?x family:hasParent family:nobody . ?x a ?c }",
     "CONSTRUCT": "CONSTRUCT { ?x a pizza:Hot } WHERE { ?x rdfs:subClassOf pizza:SpicyPizza }",
     "DESCRIBE": "DESCRIBE family:alice",
 }
