@@ -4,8 +4,8 @@ rdflib evaluates a BGP as nested loops in Python: one store lookup per partial s
 SQL statement and a few rdflib objects. On LUBM's triangle queries that is most of the time
 (query 9 on LUBM(5): 112,000 lookups, 8 s; at LUBM(100) it passed 40 minutes). Here the whole
 BGP becomes one ``SELECT`` that SQLite runs as index nested loops in C, in the join order
-:mod:`.bgp_planner` chose (``CROSS JOIN`` keeps SQLite to that order: without ``ANALYZE``
-statistics, which an immutable file cannot gain, its own guess is worse).
+:mod:`.bgp_planner` chose (``CROSS JOIN`` keeps SQLite to that order: the planner counts the
+triples with each pattern's own constants, where SQLite's statistics are averages per index).
 
 Why ``DISTINCT`` is exact: the default graph is the union of the stored graphs as a set, and the
 solutions of a BGP over a set of triples are a set of mappings of its variables (SPARQL 1.1,

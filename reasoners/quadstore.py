@@ -65,6 +65,7 @@ class QuadstoreView(Store):
         self._nodes: dict[int, URIRef] = {}
         self._storid_of: dict[str, int | None] = {}
         self._graphs: dict[int, Graph] = {}
+        self._tables_of: dict[int, tuple[str, ...]] = {}
 
     @property
     def graph_names(self) -> list[str]:
@@ -179,8 +180,11 @@ class QuadstoreView(Store):
     def tables_of(self, predicate: int) -> tuple[str, ...]:
         """The tables that hold triples with this predicate id: ``objs`` (IRIs and blank nodes as
         objects), ``datas`` (literals as objects), both, or neither."""
-        return tuple(table for table in ("objs", "datas")
-                     if self._sql(f"SELECT 1 FROM {table} WHERE p=? LIMIT 1", (predicate,)).fetchone())
+        if predicate not in self._tables_of:  # no index starts with p: a scan, once per predicate
+            self._tables_of[predicate] = tuple(
+                table for table in ("objs", "datas")
+                if self._sql(f"SELECT 1 FROM {table} WHERE p=? LIMIT 1", (predicate,)).fetchone())
+        return self._tables_of[predicate]
 
     def select(self, statement: str, parameters: tuple) -> sqlite3.Cursor:
         """Rows of a read-only statement over ``objs``, ``datas`` and ``resources``."""
