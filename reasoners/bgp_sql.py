@@ -60,67 +60,25 @@ def compile_bgp(patterns: list[tuple], value_of: Callable[[Any], Any], store) ->
     """``patterns`` in join order; ``value_of(term)``: a variable's value already bound (None if
     unbound), any other term itself. Returns the statement, :data:`NO_SOLUTION`, or None where
     the BGP cannot be compiled."""
-    from rdflib.term import BNode, Literal, URIRef, Variable
-
     tables: list[str] = []
     conditions: list[str] = []
     parameters: list[Any] = []
     first: dict[Any, _Column] = {}
-
-    def constant(alias: str, column: str, term: Any) -> bool:
-        storid = store.storid(term)
-        if storid is None:
-            return False
-        conditions.append(f"{alias}.{column}=?")
-        parameters.append(storid)
-        return True
-
-    for index, (s, p, o) in enumerate(patterns):
-        alias = f"t{index}"
-        predicate = value_of(p)
-        if not isinstance(predicate, URIRef):
-            return None  # an unbound variable, or a property path: rdflib's evaluation
-        predicate_id = store.storid(predicate)
-        if predicate_id is None:
-            return NO_SOLUTION
-        obj = value_of(o)
-        if isinstance(obj, Literal):
-            return None  # a literal's datatype and lexical form are compared by rdflib's evaluation
-        if obj is None:
-            homes = store.tables_of(predicate_id)
-            if not homes:
-                return NO_SOLUTION
-            if len(homes) > 1:
-                return None
-            table = homes[0]
+    for index, pattern in enumerate(patterns):
+        compiled = _pattern(f"t{index}", pattern, value_of, store, first)
+        if compiled is None or isinstance(compiled, Statement):
+            return compiled
+        table, local, values, check = compiled
+        if check:
+            # Nothing new to bind: a semi-join. Joined, a triple stored in many graphs (LUBM's
+            # "University5 a University", once per department file that names it) would repeat
+            # every partial solution once per graph before DISTINCT removed the copies.
+            conditions.append(f"EXISTS (SELECT 1 FROM {table} WHERE {' AND '.join(local)})")
         else:
-            table = "objs"
-        tables.append(f"{table} AS {alias}")
-        conditions.append(f"{alias}.p=?")
-        parameters.append(predicate_id)
-        if not store.default_is_everything:
-            graphs = store.default_graphs
-            conditions.append(f"{alias}.c IN ({','.join('?' * len(graphs))})")
-            parameters.extend(graphs)
-        for column, term in (("s", s), ("o", o)):
-            value = value_of(term)
-            if value is not None:
-                if isinstance(value, Literal) or not constant(alias, column, value):
-                    return NO_SOLUTION  # a literal as subject, or a node the store has never seen
-                continue
-            if not isinstance(term, (Variable, BNode)):  # rdflib reads a query's blank node as a variable
-                return None
-            here = _Column(alias, column, literal=table == "datas" and column == "o")
-            seen = first.get(term)
-            if seen is None:
-                first[term] = here
-            elif seen.literal != here.literal:
-                return NO_SOLUTION  # one variable cannot be both a literal and a node
-            else:
-                conditions.append(f"{here.alias}.{here.name}={seen.alias}.{seen.name}")
-                if here.literal:
-                    conditions.append(f"{here.alias}.d IS {seen.alias}.d")
-    if not tables:
+            tables.append(table)
+            conditions.extend(local)
+        parameters.extend(values)
+    if not conditions:
         return None
     columns: list[str] = []
     outputs: list[tuple[Any, int, str]] = []
@@ -129,7 +87,69 @@ def compile_bgp(patterns: list[tuple], value_of: Callable[[Any], Any], store) ->
         columns.append(f"{place.alias}.{place.name}")
         if place.literal:
             columns.append(f"{place.alias}.d")
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    source = f" FROM {' CROSS JOIN '.join(tables)}" if tables else ""
     select = f"SELECT DISTINCT {', '.join(columns)}" if columns else "SELECT 1"
     limit = "" if columns else " LIMIT 1"  # every term given: one row says the BGP holds
-    return Statement(f"{select} FROM {' CROSS JOIN '.join(tables)}{where}{limit}", tuple(parameters), outputs)
+    return Statement(f"{select}{source} WHERE {' AND '.join(conditions)}{limit}", tuple(parameters), outputs)
+
+
+def _pattern(alias: str, pattern: tuple, value_of: Callable[[Any], Any], store,
+             first: dict[Any, _Column]) -> tuple[str, list[str], list[Any], bool] | Statement | None:
+    """One triple pattern as ``(table AS alias, conditions, parameters, whether it binds nothing
+    new)``; :data:`NO_SOLUTION` or None as :func:`compile_bgp` says. Records the variables it binds
+    first in ``first``."""
+    from rdflib.term import BNode, Literal, URIRef, Variable
+
+    s, p, o = pattern
+    predicate = value_of(p)
+    if not isinstance(predicate, URIRef):
+        return None  # an unbound variable, or a property path: rdflib's evaluation
+    predicate_id = store.storid(predicate)
+    if predicate_id is None:
+        return NO_SOLUTION
+    obj = value_of(o)
+    if isinstance(obj, Literal):
+        return None  # a literal's datatype and lexical form are compared by rdflib's evaluation
+    if obj is None:
+        homes = store.tables_of(predicate_id)
+        if not homes:
+            return NO_SOLUTION
+        if len(homes) > 1:
+            return None
+        table = homes[0]
+    else:
+        table = "objs"
+    conditions, parameters = [f"{alias}.p=?"], [predicate_id]
+    within, graphs = store.graph_condition(store.default_graphs, f"{alias}.c")
+    if within:
+        conditions.append(within)
+        parameters.extend(graphs)
+    # With its subject known, a pattern is looked up by (s, p): an individual has a few triples
+    # per property. A unary + keeps SQLite off the (o, p, c, s) index there: it cannot seek s past
+    # c, and statistics gathered while the file was small make it prefer o (LUBM(100) query 1
+    # read every graduate student's type once per student).
+    subject_known = value_of(s) is not None or s in first
+    check = all(value_of(term) is not None or term in first for term in (s, o))
+    for column, term in (("s", s), ("o", o)):
+        reference = f"{'+' if column == 'o' and subject_known else ''}{alias}.{column}"
+        value = value_of(term)
+        if value is not None:
+            storid = None if isinstance(value, Literal) else store.storid(value)
+            if storid is None:
+                return NO_SOLUTION  # a literal as subject, or a node the store has never seen
+            conditions.append(f"{reference}=?")
+            parameters.append(storid)
+            continue
+        if not isinstance(term, (Variable, BNode)):  # rdflib reads a query's blank node as a variable
+            return None
+        here = _Column(alias, column, literal=table == "datas" and column == "o")
+        seen = first.get(term)
+        if seen is None:
+            first[term] = here
+        elif seen.literal != here.literal:
+            return NO_SOLUTION  # one variable cannot be both a literal and a node
+        else:
+            conditions.append(f"{reference}={seen.alias}.{seen.name}")
+            if here.literal:
+                conditions.append(f"{here.alias}.d IS {seen.alias}.d")
+    return f"{table} AS {alias}", conditions, parameters, check
