@@ -7,6 +7,11 @@ against the sentence it was extracted from.
     python -m scientia.benchmarks.graph_quality score benchmarks/results/graph-quality
         # reads judgements.jsonl ({"id", "correct", "why"} per sampled fact, written by a person)
         # and writes report.md and report.json: precision per kind, with a Wilson 95% interval
+    python -m scientia.benchmarks.graph_quality replay benchmarks/results/graph-quality
+        # every judged relation of every sample in the folder (and its development/), extracted
+        # again from its sentence by the current rules: how many the rules still state, and how
+        # many of those were judged correct. A development figure: most samples were read while
+        # the rules were revised, so only a fresh sample measures precision
     python -m scientia.benchmarks.graph_quality pizza INDEX samples/pizza.ttl benchmarks/results/graph-quality
         # pizza-is-a.md: the is-a edges extracted from the sample corpus's pizza documents beside
         # the subclass axioms of samples/pizza.ttl
@@ -25,7 +30,7 @@ import random
 import sqlite3
 from pathlib import Path
 
-__all__ = ["sample", "score", "SEED", "PER_KIND"]
+__all__ = ["sample", "score", "replay", "SEED", "PER_KIND"]
 
 SEED = 23
 PER_KIND = 50
@@ -104,6 +109,32 @@ def score(folder: Path) -> dict:
     return report
 
 
+def replay(folder: Path) -> dict:
+    """The judged verb relations of every sample under ``folder``, each sentence extracted again
+    by the current rules; a relation counts as still stated when the rules give the same verb
+    with the same subject or object (an alias merge can rename one end)."""
+    from scientia.indexers.documents import Document
+    from scientia.indexers.extraction import CO_OCCURS, IS_A
+    from scientia.indexers.extraction.owl_writer import entity_iri
+    from scientia.indexers.extraction.pipeline import extract_batch
+
+    judged: dict[tuple[str, str, str, str], bool] = {}
+    for sampled in sorted(folder.glob("**/sample.jsonl")):
+        verdicts = {j["id"]: j["correct"] for j in map(json.loads, (sampled.parent / "judgements.jsonl").read_text().splitlines())}
+        for fact in map(json.loads, sampled.read_text().splitlines()):
+            if fact["kind"] == "relation":
+                judged[(fact["sentence"].strip(), fact["subject_iri"], fact["relation"], fact["object_iri"])] = bool(verdicts[fact["id"]])
+    sentences = sorted({key[0] for key in judged})
+    found = extract_batch([Document(id=str(i), title="", text=text) for i, text in enumerate(sentences)], "parsed")
+    stated = {text: {(entity_iri(f.subject), f.relation, entity_iri(f.object)) for f in extraction.facts
+                     if f.relation not in (IS_A, CO_OCCURS)} for text, extraction in zip(sentences, found, strict=True)}
+    kept = [correct for (text, subject, relation, target), correct in judged.items()
+            if any(r == relation and (s == subject or o == target) for s, r, o in stated[text])]
+    report = {"judged": len(judged), "judged_correct": sum(judged.values()), "still_stated": len(kept),
+              "still_stated_correct": sum(kept), "precision_of_still_stated": round(sum(kept) / max(1, len(kept)), 3)}
+    return report
+
+
 def pizza(index: Path, ontology: Path, out: Path) -> str:
     """The sample corpus's pizza documents' extracted is-a edges beside pizza.ttl's subclass axioms."""
     import rdflib
@@ -134,6 +165,8 @@ def main() -> None:
     sampled.add_argument("--seed", type=int, default=SEED)
     scored = commands.add_parser("score")
     scored.add_argument("folder", type=Path)
+    replayed = commands.add_parser("replay")
+    replayed.add_argument("folder", type=Path)
     side = commands.add_parser("pizza")
     side.add_argument("index", type=Path)
     side.add_argument("ontology", type=Path)
@@ -143,6 +176,8 @@ def main() -> None:
         sample(arguments.index, arguments.out, arguments.seed)
     elif arguments.command == "score":
         print(json.dumps(score(arguments.folder), indent=2))
+    elif arguments.command == "replay":
+        print(json.dumps(replay(arguments.folder), indent=2))
     else:
         print(pizza(arguments.index, arguments.ontology, arguments.out))
 

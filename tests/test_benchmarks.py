@@ -258,3 +258,47 @@ def test_the_fusion_sweep_scores_what_the_engine_answers(tmp_path: Path, beir_fo
                    for q in qrels}
             assert results[f"{method} (own weights)"] == pytest.approx(evaluate(run, qrels))  # the engine's fusion, no copy
     assert {f"wsum dense={w}" for w in FIRST_SIGNAL_WEIGHTS} <= set(results) and {"dense", "lexical"} <= set(results)
+
+
+def _judged_sample(folder: Path, facts: list[tuple[str, str, str, str, str, bool]]) -> None:
+    """A graph-quality sample: (kind, sentence, subject key, relation, object key, judged correct)."""
+    from scientia.indexers.extraction.owl_writer import entity_iri
+
+    folder.mkdir(parents=True)
+    with (folder / "sample.jsonl").open("w") as sample, (folder / "judgements.jsonl").open("w") as judgements:
+        for number, (kind, sentence, subject, relation, target, correct) in enumerate(facts, start=1):
+            sample.write(json.dumps({"id": number, "seed": 1, "kind": kind, "subject_iri": entity_iri(subject),
+                                     "subject": subject, "relation": relation, "object_iri": entity_iri(target),
+                                     "object": target, "rule": "svo", "confidence": 0.8, "document": "d",
+                                     "sentence": sentence}) + "\n")
+            judgements.write(json.dumps({"id": number, "correct": correct, "why": ""}) + "\n")
+
+
+def test_graph_quality_scores_each_kind_with_its_wilson_interval(tmp_path: Path):
+    from scientia.benchmarks.graph_quality import score
+
+    facts = [("relation", "s", "a", "r", "b", number < 38) for number in range(50)]
+    facts += [("is-a", "s", "a", "is-a", "b", number < 46) for number in range(50)]
+    _judged_sample(tmp_path / "sample", facts)
+    report = score(tmp_path / "sample")
+    # 38/50: centre (0.76 + 1.96²/100) / (1 + 1.96²/50) = 0.7414, half-width
+    # 1.96 √(0.76·0.24/50 + 1.96²/10,000) / 1.0768 = 0.1156
+    assert report["kinds"]["relation"]["precision"] == 0.76
+    assert report["kinds"]["relation"]["wilson_95"] == (0.626, 0.857)
+    assert report["kinds"]["is-a"]["correct"] == 46
+    assert "| relation | 50 | 38 | 0.76 | 0.63–0.86 |" in (tmp_path / "sample" / "report.md").read_text()
+
+
+@pytest.mark.slow
+def test_graph_quality_replays_judged_relations_through_the_current_rules(tmp_path: Path):
+    from scientia.benchmarks.graph_quality import replay
+
+    _judged_sample(tmp_path / "development" / "rules-1", [
+        ("relation", "The journal is published by Wiley-Blackwell.", "wiley blackwell", "publish", "journal", True),
+        # rules 8 read no relation under "whether": the judged error is no longer stated
+        ("relation", "We determined whether the iC9-T cells produced immune reconstitution.",
+         "ic9 t cell", "produce", "immune reconstitution", False),
+        ("is-a", "Mars is a planet.", "mar", "is-a", "planet", True),  # not a relation: not replayed
+    ])
+    assert replay(tmp_path) == {"judged": 2, "judged_correct": 1, "still_stated": 1, "still_stated_correct": 1,
+                                "precision_of_still_stated": 1.0}

