@@ -57,7 +57,7 @@ demo: setup
 	$(SCIENTIA) index info demo-index
 	$(SCIENTIA) query demo-index "spicy pizza" -k 5 --mode hybrid
 	$(SCIENTIA) query demo-index "spicy pizza" -k 5
-	# the same corpus with a knowledge graph extracted from its own sentences: hit 5's chain runs through one
+	# the same corpus with a knowledge graph extracted from its own sentences: hit 2's chain runs through an extracted fact and its sentence
 	$(SCIENTIA) index build samples/corpus.jsonl -o demo-extracted --extract-knowledge
 	$(SCIENTIA) query demo-extracted "vaccines against viruses" -k 5
 

@@ -139,6 +139,15 @@ def _readable_roots() -> list[str]:
 
 
 def main() -> None:
+    try:
+        _serve()
+    except BrokenPipeError:
+        # The server stopped while this worker warmed up or answered: nobody is left to read,
+        # and a traceback would land in the server's stderr. _exit: flushing at exit would fail again.
+        os._exit(0)
+
+
+def _serve() -> None:
     _die_with_parent()
     requests = os.fdopen(os.dup(0), "rb")
     answers = os.fdopen(os.dup(1), "wb")

@@ -303,3 +303,16 @@ def test_sigkill_of_a_server_on_local_ray_leaves_no_ray_process(sharded_index: P
     while any(alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [command_line(pid) for pid in started if alive(pid)] == []
+
+
+def test_a_sparql_worker_whose_server_went_away_exits_quietly():
+    """The server stopped while a spare worker still warmed up: its "ready" meets a closed pipe.
+    It leaves no traceback in the server's stderr (one failed a server test once)."""
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen([sys.executable, "-m", "scientia.reasoners.sparql_process"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    worker.stdout.close()  # nobody will read the answers
+    _, errors = worker.communicate(timeout=60)
+    assert worker.returncode == 0 and b"Traceback" not in errors, errors.decode()
