@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from scientia.evaluation.lubm import _in_fresh_process, make_lubm, store_path
+from scientia.evaluation.lubm import _in_fresh_process, make_lubm, reasoned_path, store_path
 from scientia.evaluation.machine import describe_machine
 
 __all__ = ["run_reasoning", "reasoning_markdown", "project_reasoning"]
@@ -54,7 +54,7 @@ def _cell(work: Path, kind: str, universities: int, arguments: list[str], timeou
         return json.loads(kept.read_text())
     result = _in_fresh_process([kind, *arguments], timeout)
     store = store_path(work, universities, "rl", on_ray=kind == "measure-ray")
-    reasoned = store.with_name(f"{store.stem}-reasoned.json")
+    reasoned = reasoned_path(store)
     if "error" in result and reasoned.is_file():
         result = {**json.loads(reasoned.read_text()), "queries_error": result["error"]}
     store.unlink(missing_ok=True)  # large; the figures are kept

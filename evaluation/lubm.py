@@ -27,7 +27,7 @@ from scientia.common.errors import QueryCancelledError
 
 from .machine import MachineMemory, describe_machine, peak_memory_mib
 
-__all__ = ["make_lubm", "run_lubm", "expected_answers", "store_path"]
+__all__ = ["make_lubm", "run_lubm", "expected_answers", "store_path", "reasoned_path"]
 
 _UNIVERSITY_ZERO = re.compile(r"\bUniversity0\.")
 QUERIES = range(1, 15)
@@ -59,8 +59,13 @@ def expected_answers(source: Path, number: int, universities: int) -> set[tuple[
 
 
 def store_path(work: Path, universities: int, reasoner: str, on_ray: bool) -> Path:
-    """Where a measurement keeps its quadstore (and, beside it, what reasoning cost)."""
+    """Where a measurement keeps its quadstore (and, beside it, :func:`reasoned_path`)."""
     return work / f"lubm{universities}-{reasoner}{'-ray' if on_ray else ''}.sqlite3"
+
+
+def reasoned_path(store: Path) -> Path:
+    """Where a measurement keeps what reasoning cost, written before the queries run."""
+    return store.with_name(f"{store.stem}-reasoned.json")
 
 
 def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str, work: Path,
@@ -95,7 +100,7 @@ def _measure_scientia(lubm: Path, source: Path, universities: int, reasoner: str
                "peak_memory_mib": peak_memory_mib(), "infer_machine_peak_mib": machine.peak_mib,
                **({"ray": distribution.runs[-1]} if distribution is not None else {})}
     # what reasoning cost, kept even if a query later runs past the process's time limit
-    (work / f"{store.stem}-reasoned.json").write_text(json.dumps(figures) + "\n")
+    reasoned_path(store).write_text(json.dumps(figures) + "\n")
     queries: dict[str, dict[str, Any]] = {}
     budget = None
     if query_seconds is not None:

@@ -42,32 +42,36 @@ def evaluate_bgp(ctx: QueryContext, part):
 
     patterns = tuple(part.triples)
     bound = frozenset(t for pattern in patterns for t in pattern if isinstance(t, Variable) and ctx[t] is not None)
-    estimates: dict = {}
-    if ctx.graph is ctx.dataset and patterns:  # the default graph: the whole BGP as one SQL join
+    order = join_order(patterns, bound, store)
+    if ctx.graph is ctx.dataset and order:  # the default graph: the whole BGP as one SQL join
         from .bgp_sql import compile_bgp
 
-        statement = compile_bgp(join_order(patterns, bound, store, estimates), ctx.__getitem__, store)
+        statement = compile_bgp(order, ctx.__getitem__, store)
         if statement is not None:
             return _solutions(ctx, statement, store)
-    return _ordered(ctx, patterns, bound, store, estimates, {})
+    return _matched(ctx, order, 0, store)
 
 
-def join_order(patterns: tuple, bound: frozenset, store, estimates: dict) -> list[tuple]:
-    """The patterns in the order :func:`_ordered` would match them: greedily, the one expected to
-    yield fewest solutions given the variables bound before it."""
+def join_order(patterns: tuple, bound: frozenset, store) -> tuple[tuple, ...]:
+    """The patterns in the order they are matched: greedily, the one expected to yield fewest
+    solutions given the variables bound before it. Which variables are bound follows from the
+    patterns already matched, whatever their values, so the order is chosen once per BGP."""
     from rdflib.term import Variable
 
+    estimates: dict = {}
     remaining, order = list(patterns), []
     while remaining:
         chosen = min(remaining, key=lambda pattern: _estimate(pattern, bound, store, estimates))
         remaining.remove(chosen)
         order.append(chosen)
         bound = bound | {t for t in chosen if isinstance(t, Variable)}
-    return order
+    return tuple(order)
 
 
 def _solutions(ctx, statement, store):
-    if not statement.sql:  # NO_SOLUTION
+    from .bgp_sql import NO_SOLUTION
+
+    if statement is NO_SOLUTION:
         return
     for values in statement.solutions(store):
         c = ctx.push()
@@ -76,21 +80,16 @@ def _solutions(ctx, statement, store):
         yield c.solution()
 
 
-def _ordered(ctx, patterns: tuple, bound: frozenset, store, estimates: dict, choices: dict):
-    """rdflib's evalBGP, with the next pattern chosen by :func:`_estimate`. Which variables are
-    bound follows from the patterns already matched, so each choice is made once per query."""
+def _matched(ctx, order: tuple[tuple, ...], step: int, store):
+    """rdflib's evalBGP over ``order`` from its ``step``-th pattern: a store lookup per partial
+    solution (named graphs, paths, and what :mod:`.bgp_sql` does not compile)."""
     from rdflib.plugins.sparql.sparql import AlreadyBound
-    from rdflib.term import URIRef, Variable
+    from rdflib.term import URIRef
 
-    if not patterns:
+    if step == len(order):
         yield ctx.solution()
         return
-    key = (patterns, bound)
-    if key not in choices:
-        chosen = min(range(len(patterns)), key=lambda i: _estimate(patterns[i], bound, store, estimates))
-        rest = patterns[:chosen] + patterns[chosen + 1:]
-        choices[key] = (patterns[chosen], rest, bound | {t for t in patterns[chosen] if isinstance(t, Variable)})
-    (s, p, o), rest, now_bound = choices[key]
+    s, p, o = order[step]
     _s, _p, _o = ctx[s], ctx[p], ctx[o]
     if ctx.graph is ctx.dataset and (_p is None or isinstance(_p, URIRef)):
         # the default graph, the union, and no property path (rdflib's Graph evaluates those): straight to the store
@@ -108,7 +107,7 @@ def _ordered(ctx, patterns: tuple, bound: frozenset, store, estimates: dict, cho
                 c[o] = so
         except AlreadyBound:  # the same variable twice in the pattern, bound to two values
             continue
-        yield from _ordered(c, rest, now_bound, store, estimates, choices)
+        yield from _matched(c, order, step + 1, store)
 
 
 def _estimate(pattern: tuple, bound: frozenset, store, estimates: dict) -> float:

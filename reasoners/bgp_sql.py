@@ -20,7 +20,7 @@ and the caller evaluates the BGP as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +56,7 @@ class _Column:
     literal: bool  # a datas.o: a stored value, typed by the same row's d
 
 
-def compile_bgp(patterns: list[tuple], value_of: Callable[[Any], Any], store) -> Statement | None:
+def compile_bgp(patterns: Sequence[tuple], value_of: Callable[[Any], Any], store) -> Statement | None:
     """``patterns`` in join order; ``value_of(term)``: a variable's value already bound (None if
     unbound), any other term itself. Returns the statement, :data:`NO_SOLUTION`, or None where
     the BGP cannot be compiled."""

@@ -66,7 +66,7 @@ class QuadstoreView(Store):
         self._storid_of: dict[str, int | None] = {}
         self._graphs: dict[int, Graph] = {}
         self._tables_of: dict[int, tuple[str, ...]] = {}
-        self._nonempty: dict[int, bool] = {}
+        self._graph_conditions: dict[tuple[int, ...], tuple[str, tuple]] = {}
 
     @property
     def graph_names(self) -> list[str]:
@@ -173,18 +173,19 @@ class QuadstoreView(Store):
         its parameters. The ids of the graphs left out, where they are fewer: after ``IN``, SQLite
         seeks the (o, p, c, s) index once per listed graph, and LUBM(100), a graph per file, has
         1,502 graphs, while the default graph leaves out one at most (``http://anonymous/``)."""
-        others = tuple(sorted(c for c in self._every_context - set(graphs) if self._holds_triples(c)))
-        if not others:
-            return "", ()
-        if len(others) < len(graphs):
-            return f"{column} NOT IN ({','.join('?' * len(others))})", others
-        return f"{column} IN ({','.join('?' * len(graphs))})", graphs
+        if graphs not in self._graph_conditions:  # asked once per store lookup: worked out once
+            others = tuple(sorted(c for c in self._every_context - set(graphs) if self._holds_triples(c)))
+            if not others:
+                self._graph_conditions[graphs] = "", ()
+            elif len(others) < len(graphs):
+                self._graph_conditions[graphs] = "NOT IN", others
+            else:
+                self._graph_conditions[graphs] = "IN", graphs
+        operator, ids = self._graph_conditions[graphs]
+        return (f"{column} {operator} ({','.join('?' * len(ids))})", ids) if operator else ("", ())
 
     def _holds_triples(self, c: int) -> bool:
-        if c not in self._nonempty:
-            self._nonempty[c] = any(self._sql(f"SELECT 1 FROM {table} WHERE c=? LIMIT 1", (c,)).fetchone()
-                                    for table in ("objs", "datas"))
-        return self._nonempty[c]
+        return any(self._sql(f"SELECT 1 FROM {table} WHERE c=? LIMIT 1", (c,)).fetchone() for table in ("objs", "datas"))
 
     @property
     def default_graphs(self) -> tuple[int, ...]:

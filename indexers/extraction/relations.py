@@ -92,10 +92,13 @@ def _statistic(token) -> bool:
 def _intended(verb) -> bool:
     """Whether ``verb`` is an infinitive of purpose, which states an aim, not a fact ("changes to
     improve the ease of reporting", "an approach to block MDSC and enhance cancer therapies")."""
-    if verb.dep_ == "conj" and any(c.dep_ == "aux" and c.tag_ == "TO" for c in verb.children):
+    def infinitive(token) -> bool:
+        return any(c.dep_ == "aux" and c.tag_ == "TO" for c in token.children)
+
+    if verb.dep_ == "conj" and infinitive(verb):
         return True  # "cells employ F-actin to increase secretion": an aim the parser coordinated
     first = _clause_heads(verb)[-1]
-    return first.dep_ in ("acl", "relcl", "advcl") and any(c.dep_ == "aux" and c.tag_ == "TO" for c in first.children)
+    return first.dep_ in ("acl", "relcl", "advcl") and infinitive(first)
 
 
 def _relation(verb) -> str:
